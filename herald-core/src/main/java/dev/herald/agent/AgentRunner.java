@@ -1,0 +1,88 @@
+package dev.herald.agent;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one {@link Agent} on its own thread until closed.
+ *
+ * <p>While the agent is idle the runner parks for a time that doubles from 50 µs up to {@code
+ * maxIdle}, so an idle agent costs almost nothing and a busy one never sleeps. An exception from
+ * {@code doWork} is logged and the loop goes on after a pause (a store outage must not kill the
+ * engine); an {@link Error} stops it. {@link #wake()} cuts a pause short.
+ *
+ * <p>Thread-safety: {@link #start()}, {@link #wake()} and {@link #close()} may be called from any
+ * thread.
+ */
+public final class AgentRunner implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AgentRunner.class);
+  private static final long MIN_IDLE_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+  private static final long ERROR_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
+  private final Agent agent;
+  private final long maxIdleNanos;
+  private final Thread thread;
+  private volatile boolean running = true;
+
+  public AgentRunner(Agent agent, Duration maxIdle) {
+    this.agent = Objects.requireNonNull(agent, "agent");
+    this.maxIdleNanos = maxIdle.toNanos();
+    this.thread = Thread.ofPlatform().name(agent.roleName()).daemon(true).unstarted(this::run);
+  }
+
+  public AgentRunner start() {
+    thread.start();
+    return this;
+  }
+
+  /** Ends an idle pause now, e.g. because new work was just handed to the agent. */
+  public void wake() {
+    LockSupport.unpark(thread);
+  }
+
+  private void run() {
+    long idle = MIN_IDLE_NANOS;
+    while (running) {
+      try {
+        int work = agent.doWork();
+        if (work > 0) {
+          idle = MIN_IDLE_NANOS;
+        } else {
+          LockSupport.parkNanos(idle);
+          idle = Math.min(idle * 2, maxIdleNanos);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      } catch (Error e) {
+        LOG.error("{} stopped by an error", agent.roleName(), e);
+        throw e;
+      } catch (Throwable t) {
+        LOG.warn("{} failed, retrying shortly: {}", agent.roleName(), t.toString(), t);
+        LockSupport.parkNanos(ERROR_PAUSE_NANOS);
+      }
+    }
+    try {
+      agent.onClose();
+    } catch (RuntimeException e) {
+      LOG.warn("{} failed to close", agent.roleName(), e);
+    }
+  }
+
+  /** Stops the loop after the current {@code doWork} and waits for the thread to end. */
+  @Override
+  public void close() {
+    running = false;
+    LockSupport.unpark(thread);
+    try {
+      thread.join(TimeUnit.SECONDS.toMillis(30));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

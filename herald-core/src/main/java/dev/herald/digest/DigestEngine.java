@@ -1,0 +1,141 @@
+package dev.herald.digest;
+
+import dev.herald.agent.Agent;
+import dev.herald.log.Event;
+import dev.herald.log.EventLog;
+import dev.herald.log.GroupStart;
+import dev.herald.notify.Notification;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Turns the events of each digest rule's stream into buckets and closes the buckets when due.
+ *
+ * <p>Each rule reads its stream through the consumer group {@link DigestRule#consumerGroup()}:
+ * events are added to the {@link DigestStore} and acknowledged only after the store has made
+ * them durable, so a crash between the two redelivers them and the store's idempotency makes the
+ * second add a no-op. Events left unacknowledged by a dead consumer are claimed after {@code
+ * lease}. Several engines (threads or processes) may share one store and log: the consumer group
+ * splits the events and the store closes each bucket once.
+ *
+ * <p>Thread ownership: {@link #doWork()} is called by one runner thread. {@link #flush} is
+ * thread-safe.
+ */
+public final class DigestEngine implements Agent {
+
+  /** Tuning of the engine. */
+  public record Options(String consumer, int batchSize, Duration lease) {
+    public Options {
+      Objects.requireNonNull(consumer, "consumer");
+      if (batchSize < 1) {
+        throw new IllegalArgumentException("batchSize must be at least 1, but was " + batchSize);
+      }
+      Objects.requireNonNull(lease, "lease");
+    }
+
+    public static Options defaults(String consumer) {
+      return new Options(consumer, 2_000, Duration.ofSeconds(30));
+    }
+  }
+
+  private final EventLog log;
+  private final DigestStore store;
+  private final Map<String, DigestRule> rules;
+  private final InstantSource clock;
+  private final Options options;
+  private final DigestListener listener;
+  private final Map<String, Instant> nextClaim = new HashMap<>();
+
+  public DigestEngine(
+      EventLog log, DigestStore store, List<DigestRule> rules, InstantSource clock, Options options,
+      DigestListener listener) {
+    this.log = Objects.requireNonNull(log, "log");
+    this.store = Objects.requireNonNull(store, "store");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.options = Objects.requireNonNull(options, "options");
+    this.listener = Objects.requireNonNull(listener, "listener");
+    Map<String, DigestRule> byName = new java.util.LinkedHashMap<>();
+    for (DigestRule rule : rules) {
+      if (byName.put(rule.name(), rule) != null) {
+        throw new IllegalArgumentException("two digest rules are named '" + rule.name() + "'");
+      }
+      log.createGroup(rule.stream(), rule.consumerGroup(), GroupStart.EARLIEST);
+    }
+    this.rules = Map.copyOf(byName);
+  }
+
+  public Optional<DigestRule> rule(String name) {
+    return Optional.ofNullable(rules.get(name));
+  }
+
+  public List<DigestRule> rules() {
+    return rules.values().stream().sorted(java.util.Comparator.comparing(DigestRule::name)).toList();
+  }
+
+  @Override
+  public int doWork() {
+    int work = 0;
+    Instant now = clock.instant();
+    for (DigestRule rule : rules.values()) {
+      work += ingest(rule, log.readGroup(rule.stream(), rule.consumerGroup(), options.consumer(), options.batchSize()), now);
+      if (!now.isBefore(nextClaim.getOrDefault(rule.name(), Instant.MIN))) {
+        nextClaim.put(rule.name(), now.plus(options.lease().dividedBy(2)));
+        work += ingest(rule, log.claim(rule.stream(), rule.consumerGroup(), options.consumer(), options.lease(), options.batchSize()), now);
+      }
+      work += closeDue(rule, now);
+    }
+    return work;
+  }
+
+  private int ingest(DigestRule rule, List<Event> events, Instant now) {
+    if (events.isEmpty()) {
+      return 0;
+    }
+    List<DigestItem> items = new ArrayList<>(events.size());
+    List<String> ids = new ArrayList<>(events.size());
+    for (Event event : events) {
+      ids.add(event.id());
+      try {
+        items.add(DigestItem.of(rule, event));
+      } catch (InvalidEventException e) {
+        listener.onRejected(rule, event, e);
+      }
+    }
+    emit(store.add(rule, items, now));
+    log.ack(rule.stream(), rule.consumerGroup(), ids);
+    return events.size();
+  }
+
+  private int closeDue(DigestRule rule, Instant now) {
+    Optional<Instant> due = store.nextDue(rule.name());
+    if (due.isEmpty() || due.get().isAfter(now)) {
+      return 0;
+    }
+    List<Notification> closed = store.closeDue(rule, now, options.batchSize());
+    emit(closed);
+    return closed.size();
+  }
+
+  /** Closes the open bucket of {@code key} now; empty when it has none. */
+  public Optional<Notification> flush(DigestRule rule, String key) {
+    Optional<Notification> closed = store.flush(rule, key, clock.instant());
+    closed.ifPresent(listener::onNotification);
+    return closed;
+  }
+
+  private void emit(List<Notification> closed) {
+    closed.forEach(listener::onNotification);
+  }
+
+  @Override
+  public String roleName() {
+    return "herald-digest-" + options.consumer();
+  }
+}

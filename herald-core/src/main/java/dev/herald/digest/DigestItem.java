@@ -1,0 +1,123 @@
+package dev.herald.digest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.json.Json;
+import dev.herald.log.Event;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Objects;
+
+/**
+ * One event's contribution to a digest bucket.
+ *
+ * @param eventId the event it came from; a bucket holds each event at most once
+ * @param key the recipient key (the text of the rule's groupBy field)
+ * @param time the event time that moves the bucket's deadline
+ * @param item what the notification lists for this event
+ */
+public record DigestItem(String eventId, String key, Instant time, JsonNode item) {
+
+  private static final DateTimeFormatter SPACED = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss[.SSS]");
+
+  public DigestItem {
+    Objects.requireNonNull(eventId, "eventId");
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(time, "time");
+    Objects.requireNonNull(item, "item");
+  }
+
+  /**
+   * What {@code rule} takes from {@code event}.
+   *
+   * @throws InvalidEventException naming the field when the event lacks the key, an item field,
+   *     or has an unreadable time
+   */
+  public static DigestItem of(DigestRule rule, Event event) {
+    ObjectNode data = event.data();
+    return new DigestItem(event.id(), key(rule, data), time(rule, data, event.time()), item(rule, data));
+  }
+
+  /** Checks that {@code data} has everything {@code rule} needs, before it is stored. */
+  public static void check(DigestRule rule, ObjectNode data) {
+    key(rule, data);
+    time(rule, data, Instant.EPOCH);
+    item(rule, data);
+  }
+
+  private static String key(DigestRule rule, ObjectNode data) {
+    JsonNode value = data.get(rule.groupBy());
+    if (value == null || value.isNull()) {
+      throw new InvalidEventException(
+          "the event has no \"" + rule.groupBy() + "\" field, which digest rule '" + rule.name()
+              + "' groups by");
+    }
+    if (value.isContainerNode()) {
+      throw new InvalidEventException(
+          "field \"" + rule.groupBy() + "\" must be a string or a number (digest rule '"
+              + rule.name() + "' groups by it), but was " + value);
+    }
+    return Json.keyText(value);
+  }
+
+  private static JsonNode item(DigestRule rule, ObjectNode data) {
+    if (rule.collect().isEmpty()) {
+      return data;
+    }
+    if (rule.collect().size() == 1) {
+      return field(rule, data, rule.collect().getFirst());
+    }
+    ObjectNode item = Json.object();
+    for (String name : rule.collect()) {
+      item.set(name, field(rule, data, name));
+    }
+    return item;
+  }
+
+  private static JsonNode field(DigestRule rule, ObjectNode data, String name) {
+    JsonNode value = data.get(name);
+    if (value == null) {
+      throw new InvalidEventException(
+          "the event has no \"" + name + "\" field, which digest rule '" + rule.name() + "' collects");
+    }
+    return value;
+  }
+
+  private static Instant time(DigestRule rule, ObjectNode data, Instant logTime) {
+    if (rule.timeField().isEmpty()) {
+      return logTime;
+    }
+    String name = rule.timeField().get();
+    JsonNode value = data.get(name);
+    if (value == null || !value.isTextual()) {
+      throw new InvalidEventException(
+          "the event has no text field \"" + name + "\", which digest rule '" + rule.name()
+              + "' reads its time from (ISO-8601 or yyyy-MM-dd HH:mm:ss)");
+    }
+    return parseTime(value.textValue())
+        .orElseThrow(() -> new InvalidEventException(
+            "field \"" + name + "\" must be a time as ISO-8601 (2022-06-28T19:35:00Z) or"
+                + " yyyy-MM-dd HH:mm:ss (UTC), but was \"" + value.textValue() + "\""));
+  }
+
+  /** Reads ISO-8601 with or without a zone, or {@code yyyy-MM-dd HH:mm:ss}; no zone means UTC. */
+  static java.util.Optional<Instant> parseTime(String text) {
+    try {
+      return java.util.Optional.of(OffsetDateTime.parse(text).toInstant());
+    } catch (DateTimeParseException notOffset) {
+      // fall through to the zone-less forms
+    }
+    for (DateTimeFormatter format : new DateTimeFormatter[] {DateTimeFormatter.ISO_LOCAL_DATE_TIME, SPACED}) {
+      try {
+        return java.util.Optional.of(LocalDateTime.parse(text, format).toInstant(ZoneOffset.UTC));
+      } catch (DateTimeParseException ignored) {
+        // try the next form
+      }
+    }
+    return java.util.Optional.empty();
+  }
+}

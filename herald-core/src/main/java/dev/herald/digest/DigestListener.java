@@ -1,0 +1,18 @@
+package dev.herald.digest;
+
+import dev.herald.log.Event;
+import dev.herald.notify.Notification;
+
+/**
+ * Observes the digest engine, e.g. for metrics. Called on the engine's thread: keep it cheap.
+ */
+public interface DigestListener {
+
+  DigestListener NONE = new DigestListener() {};
+
+  /** A bucket was closed and its notification written to the outbox. */
+  default void onNotification(Notification notification) {}
+
+  /** An event in the rule's stream could not be used and was skipped (acknowledged). */
+  default void onRejected(DigestRule rule, Event event, InvalidEventException reason) {}
+}

@@ -1,0 +1,79 @@
+package dev.herald.log;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * Durable, ordered streams of events with consumer groups. Redis Streams is the model for its
+ * semantics.
+ *
+ * <h2>Contract</h2>
+ *
+ * <ul>
+ *   <li><b>Ids</b> are assigned by the log, unique within a stream, and strictly increasing in
+ *       append order. They are opaque text: compare them only through the log. The empty string
+ *       stands for "before the first event" wherever an {@code after} id is taken.
+ *   <li><b>Durability</b>: when {@link #append} returns, the events survive a crash of the
+ *       process.
+ *   <li><b>Atomicity</b>: {@link #appendAll} stores all the events or none; concurrent batches
+ *       never interleave.
+ *   <li><b>Consumer groups</b>: {@link #readGroup} hands each event to one consumer of the group
+ *       and records it as pending with the delivery time. It stays pending until {@link #ack}ed.
+ *       {@link #claim} hands pending events idle longer than a lease to another consumer (a dead
+ *       consumer's work, or a redelivery to the same one). Delivery is therefore at least once; a
+ *       consumer makes its effect idempotent by the event id.
+ *   <li>Streams are created by their first append or group; reading an unknown stream gives
+ *       nothing.
+ * </ul>
+ *
+ * <p>Thread-safety: implementations are safe for concurrent use by any number of threads.
+ */
+public interface EventLog extends AutoCloseable {
+
+  /** Appends one event and returns its id. */
+  default String append(String stream, NewEvent event) {
+    return appendAll(stream, List.of(event)).getFirst();
+  }
+
+  /** Appends all the events atomically, in order, and returns their ids in the same order. */
+  List<String> appendAll(String stream, List<NewEvent> events);
+
+  /** Up to {@code limit} events with an id after {@code after}, oldest first. */
+  List<Event> read(String stream, String after, int limit);
+
+  /** Creates the group if it does not exist yet; an existing group is left as it is. */
+  void createGroup(String stream, String group, GroupStart start);
+
+  /**
+   * Delivers up to {@code limit} events the group has not seen yet to {@code consumer}, oldest
+   * first, and marks them pending for it.
+   *
+   * @throws IllegalStateException if the group does not exist
+   */
+  List<Event> readGroup(String stream, String group, String consumer, int limit);
+
+  /** Acknowledges events of the group; ids that are not pending are ignored. */
+  void ack(String stream, String group, Collection<String> ids);
+
+  /**
+   * Takes over up to {@code limit} pending events of the group that were delivered more than
+   * {@code minIdle} ago, delivers them to {@code consumer} and restarts their idle time. Events
+   * trimmed from the stream meanwhile are dropped from the pending list.
+   */
+  List<Event> claim(String stream, String group, String consumer, Duration minIdle, int limit);
+
+  /** Removes the oldest events so that at most {@code maxLength} remain; returns how many went. */
+  long trimToLength(String stream, long maxLength);
+
+  /** Removes events whose time is before {@code before}; returns how many went. */
+  long trimBefore(String stream, Instant before);
+
+  /** What the stream holds now; an unknown stream is empty. */
+  StreamInfo info(String stream);
+
+  /** Releases the log's resources; pending writes are completed first. */
+  @Override
+  void close();
+}

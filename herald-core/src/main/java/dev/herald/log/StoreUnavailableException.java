@@ -1,0 +1,10 @@
+package dev.herald.log;
+
+import dev.herald.HeraldException;
+
+/** The backing store cannot be reached or refused the operation; the caller may retry later. */
+public final class StoreUnavailableException extends HeraldException {
+  public StoreUnavailableException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

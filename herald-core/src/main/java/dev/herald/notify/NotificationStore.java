@@ -1,0 +1,39 @@
+package dev.herald.notify;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The outbox: notifications written by closing digest buckets, and the state of their deliveries.
+ *
+ * <h2>Contract</h2>
+ *
+ * <ul>
+ *   <li>A notification and its deliveries are created by the digest store in the transaction that
+ *       closes the bucket; this interface reads them and records delivery attempts.
+ *   <li>{@link #dueDeliveries} returns pending deliveries whose next attempt is due, earliest
+ *       first. A delivery is returned again until an outcome is recorded for it.
+ *   <li>{@link #record} applies all outcomes atomically; an outcome for a delivery that is no
+ *       longer pending is ignored, so recording twice is harmless.
+ *   <li>The cursor order of {@link #list} is the order notifications were created in.
+ * </ul>
+ *
+ * <p>Thread-safety: implementations are safe for concurrent use.
+ */
+public interface NotificationStore {
+
+  Optional<Notification> find(String id);
+
+  NotificationPage list(NotificationQuery query);
+
+  /** The deliveries of a notification, one per sink, with their attempts. */
+  List<Delivery> deliveries(String notificationId);
+
+  List<DeliveryTask> dueDeliveries(Instant now, int limit);
+
+  /** The earliest next-attempt time among pending deliveries. */
+  Optional<Instant> nextDeliveryDue();
+
+  void record(List<DeliveryOutcome> outcomes);
+}

@@ -1,0 +1,309 @@
+package dev.herald.digest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.herald.notify.Delivery;
+import dev.herald.notify.DeliveryOutcome;
+import dev.herald.notify.DeliveryTask;
+import dev.herald.notify.LogSink;
+import dev.herald.notify.Notification;
+import dev.herald.notify.NotificationPage;
+import dev.herald.notify.NotificationQuery;
+import dev.herald.notify.NotificationStore;
+import dev.herald.notify.StreamSink;
+import dev.herald.store.Backend;
+import dev.herald.testing.BackendFixture;
+import dev.herald.testing.ManualClock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The {@link DigestStore} and {@link NotificationStore} contract, run once per backend. */
+public abstract class DigestStoreContract implements BackendFixture {
+
+  protected final ManualClock clock = ManualClock.at("2022-06-28T12:00:00Z");
+  private final List<Backend> opened = new ArrayList<>();
+  protected DigestStore store;
+  protected NotificationStore outbox;
+  private final AtomicInteger eventIds = new AtomicInteger();
+
+  protected final DigestRule rule = DigestRule.of("seller-scans", "scans", "seller_id", "package_id", Duration.ofHours(1))
+      .withDeliver(List.of(new LogSink(), new StreamSink("notifications")));
+
+  @BeforeEach
+  void open() {
+    Backend backend = openTracked();
+    store = backend.digests();
+    outbox = backend.notifications();
+  }
+
+  private Backend openTracked() {
+    Backend backend = openBackend(clock);
+    opened.add(backend);
+    return backend;
+  }
+
+  @AfterEach
+  void closeAll() {
+    Collections.reverse(opened);
+    opened.forEach(Backend::close);
+  }
+
+  protected DigestItem item(String key, String packageId, Instant time) {
+    return new DigestItem("e" + eventIds.incrementAndGet(), key, time, TextNode.valueOf(packageId));
+  }
+
+  private static List<String> texts(List<JsonNode> items) {
+    return items.stream().map(JsonNode::asText).toList();
+  }
+
+  @Test
+  void shouldOpenABucketAndMoveItsDeadlineWithEachItem() {
+    Instant noon = clock.instant();
+    store.add(rule, List.of(item("10", "AAAAAA", noon)), noon);
+    store.add(rule, List.of(item("10", "BBBBBB", noon.plus(Duration.ofMinutes(30)))), noon);
+
+    Bucket bucket = store.openBucket("seller-scans", "10").orElseThrow();
+    assertThat(bucket.count()).isEqualTo(2);
+    assertThat(bucket.firstAt()).isEqualTo(noon);
+    assertThat(bucket.lastAt()).isEqualTo(noon.plus(Duration.ofMinutes(30)));
+    assertThat(bucket.dueAt()).isEqualTo(Instant.parse("2022-06-28T13:30:00Z"));
+    assertThat(store.nextDue("seller-scans")).contains(bucket.dueAt());
+    assertThat(texts(store.openItems("seller-scans", "10"))).containsExactly("AAAAAA", "BBBBBB");
+    assertThat(store.openBucketCount("seller-scans")).isEqualTo(1);
+  }
+
+  @Test
+  void shouldCapTheDeadlineAtMaxWaitSinceTheFirstItem() {
+    DigestRule capped = rule.withMaxWait(Duration.ofHours(4));
+    Instant noon = clock.instant();
+    store.add(capped, List.of(item("10", "A", noon), item("10", "B", noon.plus(Duration.ofMinutes(210)))), noon);
+
+    assertThat(store.openBucket("seller-scans", "10").orElseThrow().dueAt()).isEqualTo(noon.plus(Duration.ofHours(4)));
+  }
+
+  @Test
+  void shouldAddAnEventOnceEvenWhenItIsAddedAgain() {
+    Instant noon = clock.instant();
+    DigestItem scan = item("10", "AAAAAA", noon);
+    store.add(rule, List.of(scan, scan), noon);
+    store.add(rule, List.of(scan), noon);
+
+    assertThat(store.openBucket("seller-scans", "10").orElseThrow().count()).isEqualTo(1);
+  }
+
+  @Test
+  void shouldIgnoreAnEventRedeliveredAfterItsBucketClosed() {
+    Instant noon = clock.instant();
+    DigestItem scan = item("10", "AAAAAA", noon);
+    store.add(rule, List.of(scan), noon);
+    store.closeDue(rule, noon.plus(Duration.ofHours(1)), 10);
+
+    store.add(rule, List.of(scan), noon.plus(Duration.ofHours(1)));
+
+    assertThat(store.openBucket("seller-scans", "10")).isEmpty();
+  }
+
+  @Test
+  void shouldCloseOnlyDueBucketsListingEveryItemInTimeOrder() {
+    Instant noon = clock.instant();
+    store.add(rule, List.of(
+        item("10", "CCCCCC", noon.plusSeconds(2)), item("10", "AAAAAA", noon), item("10", "BBBBBB", noon.plusSeconds(1)),
+        item("20", "XXXXXX", noon.plus(Duration.ofMinutes(10)))), noon);
+
+    assertThat(store.closeDue(rule, noon.plus(Duration.ofMinutes(60)), 10)).isEmpty();
+    List<Notification> closed = store.closeDue(rule, noon.plus(Duration.ofMinutes(61)), 10);
+
+    assertThat(closed).singleElement().satisfies(n -> {
+      assertThat(n.recipient()).isEqualTo("10");
+      assertThat(texts(n.items())).containsExactly("AAAAAA", "BBBBBB", "CCCCCC");
+      assertThat(n.firstAt()).isEqualTo(noon);
+      assertThat(n.lastAt()).isEqualTo(noon.plusSeconds(2));
+      assertThat(n.dueAt()).isEqualTo(noon.plusSeconds(2).plus(Duration.ofHours(1)));
+      assertThat(n.createdAt()).isEqualTo(noon.plus(Duration.ofMinutes(61)));
+    });
+    assertThat(store.openBucket("seller-scans", "10")).isEmpty();
+    assertThat(store.openBucket("seller-scans", "20")).isPresent();
+    assertThat(store.closeDue(rule, noon.plus(Duration.ofMinutes(61)), 10)).as("closed once").isEmpty();
+  }
+
+  @Test
+  void shouldGiveTheSameBucketTheSameNotificationId() {
+    Instant noon = clock.instant();
+    DigestItem first = item("10", "AAAAAA", noon);
+    store.add(rule, List.of(first), noon);
+
+    Notification n = store.flush(rule, "10", noon).orElseThrow();
+
+    assertThat(n.id()).isEqualTo(Notification.idFor("seller-scans", "10", first.eventId()));
+  }
+
+  @Test
+  void shouldCloseAFullBucketAtOnceAndOpenANewOneForTheNextItem() {
+    DigestRule three = rule.withMaxItems(3);
+    Instant noon = clock.instant();
+    List<DigestItem> items = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      items.add(item("10", "P" + i, noon.plusSeconds(i)));
+    }
+
+    List<Notification> full = store.add(three, items, noon);
+
+    assertThat(full).extracting(n -> texts(n.items())).containsExactly(List.of("P0", "P1", "P2"), List.of("P3", "P4", "P5"));
+    assertThat(texts(store.openItems("seller-scans", "10"))).containsExactly("P6");
+  }
+
+  @Test
+  void shouldFlushTheOpenBucketNowOrReportThereIsNone() {
+    Instant noon = clock.instant();
+    store.add(rule, List.of(item("10", "AAAAAA", noon)), noon);
+
+    assertThat(store.flush(rule, "10", noon.plusSeconds(5))).hasValueSatisfying(n -> assertThat(texts(n.items())).containsExactly("AAAAAA"));
+    assertThat(store.flush(rule, "10", noon.plusSeconds(5))).isEmpty();
+    assertThat(store.flush(rule, "unknown", noon)).isEmpty();
+  }
+
+  @Test
+  void shouldListOpenBucketsByKeyPageByPage() {
+    Instant noon = clock.instant();
+    store.add(rule, List.of(item("30", "Z", noon), item("10", "A", noon), item("20", "X", noon)), noon);
+
+    assertThat(store.openBuckets("seller-scans", "", 2)).extracting(Bucket::key).containsExactly("10", "20");
+    assertThat(store.openBuckets("seller-scans", "20", 2)).extracting(Bucket::key).containsExactly("30");
+  }
+
+  @Test
+  void shouldWriteTheNotificationAndOnePendingDeliveryPerSinkWhenClosing() {
+    Instant noon = clock.instant();
+    store.add(rule, List.of(item("10", "AAAAAA", noon)), noon);
+    Notification n = store.flush(rule, "10", noon).orElseThrow();
+
+    assertThat(outbox.find(n.id())).contains(n);
+    assertThat(outbox.deliveries(n.id())).extracting(Delivery::sink, Delivery::state)
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple("log", Delivery.State.PENDING),
+            org.assertj.core.groups.Tuple.tuple("stream:notifications", Delivery.State.PENDING));
+    assertThat(outbox.dueDeliveries(noon, 10)).extracting(DeliveryTask::sink).containsExactlyInAnyOrder("log", "stream:notifications");
+    assertThat(outbox.nextDeliveryDue()).contains(noon);
+  }
+
+  @Test
+  void shouldRecordAttemptsRetryLaterAndStopOfferingDeliveredOnes() {
+    Instant noon = clock.instant();
+    store.add(rule, List.of(item("10", "AAAAAA", noon)), noon);
+    Notification n = store.flush(rule, "10", noon).orElseThrow();
+    List<DeliveryTask> due = outbox.dueDeliveries(noon, 10);
+    DeliveryTask log = due.stream().filter(t -> t.sink().equals("log")).findFirst().orElseThrow();
+    DeliveryTask stream = due.stream().filter(t -> t.sink().startsWith("stream")).findFirst().orElseThrow();
+
+    outbox.record(List.of(
+        new DeliveryOutcome(log, noon, true, "logged", Optional.empty()),
+        new DeliveryOutcome(stream, noon, false, "boom", Optional.of(noon.plusSeconds(10)))));
+    outbox.record(List.of(new DeliveryOutcome(log, noon, true, "logged", Optional.empty())));
+
+    assertThat(outbox.dueDeliveries(noon.plusSeconds(9), 10)).isEmpty();
+    assertThat(outbox.dueDeliveries(noon.plusSeconds(10), 10)).singleElement()
+        .satisfies(t -> assertThat(t.attempt()).isEqualTo(2));
+    List<Delivery> deliveries = outbox.deliveries(n.id());
+    Delivery logged = deliveries.stream().filter(d -> d.sink().equals("log")).findFirst().orElseThrow();
+    assertThat(logged.state()).isEqualTo(Delivery.State.DELIVERED);
+    assertThat(logged.attempts()).hasSize(1);
+    Delivery retried = deliveries.stream().filter(d -> d.sink().startsWith("stream")).findFirst().orElseThrow();
+    assertThat(retried.state()).isEqualTo(Delivery.State.PENDING);
+    assertThat(retried.nextAttemptAt()).contains(noon.plusSeconds(10));
+    assertThat(retried.attempts()).singleElement().satisfies(a -> {
+      assertThat(a.succeeded()).isFalse();
+      assertThat(a.detail()).isEqualTo("boom");
+    });
+
+    DeliveryTask second = outbox.dueDeliveries(noon.plusSeconds(10), 10).getFirst();
+    outbox.record(List.of(new DeliveryOutcome(second, noon.plusSeconds(10), false, "boom again", Optional.empty())));
+    assertThat(outbox.deliveries(n.id())).filteredOn(d -> d.sink().startsWith("stream")).singleElement()
+        .satisfies(d -> {
+          assertThat(d.state()).isEqualTo(Delivery.State.FAILED);
+          assertThat(d.attempts()).hasSize(2);
+        });
+    assertThat(outbox.nextDeliveryDue()).isEmpty();
+  }
+
+  @Test
+  void shouldListNotificationsInCreationOrderByCursorAndFilter() {
+    Instant noon = clock.instant();
+    for (String seller : List.of("10", "20", "10", "30")) {
+      store.add(rule, List.of(item(seller, "P", noon)), noon);
+      store.flush(rule, seller, noon);
+    }
+
+    NotificationPage first = outbox.list(new NotificationQuery(Optional.empty(), Optional.empty(), Optional.empty(), 3));
+    NotificationPage second = outbox.list(new NotificationQuery(Optional.empty(), Optional.empty(), first.next(), 3));
+    NotificationPage tenOnly = outbox.list(new NotificationQuery(Optional.of("seller-scans"), Optional.of("10"), Optional.empty(), 10));
+
+    assertThat(first.notifications()).extracting(Notification::recipient).containsExactly("10", "20", "10");
+    assertThat(second.notifications()).extracting(Notification::recipient).containsExactly("30");
+    assertThat(tenOnly.notifications()).hasSize(2);
+    NotificationPage after = outbox.list(new NotificationQuery(Optional.empty(), Optional.empty(), second.next(), 3));
+    assertThat(after.notifications()).isEmpty();
+    assertThat(after.next()).as("a follower keeps its place").isEqualTo(second.next());
+  }
+
+  @Test
+  void shouldCloseEachBucketOnceWhenManyClosersRace() throws Exception {
+    Instant noon = clock.instant();
+    List<DigestItem> items = new ArrayList<>();
+    for (int seller = 0; seller < 200; seller++) {
+      items.add(item(Integer.toString(seller), "P", noon));
+    }
+    store.add(rule, items, noon);
+    ExecutorService pool = Executors.newFixedThreadPool(6);
+    CountDownLatch start = new CountDownLatch(1);
+    ConcurrentLinkedQueue<Notification> closed = new ConcurrentLinkedQueue<>();
+    List<Future<?>> futures = new ArrayList<>();
+    for (int t = 0; t < 6; t++) {
+      futures.add(pool.submit(() -> {
+        start.await();
+        List<Notification> batch;
+        do {
+          batch = store.closeDue(rule, noon.plus(Duration.ofHours(2)), 7);
+          closed.addAll(batch);
+        } while (!batch.isEmpty());
+        return null;
+      }));
+    }
+    start.countDown();
+    for (Future<?> f : futures) {
+      f.get();
+    }
+    pool.shutdown();
+
+    assertThat(closed).hasSize(200);
+    assertThat(closed).extracting(Notification::recipient).doesNotHaveDuplicates();
+  }
+
+  @Test
+  void shouldKeepOpenBucketsAndTheirDeadlinesAcrossARestart() {
+    Instant noon = clock.instant();
+    store.add(rule, List.of(item("10", "AAAAAA", noon), item("10", "BBBBBB", noon)), noon);
+    opened.getLast().close();
+    opened.removeLast();
+
+    DigestStore reopened = openTracked().digests();
+
+    assertThat(reopened.nextDue("seller-scans")).contains(noon.plus(Duration.ofHours(1)));
+    assertThat(reopened.closeDue(rule, noon.plus(Duration.ofHours(1)), 10)).singleElement()
+        .satisfies(n -> assertThat(texts(n.items())).containsExactly("AAAAAA", "BBBBBB"));
+  }
+}

@@ -1,0 +1,268 @@
+package dev.herald.log;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.json.Json;
+import dev.herald.store.Backend;
+import dev.herald.testing.BackendFixture;
+import dev.herald.testing.ManualClock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The {@link EventLog} contract. A backend subclasses it once; it is done when all of it passes. */
+public abstract class EventLogContract implements BackendFixture {
+
+  protected final ManualClock clock = ManualClock.at("2022-06-28T12:00:00Z");
+  private final List<Backend> opened = new ArrayList<>();
+  protected EventLog log;
+
+  @BeforeEach
+  void openLog() {
+    log = open().log();
+  }
+
+  @AfterEach
+  void closeBackends() {
+    Collections.reverse(opened);
+    opened.forEach(Backend::close);
+  }
+
+  private Backend open() {
+    Backend backend = openBackend(clock);
+    opened.add(backend);
+    return backend;
+  }
+
+  protected static ObjectNode event(String field, Object value) {
+    ObjectNode node = Json.object();
+    node.set(field, Json.MAPPER.valueToTree(value));
+    return node;
+  }
+
+  private List<String> appendN(String stream, int n) {
+    List<NewEvent> events = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      events.add(NewEvent.of(event("n", i)));
+    }
+    return log.appendAll(stream, events);
+  }
+
+  @Test
+  void shouldAssignIncreasingIdsAndReadBackWhatWasAppended() {
+    String first = log.append("scans", NewEvent.of(event("package_id", "AAAAAA")));
+    List<String> more = log.appendAll("scans", List.of(NewEvent.of(event("package_id", "BBBBBB")), NewEvent.of(event("package_id", "CCCCCC"))));
+
+    List<Event> all = log.read("scans", "", 10);
+
+    assertThat(all).extracting(Event::id).containsExactly(first, more.get(0), more.get(1));
+    assertThat(all).extracting(e -> e.data().get("package_id").asText()).containsExactly("AAAAAA", "BBBBBB", "CCCCCC");
+    assertThat(all).allSatisfy(e -> assertThat(e.stream()).isEqualTo("scans"));
+  }
+
+  @Test
+  void shouldReadOnlyEventsAfterTheGivenIdUpToTheLimit() {
+    List<String> ids = appendN("s", 5);
+
+    assertThat(log.read("s", ids.get(1), 2)).extracting(Event::id).containsExactly(ids.get(2), ids.get(3));
+    assertThat(log.read("s", ids.get(4), 10)).isEmpty();
+  }
+
+  @Test
+  void shouldKeepStreamsApart() {
+    log.append("a", NewEvent.of(event("x", 1)));
+    log.append("b", NewEvent.of(event("x", 2)));
+
+    assertThat(log.read("a", "", 10)).hasSize(1);
+    assertThat(log.read("b", "", 10)).singleElement().satisfies(e -> assertThat(e.data().get("x").asInt()).isEqualTo(2));
+  }
+
+  @Test
+  void shouldReturnNothingForAnUnknownStream() {
+    assertThat(log.read("nope", "", 10)).isEmpty();
+    assertThat(log.info("nope").length()).isZero();
+  }
+
+  @Test
+  void shouldStampReceiveTimeUnlessTheProducerGivesOne() {
+    Instant happened = Instant.parse("2022-06-28T11:00:00Z");
+    log.appendAll("s", List.of(NewEvent.of(event("x", 1)), new NewEvent(Optional.of(happened), event("x", 2))));
+
+    assertThat(log.read("s", "", 10)).extracting(Event::time).containsExactly(clock.instant(), happened);
+  }
+
+  @Test
+  void shouldNeverInterleaveConcurrentBatches() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    List<Future<?>> futures = new ArrayList<>();
+    for (int t = 0; t < 8; t++) {
+      int thread = t;
+      futures.add(pool.submit(() -> {
+        for (int b = 0; b < 20; b++) {
+          List<NewEvent> batch = new ArrayList<>();
+          for (int i = 0; i < 10; i++) {
+            ObjectNode data = event("batch", thread + "-" + b);
+            data.put("i", i);
+            batch.add(NewEvent.of(data));
+          }
+          log.appendAll("s", batch);
+        }
+      }));
+    }
+    for (Future<?> f : futures) {
+      f.get();
+    }
+    pool.shutdown();
+
+    List<Event> all = log.read("s", "", 10_000);
+    assertThat(all).hasSize(8 * 20 * 10);
+    for (int start = 0; start < all.size(); start += 10) {
+      List<Event> run = all.subList(start, start + 10);
+      assertThat(run).extracting(e -> e.data().get("batch").asText()).containsOnly(run.getFirst().data().get("batch").asText());
+      assertThat(run).extracting(e -> e.data().get("i").asInt()).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
+    }
+  }
+
+  @Test
+  void shouldDeliverEachEventToOneConsumerOfAGroup() {
+    List<String> ids = appendN("s", 6);
+    log.createGroup("s", "g", GroupStart.EARLIEST);
+
+    List<Event> toA = log.readGroup("s", "g", "a", 4);
+    List<Event> toB = log.readGroup("s", "g", "b", 4);
+
+    assertThat(toA).extracting(Event::id).containsExactlyElementsOf(ids.subList(0, 4));
+    assertThat(toB).extracting(Event::id).containsExactlyElementsOf(ids.subList(4, 6));
+    assertThat(log.readGroup("s", "g", "a", 4)).isEmpty();
+  }
+
+  @Test
+  void shouldLetEachGroupSeeEveryEvent() {
+    appendN("s", 3);
+    log.createGroup("s", "g1", GroupStart.EARLIEST);
+    log.createGroup("s", "g2", GroupStart.EARLIEST);
+
+    assertThat(log.readGroup("s", "g1", "c", 10)).hasSize(3);
+    assertThat(log.readGroup("s", "g2", "c", 10)).hasSize(3);
+  }
+
+  @Test
+  void shouldStartAGroupAtTheEndWhenAskedForLatest() {
+    appendN("s", 3);
+    log.createGroup("s", "g", GroupStart.LATEST);
+    String later = log.append("s", NewEvent.of(event("x", 1)));
+
+    assertThat(log.readGroup("s", "g", "c", 10)).extracting(Event::id).containsExactly(later);
+  }
+
+  @Test
+  void shouldLeaveAnExistingGroupAsItIsWhenCreatedAgain() {
+    appendN("s", 3);
+    log.createGroup("s", "g", GroupStart.EARLIEST);
+    log.readGroup("s", "g", "c", 2);
+    log.createGroup("s", "g", GroupStart.EARLIEST);
+
+    assertThat(log.readGroup("s", "g", "c", 10)).hasSize(1);
+  }
+
+  @Test
+  void shouldRedeliverWhatWasNotAcknowledgedWithinTheLease() {
+    List<String> ids = appendN("s", 3);
+    log.createGroup("s", "g", GroupStart.EARLIEST);
+    log.readGroup("s", "g", "dead", 10);
+    log.ack("s", "g", List.of(ids.get(1)));
+
+    assertThat(log.claim("s", "g", "alive", Duration.ofSeconds(30), 10)).as("not idle long enough").isEmpty();
+    clock.advance(Duration.ofSeconds(31));
+    List<Event> claimed = log.claim("s", "g", "alive", Duration.ofSeconds(30), 10);
+
+    assertThat(claimed).extracting(Event::id).containsExactly(ids.get(0), ids.get(2));
+    assertThat(log.claim("s", "g", "other", Duration.ofSeconds(30), 10)).as("claiming restarts the idle time").isEmpty();
+    log.ack("s", "g", List.of(ids.get(0), ids.get(2)));
+    clock.advance(Duration.ofMinutes(5));
+    assertThat(log.claim("s", "g", "other", Duration.ofSeconds(30), 10)).isEmpty();
+  }
+
+  @Test
+  void shouldReportLengthPendingAndLag() {
+    List<String> ids = appendN("s", 5);
+    log.createGroup("s", "g", GroupStart.EARLIEST);
+    log.readGroup("s", "g", "c", 3);
+    log.ack("s", "g", List.of(ids.get(0)));
+
+    StreamInfo info = log.info("s");
+
+    assertThat(info.length()).isEqualTo(5);
+    assertThat(info.firstId()).contains(ids.get(0));
+    assertThat(info.lastId()).contains(ids.get(4));
+    assertThat(info.groups()).singleElement().satisfies(g -> {
+      assertThat(g.name()).isEqualTo("g");
+      assertThat(g.pending()).isEqualTo(2);
+      assertThat(g.lag()).isEqualTo(2);
+      assertThat(g.lastDeliveredId()).contains(ids.get(2));
+    });
+  }
+
+  @Test
+  void shouldTrimToALengthKeepingTheNewestAndKeepIdsIncreasing() {
+    List<String> ids = appendN("s", 10);
+
+    assertThat(log.trimToLength("s", 4)).isEqualTo(6);
+    assertThat(log.read("s", "", 100)).extracting(Event::id).containsExactlyElementsOf(ids.subList(6, 10));
+    String next = log.append("s", NewEvent.of(event("x", 1)));
+    assertThat(log.read("s", ids.get(9), 10)).extracting(Event::id).containsExactly(next);
+  }
+
+  @Test
+  void shouldTrimByAge() {
+    log.append("s", NewEvent.of(event("x", "old")));
+    clock.advance(Duration.ofHours(2));
+    log.append("s", NewEvent.of(event("x", "new")));
+
+    assertThat(log.trimBefore("s", clock.instant().minus(Duration.ofHours(1)))).isEqualTo(1);
+    assertThat(log.read("s", "", 10)).extracting(e -> e.data().get("x").asText()).containsExactly("new");
+  }
+
+  @Test
+  void shouldDropTrimmedEventsFromThePendingList() {
+    appendN("s", 3);
+    log.createGroup("s", "g", GroupStart.EARLIEST);
+    log.readGroup("s", "g", "c", 10);
+    log.trimToLength("s", 1);
+    clock.advance(Duration.ofMinutes(1));
+
+    assertThat(log.claim("s", "g", "c", Duration.ofSeconds(1), 10)).hasSize(1);
+    assertThat(log.info("s").groups().getFirst().pending()).isEqualTo(1);
+  }
+
+  @Test
+  void shouldKeepEventsGroupsAndPendingAcrossARestart() {
+    List<String> ids = appendN("s", 3);
+    log.createGroup("s", "g", GroupStart.EARLIEST);
+    log.readGroup("s", "g", "c", 2);
+    opened.getLast().close();
+    opened.removeLast();
+
+    EventLog reopened = open().log();
+    clock.advance(Duration.ofMinutes(1));
+
+    assertThat(reopened.read("s", "", 10)).extracting(Event::id).containsExactlyElementsOf(ids);
+    assertThat(reopened.readGroup("s", "g", "c", 10)).extracting(Event::id).containsExactly(ids.get(2));
+    assertThat(reopened.claim("s", "g", "c", Duration.ofSeconds(30), 10)).extracting(Event::id).containsExactly(ids.get(0), ids.get(1));
+    Set<String> distinct = new HashSet<>(ids);
+    distinct.add(reopened.append("s", NewEvent.of(event("x", 1))));
+    assertThat(distinct).hasSize(4);
+  }
+}

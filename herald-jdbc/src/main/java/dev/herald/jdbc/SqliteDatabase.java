@@ -1,0 +1,259 @@
+package dev.herald.jdbc;
+
+import dev.herald.log.StoreUnavailableException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One SQLite file in WAL mode, shared by the SQLite event log, digest store and outbox.
+ *
+ * <p>SQLite allows one writer at a time, and each commit costs a WAL sync, so all writes go
+ * through a single writer thread that <em>group-commits</em>: it takes every write queued while
+ * the previous commit ran, runs each in its own savepoint (one failing write does not undo the
+ * others) and commits them together. A caller of {@link #write} returns only after the commit, so
+ * what it wrote is durable. Reads run concurrently on a small pool of read-only connections, which
+ * WAL lets proceed while the writer commits.
+ *
+ * <p>Durability: {@code synchronous=NORMAL} (the default here) survives any crash of the process;
+ * {@code FULL} also survives power loss, at the cost of a sync per commit.
+ *
+ * <p>Thread-safety: safe for concurrent use.
+ */
+public final class SqliteDatabase implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SqliteDatabase.class);
+  private static final int MAX_WRITES_PER_COMMIT = 512;
+  private static final int READERS = 4;
+
+  /** How hard commits are synced to disk. */
+  public enum Sync {
+    NORMAL,
+    FULL
+  }
+
+  private final Path file;
+  private final BlockingQueue<Write<?>> writes = new LinkedBlockingQueue<>();
+  private final BlockingQueue<SqlSession> readers = new ArrayBlockingQueue<>(READERS);
+  private final SqlSession writer;
+  private final Thread writerThread;
+  private volatile boolean open = true;
+
+  private record Write<T>(SqlWork<T> work, CompletableFuture<T> result) {}
+
+  private SqliteDatabase(Path file, Sync sync) throws SQLException {
+    this.file = file;
+    this.writer = new SqlSession(connect(file, sync, false));
+    applySchema(writer.connection());
+    writer.connection().setAutoCommit(false);
+    for (int i = 0; i < READERS; i++) {
+      readers.add(new SqlSession(connect(file, sync, true)));
+    }
+    this.writerThread = Thread.ofPlatform().name("herald-sqlite-writer").daemon(true).start(this::writeLoop);
+  }
+
+  /** Opens (creating if needed) {@code herald.db} in {@code dataDir}. */
+  public static SqliteDatabase open(Path dataDir, Sync sync) {
+    Objects.requireNonNull(dataDir, "dataDir");
+    try {
+      Files.createDirectories(dataDir);
+      return new SqliteDatabase(dataDir.resolve("herald.db"), sync);
+    } catch (IOException e) {
+      throw new StoreUnavailableException("cannot create the data folder " + dataDir + ": " + e.getMessage(), e);
+    } catch (SQLException e) {
+      throw new StoreUnavailableException("cannot open SQLite database in " + dataDir + ": " + e.getMessage(), e);
+    }
+  }
+
+  public Path file() {
+    return file;
+  }
+
+  private static Connection connect(Path file, Sync sync, boolean readOnly) throws SQLException {
+    Properties properties = new Properties();
+    properties.setProperty("journal_mode", "WAL");
+    properties.setProperty("synchronous", sync.name());
+    properties.setProperty("busy_timeout", "10000");
+    properties.setProperty("cache_size", "-65536");
+    properties.setProperty("temp_store", "MEMORY");
+    if (readOnly) {
+      properties.setProperty("open_mode", "1");
+    }
+    return DriverManager.getConnection("jdbc:sqlite:" + file, properties);
+  }
+
+  private static void applySchema(Connection connection) throws SQLException {
+    String schema;
+    try (InputStream in = SqliteDatabase.class.getResourceAsStream("schema-sqlite.sql")) {
+      schema = new String(Objects.requireNonNull(in, "schema-sqlite.sql").readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    try (Statement statement = connection.createStatement()) {
+      String withoutComments = schema.lines().filter(line -> !line.strip().startsWith("--")).collect(java.util.stream.Collectors.joining("\n"));
+      for (String sql : withoutComments.split(";")) {
+        if (!sql.isBlank()) {
+          statement.execute(sql);
+        }
+      }
+    }
+  }
+
+  /** Runs {@code work} in the next group commit and returns its result once committed. */
+  public <T> T write(SqlWork<T> work) {
+    if (!open) {
+      throw new StoreUnavailableException("the SQLite database " + file + " is closed", null);
+    }
+    CompletableFuture<T> result = new CompletableFuture<>();
+    writes.add(new Write<>(work, result));
+    try {
+      return result.join();
+    } catch (CompletionException e) {
+      throw rethrow(e.getCause());
+    }
+  }
+
+  /** Runs read-only {@code work} on a pooled connection, concurrently with writes. */
+  public <T> T read(SqlWork<T> work) {
+    SqlSession session;
+    try {
+      session = readers.take();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreUnavailableException("interrupted while waiting for a SQLite reader", e);
+    }
+    try {
+      return work.run(session);
+    } catch (SQLException e) {
+      throw failure(e);
+    } finally {
+      readers.add(session);
+    }
+  }
+
+  private void writeLoop() {
+    List<Write<?>> batch = new ArrayList<>();
+    while (open || !writes.isEmpty()) {
+      try {
+        Write<?> first = writes.poll(100, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        batch.add(first);
+        writes.drainTo(batch, MAX_WRITES_PER_COMMIT - 1);
+        commit(batch);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } finally {
+        batch.clear();
+      }
+    }
+  }
+
+  private void commit(List<Write<?>> batch) {
+    List<Object> results = new ArrayList<>(batch.size());
+    Connection connection = writer.connection();
+    try {
+      for (Write<?> write : batch) {
+        results.add(runInSavepoint(write.work(), connection));
+      }
+      connection.commit();
+    } catch (SQLException | RuntimeException e) {
+      LOG.error("SQLite commit of {} writes failed", batch.size(), e);
+      try {
+        connection.rollback();
+      } catch (SQLException rollback) {
+        e.addSuppressed(rollback);
+      }
+      RuntimeException failure = e instanceof SQLException sql ? failure(sql) : (RuntimeException) e;
+      batch.forEach(w -> w.result().completeExceptionally(failure));
+      return;
+    }
+    for (int i = 0; i < batch.size(); i++) {
+      complete(batch.get(i), results.get(i));
+    }
+  }
+
+  private Object runInSavepoint(SqlWork<?> work, Connection connection) throws SQLException {
+    try (Statement statement = connection.createStatement()) {
+      statement.execute("SAVEPOINT w");
+      try {
+        Object result = work.run(writer);
+        statement.execute("RELEASE w");
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        statement.execute("ROLLBACK TO w");
+        statement.execute("RELEASE w");
+        return new Failed(e);
+      }
+    }
+  }
+
+  private record Failed(Exception cause) {}
+
+  @SuppressWarnings("unchecked")
+  private static <T> void complete(Write<T> write, Object result) {
+    if (result instanceof Failed failed) {
+      write.result().completeExceptionally(failed.cause());
+    } else {
+      write.result().complete((T) result);
+    }
+  }
+
+  private RuntimeException rethrow(Throwable cause) {
+    if (cause instanceof SQLException sql) {
+      return failure(sql);
+    }
+    if (cause instanceof RuntimeException runtime) {
+      return runtime;
+    }
+    if (cause instanceof Error error) {
+      throw error;
+    }
+    return new StoreUnavailableException(cause.toString(), cause);
+  }
+
+  private StoreUnavailableException failure(SQLException e) {
+    return new StoreUnavailableException("SQLite " + file + ": " + e.getMessage(), e);
+  }
+
+  /** Finishes queued writes, then closes every connection. */
+  @Override
+  public void close() {
+    if (!open) {
+      return;
+    }
+    open = false;
+    try {
+      writerThread.join(TimeUnit.SECONDS.toMillis(30));
+      writer.close();
+      for (SqlSession reader : readers) {
+        reader.close();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (SQLException e) {
+      LOG.warn("closing SQLite {} failed", file, e);
+    }
+  }
+}

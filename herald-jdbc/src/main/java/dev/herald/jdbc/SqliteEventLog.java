@@ -1,0 +1,354 @@
+package dev.herald.jdbc;
+
+import dev.herald.json.Json;
+import dev.herald.log.Event;
+import dev.herald.log.EventLog;
+import dev.herald.log.GroupStart;
+import dev.herald.log.NewEvent;
+import dev.herald.log.StreamInfo;
+import dev.herald.log.StreamInfo.GroupInfo;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * {@link EventLog} in a {@link SqliteDatabase}. Event ids are per-stream sequence numbers written
+ * as decimal text. Appends from concurrent callers are group-committed by the database's writer.
+ *
+ * <p>Thread-safety: safe for concurrent use.
+ */
+public final class SqliteEventLog implements EventLog {
+
+  private final SqliteDatabase db;
+  private final InstantSource clock;
+  private final ConcurrentMap<String, Long> streamIds = new ConcurrentHashMap<>();
+
+  public SqliteEventLog(SqliteDatabase db, InstantSource clock) {
+    this.db = Objects.requireNonNull(db, "db");
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /** Parses an id this log issued; "" is before the first event. */
+  static long parseId(String id) {
+    if (id.isEmpty()) {
+      return 0;
+    }
+    try {
+      long value = Long.parseLong(id);
+      if (value >= 0) {
+        return value;
+      }
+    } catch (NumberFormatException ignored) {
+      // reported below
+    }
+    throw new IllegalArgumentException("'" + id + "' is not an event id of this log (ids are like \"42\")");
+  }
+
+  private long streamId(SqlSession session, String stream) throws SQLException {
+    Long known = streamIds.get(stream);
+    if (known != null) {
+      return known;
+    }
+    PreparedStatement insert = session.prepare("INSERT INTO herald_stream (name) VALUES (?) ON CONFLICT (name) DO NOTHING");
+    insert.setString(1, stream);
+    insert.executeUpdate();
+    long id = existingStreamId(session, stream).orElseThrow();
+    streamIds.put(stream, id);
+    return id;
+  }
+
+  private Optional<Long> existingStreamId(SqlSession session, String stream) throws SQLException {
+    Long known = streamIds.get(stream);
+    if (known != null) {
+      return Optional.of(known);
+    }
+    PreparedStatement select = session.prepare("SELECT id FROM herald_stream WHERE name = ?");
+    select.setString(1, stream);
+    try (ResultSet rs = select.executeQuery()) {
+      if (!rs.next()) {
+        return Optional.empty();
+      }
+      long id = rs.getLong(1);
+      streamIds.put(stream, id);
+      return Optional.of(id);
+    }
+  }
+
+  @Override
+  public List<String> appendAll(String stream, List<NewEvent> events) {
+    Objects.requireNonNull(stream, "stream");
+    if (events.isEmpty()) {
+      return List.of();
+    }
+    Instant now = clock.instant();
+    List<String> texts = events.stream().map(e -> Json.write(e.data())).toList();
+    return db.write(session -> {
+      long streamId = streamId(session, stream);
+      PreparedStatement bump = session.prepare("UPDATE herald_stream SET last_id = last_id + ? WHERE id = ? RETURNING last_id");
+      bump.setInt(1, events.size());
+      bump.setLong(2, streamId);
+      long last;
+      try (ResultSet rs = bump.executeQuery()) {
+        rs.next();
+        last = rs.getLong(1);
+      }
+      long first = last - events.size() + 1;
+      PreparedStatement insert = session.prepare("INSERT INTO herald_event (stream_id, id, time_ms, data) VALUES (?, ?, ?, ?)");
+      List<String> ids = new ArrayList<>(events.size());
+      for (int i = 0; i < events.size(); i++) {
+        insert.setLong(1, streamId);
+        insert.setLong(2, first + i);
+        insert.setLong(3, events.get(i).time().orElse(now).toEpochMilli());
+        insert.setString(4, texts.get(i));
+        insert.addBatch();
+        ids.add(Long.toString(first + i));
+      }
+      insert.executeBatch();
+      return ids;
+    });
+  }
+
+  @Override
+  public List<Event> read(String stream, String after, int limit) {
+    long afterId = parseId(after);
+    return db.read(session -> {
+      Optional<Long> streamId = existingStreamId(session, stream);
+      if (streamId.isEmpty()) {
+        return List.of();
+      }
+      return selectEvents(session, stream, streamId.get(), afterId, limit);
+    });
+  }
+
+  private static List<Event> selectEvents(SqlSession session, String stream, long streamId, long afterId, int limit) throws SQLException {
+    PreparedStatement select = session.prepare(
+        "SELECT id, time_ms, data FROM herald_event WHERE stream_id = ? AND id > ? ORDER BY id LIMIT ?");
+    select.setLong(1, streamId);
+    select.setLong(2, afterId);
+    select.setInt(3, limit);
+    return events(stream, select);
+  }
+
+  private static List<Event> events(String stream, PreparedStatement select) throws SQLException {
+    List<Event> events = new ArrayList<>();
+    try (ResultSet rs = select.executeQuery()) {
+      while (rs.next()) {
+        events.add(new Event(stream, Long.toString(rs.getLong(1)), Instant.ofEpochMilli(rs.getLong(2)),
+            Json.parseTrustedObject(rs.getString(3))));
+      }
+    }
+    return events;
+  }
+
+  @Override
+  public void createGroup(String stream, String group, GroupStart start) {
+    db.write(session -> {
+      long streamId = streamId(session, stream);
+      PreparedStatement insert = session.prepare(
+          "INSERT INTO herald_group (stream_id, name, last_delivered) "
+              + "SELECT ?, ?, CASE WHEN ? THEN last_id ELSE 0 END FROM herald_stream WHERE id = ? "
+              + "ON CONFLICT (stream_id, name) DO NOTHING");
+      insert.setLong(1, streamId);
+      insert.setString(2, group);
+      insert.setBoolean(3, start == GroupStart.LATEST);
+      insert.setLong(4, streamId);
+      insert.executeUpdate();
+      return null;
+    });
+  }
+
+  @Override
+  public List<Event> readGroup(String stream, String group, String consumer, int limit) {
+    long now = clock.millis();
+    return db.write(session -> {
+      long streamId = streamId(session, stream);
+      long lastDelivered = lastDelivered(session, streamId, stream, group);
+      List<Event> events = selectEvents(session, stream, streamId, lastDelivered, limit);
+      if (events.isEmpty()) {
+        return events;
+      }
+      long newest = Long.parseLong(events.getLast().id());
+      PreparedStatement pend = session.prepare(
+          "INSERT INTO herald_pending (stream_id, group_name, event_id, consumer, delivered_ms, deliveries) "
+              + "SELECT stream_id, ?, id, ?, ?, 1 FROM herald_event WHERE stream_id = ? AND id > ? AND id <= ?");
+      pend.setString(1, group);
+      pend.setString(2, consumer);
+      pend.setLong(3, now);
+      pend.setLong(4, streamId);
+      pend.setLong(5, lastDelivered);
+      pend.setLong(6, newest);
+      pend.executeUpdate();
+      PreparedStatement advance = session.prepare("UPDATE herald_group SET last_delivered = ? WHERE stream_id = ? AND name = ?");
+      advance.setLong(1, newest);
+      advance.setLong(2, streamId);
+      advance.setString(3, group);
+      advance.executeUpdate();
+      return events;
+    });
+  }
+
+  private static long lastDelivered(SqlSession session, long streamId, String stream, String group) throws SQLException {
+    PreparedStatement select = session.prepare("SELECT last_delivered FROM herald_group WHERE stream_id = ? AND name = ?");
+    select.setLong(1, streamId);
+    select.setString(2, group);
+    try (ResultSet rs = select.executeQuery()) {
+      if (!rs.next()) {
+        throw new IllegalStateException("stream '" + stream + "' has no consumer group '" + group + "'");
+      }
+      return rs.getLong(1);
+    }
+  }
+
+  @Override
+  public void ack(String stream, String group, Collection<String> ids) {
+    if (ids.isEmpty()) {
+      return;
+    }
+    List<Long> numbers = ids.stream().map(SqliteEventLog::parseId).toList();
+    db.write(session -> {
+      long streamId = streamId(session, stream);
+      PreparedStatement delete = session.prepare(
+          "DELETE FROM herald_pending WHERE stream_id = ? AND group_name = ? AND event_id = ?");
+      for (long id : numbers) {
+        delete.setLong(1, streamId);
+        delete.setString(2, group);
+        delete.setLong(3, id);
+        delete.addBatch();
+      }
+      delete.executeBatch();
+      return null;
+    });
+  }
+
+  @Override
+  public List<Event> claim(String stream, String group, String consumer, Duration minIdle, int limit) {
+    long now = clock.millis();
+    long idleBefore = now - minIdle.toMillis();
+    return db.write(session -> {
+      long streamId = streamId(session, stream);
+      PreparedStatement select = session.prepare(
+          "SELECT p.event_id, e.time_ms, e.data FROM herald_pending p "
+              + "LEFT JOIN herald_event e ON e.stream_id = p.stream_id AND e.id = p.event_id "
+              + "WHERE p.stream_id = ? AND p.group_name = ? AND p.delivered_ms <= ? ORDER BY p.event_id LIMIT ?");
+      select.setLong(1, streamId);
+      select.setString(2, group);
+      select.setLong(3, idleBefore);
+      select.setInt(4, limit);
+      List<Event> claimed = new ArrayList<>();
+      List<Long> trimmed = new ArrayList<>();
+      try (ResultSet rs = select.executeQuery()) {
+        while (rs.next()) {
+          long id = rs.getLong(1);
+          String data = rs.getString(3);
+          if (data == null) {
+            trimmed.add(id);
+          } else {
+            claimed.add(new Event(stream, Long.toString(id), Instant.ofEpochMilli(rs.getLong(2)), Json.parseTrustedObject(data)));
+          }
+        }
+      }
+      PreparedStatement take = session.prepare(
+          "UPDATE herald_pending SET consumer = ?, delivered_ms = ?, deliveries = deliveries + 1 "
+              + "WHERE stream_id = ? AND group_name = ? AND event_id = ?");
+      for (Event event : claimed) {
+        take.setString(1, consumer);
+        take.setLong(2, now);
+        take.setLong(3, streamId);
+        take.setString(4, group);
+        take.setLong(5, Long.parseLong(event.id()));
+        take.addBatch();
+      }
+      take.executeBatch();
+      PreparedStatement drop = session.prepare(
+          "DELETE FROM herald_pending WHERE stream_id = ? AND group_name = ? AND event_id = ?");
+      for (long id : trimmed) {
+        drop.setLong(1, streamId);
+        drop.setString(2, group);
+        drop.setLong(3, id);
+        drop.addBatch();
+      }
+      drop.executeBatch();
+      return claimed;
+    });
+  }
+
+  @Override
+  public long trimToLength(String stream, long maxLength) {
+    return db.write(session -> {
+      long streamId = streamId(session, stream);
+      PreparedStatement delete = session.prepare(
+          "DELETE FROM herald_event WHERE stream_id = ? AND id <= "
+              + "(SELECT id FROM herald_event WHERE stream_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)");
+      delete.setLong(1, streamId);
+      delete.setLong(2, streamId);
+      delete.setLong(3, maxLength);
+      return (long) delete.executeUpdate();
+    });
+  }
+
+  @Override
+  public long trimBefore(String stream, Instant before) {
+    return db.write(session -> {
+      long streamId = streamId(session, stream);
+      PreparedStatement delete = session.prepare("DELETE FROM herald_event WHERE stream_id = ? AND time_ms < ?");
+      delete.setLong(1, streamId);
+      delete.setLong(2, before.toEpochMilli());
+      return (long) delete.executeUpdate();
+    });
+  }
+
+  @Override
+  public StreamInfo info(String stream) {
+    return db.read(session -> {
+      Optional<Long> found = existingStreamId(session, stream);
+      if (found.isEmpty()) {
+        return new StreamInfo(stream, 0, Optional.empty(), Optional.empty(), List.of());
+      }
+      long streamId = found.get();
+      PreparedStatement summary = session.prepare(
+          "SELECT (SELECT COUNT(*) FROM herald_event WHERE stream_id = s.id), "
+              + "(SELECT MIN(id) FROM herald_event WHERE stream_id = s.id), s.last_id FROM herald_stream s WHERE s.id = ?");
+      summary.setLong(1, streamId);
+      long length;
+      Optional<String> first;
+      Optional<String> last;
+      try (ResultSet rs = summary.executeQuery()) {
+        rs.next();
+        length = rs.getLong(1);
+        long min = rs.getLong(2);
+        first = rs.wasNull() ? Optional.empty() : Optional.of(Long.toString(min));
+        long lastId = rs.getLong(3);
+        last = lastId == 0 ? Optional.empty() : Optional.of(Long.toString(lastId));
+      }
+      PreparedStatement groups = session.prepare(
+          "SELECT g.name, g.last_delivered, "
+              + "(SELECT COUNT(*) FROM herald_pending p WHERE p.stream_id = g.stream_id AND p.group_name = g.name), "
+              + "(SELECT COUNT(*) FROM herald_event e WHERE e.stream_id = g.stream_id AND e.id > g.last_delivered) "
+              + "FROM herald_group g WHERE g.stream_id = ? ORDER BY g.name");
+      groups.setLong(1, streamId);
+      List<GroupInfo> infos = new ArrayList<>();
+      try (ResultSet rs = groups.executeQuery()) {
+        while (rs.next()) {
+          long delivered = rs.getLong(2);
+          infos.add(new GroupInfo(rs.getString(1), delivered == 0 ? Optional.empty() : Optional.of(Long.toString(delivered)),
+              rs.getLong(3), rs.getLong(4)));
+        }
+      }
+      return new StreamInfo(stream, length, first, last, infos);
+    });
+  }
+
+  /** The log does not own the database; close the {@link SqliteDatabase} itself. */
+  @Override
+  public void close() {}
+}

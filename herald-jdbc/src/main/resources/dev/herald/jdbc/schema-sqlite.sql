@@ -1,0 +1,93 @@
+-- Herald schema for SQLite. Statements are portable DML-wise (ON CONFLICT, partial indexes);
+-- only the DDL details (WITHOUT ROWID, INTEGER PRIMARY KEY) are SQLite's own.
+
+CREATE TABLE IF NOT EXISTS herald_stream (
+  id      INTEGER PRIMARY KEY,
+  name    TEXT    NOT NULL UNIQUE,
+  last_id INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE IF NOT EXISTS herald_event (
+  stream_id INTEGER NOT NULL,
+  id        INTEGER NOT NULL,
+  time_ms   INTEGER NOT NULL,
+  data      TEXT    NOT NULL,
+  PRIMARY KEY (stream_id, id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS herald_group (
+  stream_id      INTEGER NOT NULL,
+  name           TEXT    NOT NULL,
+  last_delivered INTEGER NOT NULL,
+  PRIMARY KEY (stream_id, name)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS herald_pending (
+  stream_id    INTEGER NOT NULL,
+  group_name   TEXT    NOT NULL,
+  event_id     INTEGER NOT NULL,
+  consumer     TEXT    NOT NULL,
+  delivered_ms INTEGER NOT NULL,
+  deliveries   INTEGER NOT NULL,
+  PRIMARY KEY (stream_id, group_name, event_id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS digest_bucket (
+  id         INTEGER PRIMARY KEY,
+  rule       TEXT    NOT NULL,
+  key        TEXT    NOT NULL,
+  open_event TEXT    NOT NULL,
+  first_ms   INTEGER NOT NULL,
+  last_ms    INTEGER NOT NULL,
+  due_ms     INTEGER NOT NULL,
+  count      INTEGER NOT NULL,
+  open       INTEGER NOT NULL,
+  closed_ms  INTEGER
+);
+CREATE UNIQUE INDEX IF NOT EXISTS digest_bucket_open ON digest_bucket (rule, key) WHERE open = 1;
+CREATE INDEX IF NOT EXISTS digest_bucket_due ON digest_bucket (rule, due_ms) WHERE open = 1;
+
+-- Items stay after their bucket closes: the primary key makes a redelivered event count once.
+CREATE TABLE IF NOT EXISTS digest_item (
+  rule      TEXT    NOT NULL,
+  event_id  TEXT    NOT NULL,
+  bucket_id INTEGER NOT NULL,
+  seq       INTEGER NOT NULL,
+  time_ms   INTEGER NOT NULL,
+  item      TEXT    NOT NULL,
+  PRIMARY KEY (rule, event_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS digest_item_bucket ON digest_item (bucket_id);
+
+CREATE TABLE IF NOT EXISTS notification (
+  seq        INTEGER PRIMARY KEY,
+  id         TEXT    NOT NULL UNIQUE,
+  rule       TEXT    NOT NULL,
+  recipient  TEXT    NOT NULL,
+  items      TEXT    NOT NULL,
+  first_ms   INTEGER NOT NULL,
+  last_ms    INTEGER NOT NULL,
+  due_ms     INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS notification_recipient ON notification (recipient, seq);
+
+CREATE TABLE IF NOT EXISTS delivery (
+  notification_seq INTEGER NOT NULL,
+  sink             TEXT    NOT NULL,
+  state            TEXT    NOT NULL,
+  attempts         INTEGER NOT NULL,
+  next_ms          INTEGER,
+  PRIMARY KEY (notification_seq, sink)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS delivery_due ON delivery (next_ms) WHERE state = 'PENDING';
+
+CREATE TABLE IF NOT EXISTS delivery_attempt (
+  notification_seq INTEGER NOT NULL,
+  sink             TEXT    NOT NULL,
+  number           INTEGER NOT NULL,
+  at_ms            INTEGER NOT NULL,
+  succeeded        INTEGER NOT NULL,
+  detail           TEXT    NOT NULL,
+  PRIMARY KEY (notification_seq, sink, number)
+) WITHOUT ROWID;
