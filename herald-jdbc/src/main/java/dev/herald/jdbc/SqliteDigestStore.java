@@ -174,7 +174,8 @@ public final class SqliteDigestStore implements DigestStore {
   }
 
   /** Closes the bucket and writes its notification and pending deliveries, in the caller's transaction. */
-  private static Notification close(SqlSession session, DigestRule rule, OpenBucket bucket, Instant now) throws SQLException {
+  private static Notification close(SqlSession session, DigestRule rule, OpenBucket bucket, Instant closedAt) throws SQLException {
+    Instant now = closedAt.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
     List<JsonNode> items = selectItems(session, bucket.id);
     PreparedStatement shut = session.prepare("UPDATE digest_bucket SET open = 0, closed_ms = ? WHERE id = ? AND open = 1");
     shut.setLong(1, now.toEpochMilli());

@@ -1,0 +1,320 @@
+package dev.herald.server.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.herald.digest.DigestRule;
+import dev.herald.jdbc.SqliteDatabase;
+import dev.herald.notify.LogSink;
+import dev.herald.notify.RetryPolicy;
+import dev.herald.notify.Sink;
+import dev.herald.notify.StreamSink;
+import dev.herald.notify.WebhookSink;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * Reads {@code herald.yaml} into a {@link HeraldConfig}. Unknown keys are errors (a typo must not
+ * silently drop a setting), and every error names the file, the line and what is allowed.
+ * Environment variables override the file: {@code HERALD_HOST}, {@code HERALD_PORT}, {@code
+ * HERALD_DATA}, {@code HERALD_MAX_BODY_SIZE}, {@code HERALD_SYNC}.
+ */
+public final class ConfigLoader {
+
+  private final Map<String, String> env;
+
+  public ConfigLoader(Map<String, String> env) {
+    this.env = Map.copyOf(env);
+  }
+
+  public HeraldConfig load(Path file) {
+    LocatedYaml yaml = LocatedYaml.read(file);
+    JsonNode root = yaml.root();
+    if (!root.isObject()) {
+      throw yaml.error("", "the configuration must be a mapping with streams, digests, server and delivery sections");
+    }
+    allowOnly(yaml, root, "", Set.of("server", "streams", "digests", "delivery"));
+    ServerSettings server = server(yaml, root.path("server"));
+    Map<String, StreamConfig> streams = streams(yaml, root.path("streams"));
+    List<DigestRule> digests = digests(yaml, root.path("digests"), streams);
+    RetryPolicy retry = retry(yaml, root.path("delivery"));
+    return new HeraldConfig(file, overridden(server, file), streams, digests, retry);
+  }
+
+  private ServerSettings overridden(ServerSettings s, Path file) {
+    String where = " (environment, overriding " + file + ")";
+    String host = env.getOrDefault("HERALD_HOST", s.host());
+    int port = s.port();
+    if (env.containsKey("HERALD_PORT")) {
+      port = parsePort(env.get("HERALD_PORT"), "HERALD_PORT" + where);
+    }
+    Path data = env.containsKey("HERALD_DATA") ? Path.of(env.get("HERALD_DATA")) : s.data();
+    long maxBody = s.maxBodyBytes();
+    if (env.containsKey("HERALD_MAX_BODY_SIZE")) {
+      maxBody = parseSize(env.get("HERALD_MAX_BODY_SIZE"))
+          .orElseThrow(() -> new ConfigException("HERALD_MAX_BODY_SIZE" + where + " must be a size like 1MiB, 512KiB or 1048576, but was " + env.get("HERALD_MAX_BODY_SIZE")));
+    }
+    SqliteDatabase.Sync sync = s.sync();
+    if (env.containsKey("HERALD_SYNC")) {
+      sync = parseSync(env.get("HERALD_SYNC"))
+          .orElseThrow(() -> new ConfigException("HERALD_SYNC" + where + " must be normal or full, but was " + env.get("HERALD_SYNC")));
+    }
+    return new ServerSettings(host, port, data, maxBody, sync);
+  }
+
+  static int parsePort(String text, String what) {
+    try {
+      int port = Integer.parseInt(text.trim());
+      if (port >= 0 && port <= 65535) {
+        return port;
+      }
+    } catch (NumberFormatException ignored) {
+      // reported below
+    }
+    throw new ConfigException(what + " must be a port number from 0 to 65535, but was " + text);
+  }
+
+  private static ServerSettings server(LocatedYaml yaml, JsonNode node) {
+    ServerSettings defaults = new ServerSettings("0.0.0.0", 8080, Path.of("data"), ServerSettings.DEFAULT_MAX_BODY, SqliteDatabase.Sync.NORMAL);
+    if (node.isMissingNode() || node.isNull()) {
+      return defaults;
+    }
+    requireObject(yaml, node, "/server");
+    allowOnly(yaml, node, "/server", Set.of("host", "port", "data", "maxBodySize", "sync"));
+    String host = text(yaml, node, "/server", "host").orElse(defaults.host());
+    int port = node.has("port") ? integer(yaml, node.get("port"), "/server/port", 0, 65535) : defaults.port();
+    Path data = text(yaml, node, "/server", "data").map(Path::of).orElse(defaults.data());
+    long maxBody = defaults.maxBodyBytes();
+    if (node.has("maxBodySize")) {
+      String raw = node.get("maxBodySize").asText();
+      maxBody = parseSize(raw).orElseThrow(() -> yaml.error("/server/maxBodySize", "must be a size like 1MiB, 512KiB or 1048576, but was " + raw));
+    }
+    SqliteDatabase.Sync sync = defaults.sync();
+    if (node.has("sync")) {
+      String raw = node.get("sync").asText();
+      sync = parseSync(raw).orElseThrow(() -> yaml.error("/server/sync", "must be normal or full, but was " + raw));
+    }
+    return new ServerSettings(host, port, data, maxBody, sync);
+  }
+
+  private static Optional<SqliteDatabase.Sync> parseSync(String text) {
+    try {
+      return Optional.of(SqliteDatabase.Sync.valueOf(text.trim().toUpperCase(Locale.ROOT)));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
+
+  static Optional<Long> parseSize(String text) {
+    String t = text.trim();
+    long unit = 1;
+    for (Map.Entry<String, Long> suffix : Map.of("KiB", 1024L, "MiB", 1024L * 1024, "GiB", 1024L * 1024 * 1024).entrySet()) {
+      if (t.endsWith(suffix.getKey())) {
+        unit = suffix.getValue();
+        t = t.substring(0, t.length() - suffix.getKey().length()).trim();
+      }
+    }
+    try {
+      long value = Long.parseLong(t);
+      return value > 0 ? Optional.of(value * unit) : Optional.empty();
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static Map<String, StreamConfig> streams(LocatedYaml yaml, JsonNode node) {
+    Map<String, StreamConfig> streams = new LinkedHashMap<>();
+    if (node.isMissingNode() || node.isNull()) {
+      return streams;
+    }
+    requireObject(yaml, node, "/streams");
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> entry = it.next();
+      String name = entry.getKey();
+      String at = "/streams/" + name;
+      if (!name.matches("[A-Za-z0-9._-]{1,200}")) {
+        throw yaml.error(at, "a stream name may hold letters, digits, '.', '_' and '-', but was '" + name + "'");
+      }
+      JsonNode body = entry.getValue();
+      OptionalLong maxLength = OptionalLong.empty();
+      Optional<Duration> maxAge = Optional.empty();
+      if (!body.isNull()) {
+        requireObject(yaml, body, at);
+        allowOnly(yaml, body, at, Set.of("maxLength", "maxAge"));
+        if (body.has("maxLength")) {
+          maxLength = OptionalLong.of(integer(yaml, body.get("maxLength"), at + "/maxLength", 1, Integer.MAX_VALUE));
+        }
+        maxAge = optionalDuration(yaml, body, at, "maxAge");
+      }
+      streams.put(name, new StreamConfig(name, maxLength, maxAge));
+    }
+    streams.putIfAbsent(HeraldConfig.FAILED_STREAM, new StreamConfig(HeraldConfig.FAILED_STREAM, OptionalLong.empty(), Optional.empty()));
+    return streams;
+  }
+
+  private static List<DigestRule> digests(LocatedYaml yaml, JsonNode node, Map<String, StreamConfig> streams) {
+    List<DigestRule> rules = new ArrayList<>();
+    if (node.isMissingNode() || node.isNull()) {
+      return rules;
+    }
+    requireObject(yaml, node, "/digests");
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> entry = it.next();
+      rules.add(digest(yaml, entry.getKey(), entry.getValue(), streams));
+    }
+    return rules;
+  }
+
+  private static DigestRule digest(LocatedYaml yaml, String name, JsonNode node, Map<String, StreamConfig> streams) {
+    String at = "/digests/" + name;
+    requireObject(yaml, node, at);
+    allowOnly(yaml, node, at, Set.of("stream", "groupBy", "collect", "quietPeriod", "maxWait", "maxItems", "timeField", "deliver"));
+    String stream = text(yaml, node, at, "stream").orElseThrow(() -> yaml.error(at, "a digest rule needs 'stream': the stream it reads"));
+    if (!streams.containsKey(stream)) {
+      throw yaml.error(at + "/stream", "stream '" + stream + "' is not declared under streams; declared: " + streams.keySet());
+    }
+    String groupBy = text(yaml, node, at, "groupBy").orElseThrow(() -> yaml.error(at, "a digest rule needs 'groupBy': the field holding the recipient key"));
+    List<String> collect = collect(yaml, node.get("collect"), at + "/collect");
+    Duration quiet = optionalDuration(yaml, node, at, "quietPeriod")
+        .orElseThrow(() -> yaml.error(at, "a digest rule needs 'quietPeriod', an ISO-8601 duration such as PT1H"));
+    Optional<Duration> maxWait = optionalDuration(yaml, node, at, "maxWait");
+    OptionalInt maxItems = node.has("maxItems")
+        ? OptionalInt.of(integer(yaml, node.get("maxItems"), at + "/maxItems", 1, Integer.MAX_VALUE))
+        : OptionalInt.empty();
+    Optional<String> timeField = text(yaml, node, at, "timeField");
+    List<Sink> deliver = deliver(yaml, node.get("deliver"), at + "/deliver", streams);
+    return new DigestRule(name, stream, groupBy, collect, quiet, maxWait, maxItems, timeField, deliver);
+  }
+
+  private static List<String> collect(LocatedYaml yaml, JsonNode node, String at) {
+    if (node == null || node.isNull()) {
+      return List.of();
+    }
+    if (node.isTextual()) {
+      return List.of(node.textValue());
+    }
+    if (node.isArray() && !node.isEmpty()) {
+      List<String> fields = new ArrayList<>();
+      for (JsonNode field : node) {
+        if (!field.isTextual()) {
+          throw yaml.error(at, "collect lists field names, but holds " + field);
+        }
+        fields.add(field.textValue());
+      }
+      return fields;
+    }
+    throw yaml.error(at, "collect must be a field name, a list of field names, or omitted for the whole event, but was " + node);
+  }
+
+  private static List<Sink> deliver(LocatedYaml yaml, JsonNode node, String at, Map<String, StreamConfig> streams) {
+    if (node == null || node.isNull()) {
+      return List.of(new LogSink());
+    }
+    if (!node.isArray()) {
+      throw yaml.error(at, "deliver must be a list of sinks (log, stream: NAME, webhook: URL), but was " + node);
+    }
+    List<Sink> sinks = new ArrayList<>();
+    for (int i = 0; i < node.size(); i++) {
+      sinks.add(sink(yaml, node.get(i), at + "/" + i, streams));
+    }
+    return sinks;
+  }
+
+  private static Sink sink(LocatedYaml yaml, JsonNode node, String at, Map<String, StreamConfig> streams) {
+    if (node.isTextual() && node.textValue().equals("log")) {
+      return new LogSink();
+    }
+    if (node.isObject() && node.has("stream")) {
+      allowOnly(yaml, node, at, Set.of("stream"));
+      String stream = node.get("stream").asText();
+      if (!streams.containsKey(stream)) {
+        throw yaml.error(at, "stream '" + stream + "' is not declared under streams; declared: " + streams.keySet());
+      }
+      return new StreamSink(stream);
+    }
+    if (node.isObject() && node.has("webhook")) {
+      allowOnly(yaml, node, at, Set.of("webhook", "secret"));
+      String url = node.get("webhook").asText();
+      try {
+        URI uri = new URI(url);
+        return new WebhookSink(uri, text(yaml, node, at, "secret"));
+      } catch (URISyntaxException | IllegalArgumentException e) {
+        throw yaml.error(at + "/webhook", "webhook must be an http or https URL, but was " + url);
+      }
+    }
+    throw yaml.error(at, "a sink is 'log', 'stream: NAME' or 'webhook: URL' (with an optional 'secret'), but was " + node);
+  }
+
+  private static RetryPolicy retry(LocatedYaml yaml, JsonNode node) {
+    if (node.isMissingNode() || node.isNull()) {
+      return RetryPolicy.DEFAULT;
+    }
+    requireObject(yaml, node, "/delivery");
+    allowOnly(yaml, node, "/delivery", Set.of("maxAttempts", "initialBackoff", "maxBackoff"));
+    RetryPolicy d = RetryPolicy.DEFAULT;
+    int attempts = node.has("maxAttempts") ? integer(yaml, node.get("maxAttempts"), "/delivery/maxAttempts", 1, 1000) : d.maxAttempts();
+    return new RetryPolicy(attempts,
+        optionalDuration(yaml, node, "/delivery", "initialBackoff").orElse(d.initialBackoff()),
+        optionalDuration(yaml, node, "/delivery", "maxBackoff").orElse(d.maxBackoff()));
+  }
+
+  private static void requireObject(LocatedYaml yaml, JsonNode node, String at) {
+    if (!node.isObject()) {
+      throw yaml.error(at, "must be a mapping, but was " + node);
+    }
+  }
+
+  private static void allowOnly(LocatedYaml yaml, JsonNode node, String at, Set<String> allowed) {
+    for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (!allowed.contains(name)) {
+        throw yaml.error(at + "/" + name, "unknown setting '" + name + "'; allowed here: " + new java.util.TreeSet<>(allowed));
+      }
+    }
+  }
+
+  private static Optional<String> text(LocatedYaml yaml, JsonNode parent, String at, String field) {
+    JsonNode node = parent.get(field);
+    if (node == null || node.isNull()) {
+      return Optional.empty();
+    }
+    if (!node.isValueNode()) {
+      throw yaml.error(at + "/" + field, field + " must be text, but was " + node);
+    }
+    return Optional.of(node.asText());
+  }
+
+  private static int integer(LocatedYaml yaml, JsonNode node, String at, int min, int max) {
+    if (!node.canConvertToInt() || !node.isIntegralNumber() || node.intValue() < min || node.intValue() > max) {
+      throw yaml.error(at, "must be a whole number from " + min + " to " + max + ", but was " + node);
+    }
+    return node.intValue();
+  }
+
+  private static Optional<Duration> optionalDuration(LocatedYaml yaml, JsonNode parent, String at, String field) {
+    Optional<String> raw = text(yaml, parent, at, field);
+    if (raw.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      Duration duration = Duration.parse(raw.get());
+      if (duration.isNegative() || duration.isZero()) {
+        throw yaml.error(at + "/" + field, field + " must be positive, but was " + raw.get());
+      }
+      return Optional.of(duration);
+    } catch (DateTimeParseException e) {
+      throw yaml.error(at + "/" + field, field + " must be an ISO-8601 duration such as PT1H, PT30M or PT5S, but was " + raw.get());
+    }
+  }
+}

@@ -1,0 +1,125 @@
+package dev.herald.server.http;
+
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.json.Json;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.ServerRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Reads the events of a POST body: one JSON object, a JSON array of objects (a batch), or NDJSON
+ * (one object per line, with {@code Content-Type: application/x-ndjson}). Any bad part rejects
+ * the whole body, so nothing is stored partially.
+ */
+final class EventBodies {
+
+  private static final ObjectReader STRICT = Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+  private final long maxBytes;
+
+  EventBodies(long maxBytes) {
+    this.maxBytes = maxBytes;
+  }
+
+  List<ObjectNode> read(ServerRequest req) {
+    byte[] body = bytes(req);
+    String contentType = req.headers().first(HeaderNames.CONTENT_TYPE).orElse("application/json").toLowerCase(Locale.ROOT);
+    String text = new String(body, StandardCharsets.UTF_8);
+    if (text.isBlank()) {
+      throw ProblemException.badRequest("the body is empty; send a JSON object, an array of objects, or NDJSON");
+    }
+    if (contentType.startsWith("application/x-ndjson") || contentType.startsWith("application/jsonl")) {
+      return ndjson(text);
+    }
+    JsonNode root = parse(text, "the body");
+    if (root instanceof ObjectNode object) {
+      return List.of(object);
+    }
+    if (root.isArray()) {
+      if (root.isEmpty()) {
+        throw ProblemException.badRequest("the batch is empty; send at least one event");
+      }
+      List<ObjectNode> events = new ArrayList<>(root.size());
+      for (int i = 0; i < root.size(); i++) {
+        if (!(root.get(i) instanceof ObjectNode object)) {
+          throw ProblemException.badRequest("element " + i + " of the array must be a JSON object, but was " + kind(root.get(i))
+              + "; nothing was stored");
+        }
+        events.add(object);
+      }
+      return events;
+    }
+    throw ProblemException.badRequest("the body must be a JSON object, an array of objects, or NDJSON, but was " + kind(root));
+  }
+
+  private byte[] bytes(ServerRequest req) {
+    long declared = req.headers().contentLength().orElse(-1);
+    if (declared > maxBytes) {
+      throw tooLarge();
+    }
+    try (InputStream in = req.content().inputStream()) {
+      byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+      if (body.length > maxBytes) {
+        throw tooLarge();
+      }
+      return body;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private ProblemException tooLarge() {
+    return new ProblemException(413, "body-too-large", "the body is larger than the limit of " + maxBytes
+        + " bytes (server.maxBodySize); split it into smaller batches");
+  }
+
+  private static List<ObjectNode> ndjson(String text) {
+    List<ObjectNode> events = new ArrayList<>();
+    String[] lines = text.split("\r?\n");
+    for (int i = 0; i < lines.length; i++) {
+      if (lines[i].isBlank()) {
+        continue;
+      }
+      JsonNode node = parse(lines[i], "line " + (i + 1) + " of the NDJSON body");
+      if (!(node instanceof ObjectNode object)) {
+        throw ProblemException.badRequest("line " + (i + 1) + " of the NDJSON body must be a JSON object, but was " + kind(node)
+            + "; nothing was stored");
+      }
+      events.add(object);
+    }
+    return events;
+  }
+
+  private static JsonNode parse(String text, String what) {
+    try {
+      return STRICT.readTree(text);
+    } catch (JsonParseException e) {
+      throw ProblemException.badRequest(what + " is not valid JSON at line " + e.getLocation().getLineNr() + ", column "
+          + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());
+    } catch (JsonProcessingException e) {
+      throw ProblemException.badRequest(what + " is not valid JSON: " + e.getOriginalMessage());
+    }
+  }
+
+  private static String kind(JsonNode node) {
+    return switch (node.getNodeType()) {
+      case ARRAY -> "an array";
+      case STRING -> "a string";
+      case NUMBER -> "a number";
+      case BOOLEAN -> "a boolean";
+      case NULL -> "null";
+      default -> node.getNodeType().name().toLowerCase(Locale.ROOT);
+    };
+  }
+}

@@ -1,0 +1,49 @@
+package dev.herald.server.http;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.json.Json;
+import dev.herald.server.metrics.HeraldMetrics;
+import dev.herald.store.Backend;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+
+/** {@code /health/live}, {@code /health/ready} and {@code /metrics}. */
+public final class OpsRoutes implements HttpService {
+
+  private final Backend backend;
+  private final HeraldMetrics metrics;
+
+  public OpsRoutes(Backend backend, HeraldMetrics metrics) {
+    this.backend = Objects.requireNonNull(backend, "backend");
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
+  }
+
+  @Override
+  public void routing(HttpRules rules) {
+    rules.get("/health/live", this::live).get("/health/ready", this::ready).get("/metrics", this::metrics);
+  }
+
+  private void live(ServerRequest req, ServerResponse res) {
+    ObjectNode body = Json.object();
+    body.put("status", "UP");
+    HttpJson.send(res, 200, body);
+  }
+
+  private void ready(ServerRequest req, ServerResponse res) {
+    boolean ready = backend.ready();
+    ObjectNode body = Json.object();
+    body.put("status", ready ? "UP" : "DOWN");
+    body.put("store", backend.describe());
+    HttpJson.send(res, ready ? 200 : 503, body);
+  }
+
+  private void metrics(ServerRequest req, ServerResponse res) {
+    res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+    res.send(metrics.scrape().getBytes(StandardCharsets.UTF_8));
+  }
+}

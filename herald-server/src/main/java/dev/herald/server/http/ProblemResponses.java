@@ -1,0 +1,51 @@
+package dev.herald.server.http;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.digest.InvalidEventException;
+import dev.herald.json.Json;
+import dev.herald.log.StoreUnavailableException;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place where exceptions become HTTP answers: every error is {@code
+ * application/problem+json} (RFC 9457) with a {@code detail} that says what is wrong and where.
+ */
+public final class ProblemResponses {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ProblemResponses.class);
+
+  private ProblemResponses() {}
+
+  public static void register(HttpRouting.Builder routing) {
+    routing.error(ProblemException.class, (req, res, e) -> send(req, res, e.status(), e.type(), e.getMessage()));
+    routing.error(InvalidEventException.class, (req, res, e) -> send(req, res, 422, "invalid-event", e.getMessage()));
+    routing.error(StoreUnavailableException.class, (req, res, e) -> {
+      LOG.warn("store unavailable while serving {} {}: {}", req.prologue().method().text(), req.path().absolute().path(), e.getMessage());
+      res.header(HeaderNames.RETRY_AFTER, "1");
+      send(req, res, 503, "store-unavailable", "the store is unavailable, nothing was stored; retry later (" + e.getMessage() + ")");
+    });
+    routing.error(Exception.class, (req, res, e) -> {
+      LOG.error("unexpected error serving {} {}", req.prologue().method().text(), req.path().absolute().path(), e);
+      send(req, res, 500, "internal-error", "Herald failed unexpectedly: " + e);
+    });
+  }
+
+  static void send(ServerRequest req, ServerResponse res, int status, String type, String detail) {
+    ObjectNode problem = Json.object();
+    problem.put("type", "urn:herald:problem:" + type);
+    problem.put("title", Status.create(status).reasonPhrase());
+    problem.put("status", status);
+    problem.put("detail", detail);
+    problem.put("instance", req.path().absolute().path());
+    res.status(Status.create(status));
+    res.header(HeaderNames.CONTENT_TYPE, "application/problem+json");
+    res.send(Json.write(problem).getBytes(StandardCharsets.UTF_8));
+  }
+}

@@ -1,0 +1,147 @@
+package dev.herald.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.herald.digest.DigestRule;
+import dev.herald.notify.LogSink;
+import dev.herald.notify.StreamSink;
+import dev.herald.notify.WebhookSink;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+  @TempDir Path dir;
+
+  private Path write(String yaml) throws IOException {
+    Path file = dir.resolve("herald.yaml");
+    Files.writeString(file, yaml);
+    return file;
+  }
+
+  private HeraldConfig load(String yaml) throws IOException {
+    return new ConfigLoader(Map.of()).load(write(yaml));
+  }
+
+  @Test
+  void shouldLoadTheShippedConfiguration() {
+    HeraldConfig config = new ConfigLoader(Map.of()).load(Path.of("../herald.yaml"));
+
+    DigestRule rule = config.digest("seller-scans").orElseThrow();
+    assertThat(rule.stream()).isEqualTo("scans");
+    assertThat(rule.groupBy()).isEqualTo("seller_id");
+    assertThat(rule.collect()).containsExactly("package_id");
+    assertThat(rule.quietPeriod()).isEqualTo(Duration.ofHours(1));
+    assertThat(rule.deliver()).containsExactly(new LogSink(), new StreamSink("notifications"));
+    assertThat(config.streams()).containsKeys("scans", "notifications", HeraldConfig.FAILED_STREAM);
+    assertThat(config.server().port()).isEqualTo(8080);
+  }
+
+  @Test
+  void shouldReadEveryDigestSetting() throws IOException {
+    HeraldConfig config = load("""
+        streams:
+          scans: {maxLength: 100, maxAge: P7D}
+        digests:
+          d:
+            stream: scans
+            groupBy: seller_id
+            collect: [package_id, weight]
+            quietPeriod: PT5S
+            maxWait: PT4H
+            maxItems: 1000
+            timeField: date_time
+            deliver:
+              - webhook: http://localhost:9000/hook
+                secret: s3cret
+        """);
+
+    DigestRule rule = config.digest("d").orElseThrow();
+    assertThat(rule.collect()).containsExactly("package_id", "weight");
+    assertThat(rule.maxWait()).contains(Duration.ofHours(4));
+    assertThat(rule.maxItems()).hasValue(1000);
+    assertThat(rule.timeField()).contains("date_time");
+    assertThat(rule.deliver()).singleElement().isInstanceOfSatisfying(WebhookSink.class,
+        w -> assertThat(w.secret()).contains("s3cret"));
+    assertThat(config.streams().get("scans").maxLength()).hasValue(100);
+    assertThat(config.streams().get("scans").maxAge()).contains(Duration.ofDays(7));
+  }
+
+  @Test
+  void shouldNameTheFileLineAndProblemForABadDuration() throws IOException {
+    Path file = write("""
+        streams:
+          scans: {}
+        digests:
+          seller-scans:
+            stream: scans
+            groupBy: seller_id
+            quietPeriod: 1h
+        """);
+
+    assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(file))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(file.toString())
+        .hasMessageContaining("line 7")
+        .hasMessageContaining("ISO-8601 duration")
+        .hasMessageContaining("but was 1h");
+  }
+
+  @Test
+  void shouldRejectAnUnknownSettingNamingIt() {
+    assertThatThrownBy(() -> load("""
+        streams:
+          scans: {}
+        digests:
+          seller-scans:
+            stream: scans
+            groupBy: seller_id
+            quietPeriod: PT1H
+            quietperiod: PT2H
+        """)).hasMessageContaining("line 8").hasMessageContaining("unknown setting 'quietperiod'");
+  }
+
+  @Test
+  void shouldRejectADigestOnAnUndeclaredStream() {
+    assertThatThrownBy(() -> load("""
+        streams:
+          scans: {}
+        digests:
+          d:
+            stream: scanz
+            groupBy: seller_id
+            quietPeriod: PT1H
+        """)).hasMessageContaining("line 5").hasMessageContaining("stream 'scanz' is not declared");
+  }
+
+  @Test
+  void shouldReportInvalidYamlWithItsLine() {
+    assertThatThrownBy(() -> load("streams:\n  scans: {}\ndigests: [unclosed\n"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("not valid YAML");
+  }
+
+  @Test
+  void shouldReportAMissingFile() {
+    assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(dir.resolve("missing.yaml")))
+        .hasMessageContaining("missing.yaml does not exist");
+  }
+
+  @Test
+  void shouldLetTheEnvironmentOverrideServerSettings() throws IOException {
+    Path file = write("server:\n  port: 8080\nstreams:\n  scans: {}\n");
+
+    HeraldConfig config = new ConfigLoader(Map.of("HERALD_PORT", "9090", "HERALD_DATA", "/tmp/x", "HERALD_MAX_BODY_SIZE", "2MiB")).load(file);
+
+    assertThat(config.server().port()).isEqualTo(9090);
+    assertThat(config.server().data()).isEqualTo(Path.of("/tmp/x"));
+    assertThat(config.server().maxBodyBytes()).isEqualTo(2 * 1024 * 1024);
+    assertThatThrownBy(() -> new ConfigLoader(Map.of("HERALD_PORT", "eighty")).load(file))
+        .hasMessageContaining("HERALD_PORT").hasMessageContaining("but was eighty");
+  }
+}
