@@ -1,0 +1,105 @@
+package dev.herald.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI as a user runs it: a separate JVM per command. */
+class CliIT {
+
+  @TempDir Path dir;
+
+  private static String run(Path log, String... args) throws Exception {
+    Process process = ServerProcess.herald(log, Map.of(), args);
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    String output = Files.readString(log);
+    assertThat(process.exitValue()).as(output).isZero();
+    return output;
+  }
+
+  @Test
+  void shouldRefuseToStartWithABadConfigNamingFileLineAndProblem() throws Exception {
+    Path config = dir.resolve("bad.yaml");
+    Files.writeString(config, "streams:\n  scans: {}\ndigests:\n  d:\n    stream: scans\n    groupBy: seller_id\n    quietPeriod: soon\n");
+    Path log = dir.resolve("server.log");
+
+    Process process = ServerProcess.herald(log, Map.of(), "server", "--config", config.toString(), "--port", "0", "--data", dir.resolve("data").toString());
+
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.exitValue()).isEqualTo(2);
+    assertThat(Files.readString(log)).contains("bad.yaml line 7").contains("quietPeriod must be an ISO-8601 duration").contains("but was soon");
+  }
+
+  @Test
+  void shouldPublishWithFieldsAndFollowNotifications() throws Exception {
+    try (HeraldServer server = ServerFixture.start(dir.resolve("s"), ServerFixture.SELLER_SCANS.formatted("PT3S"), InstantSource.system())) {
+      String url = "http://127.0.0.1:" + server.port();
+      Process follower = new ProcessBuilder(followCommand(url)).redirectErrorStream(true).start();
+      List<String> lines = new ArrayList<>();
+      Thread reader = Thread.ofVirtual().start(() -> {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(follower.getInputStream(), StandardCharsets.UTF_8))) {
+          String line;
+          while ((line = in.readLine()) != null) {
+            synchronized (lines) {
+              lines.add(line);
+            }
+          }
+        } catch (java.io.IOException ignored) {
+          // the follower was stopped
+        }
+      });
+      try {
+        await().atMost(Duration.ofSeconds(30)).until(() -> follower.isAlive() && new TestHttp(server.port()).get("/health/live").status() == 200);
+        // give the follower time to reach the end of the (empty) list before anything is emitted
+        await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> true);
+
+        String id = run(dir.resolve("p1.log"), "publish", "scans", "seller_id:=10", "package_id=AAAAAA", "--server", url).strip();
+        run(dir.resolve("p2.log"), "publish", "scans", "seller_id=10", "package_id=BBBBBB", "--server", url);
+
+        assertThat(id).matches("\\d+");
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+          synchronized (lines) {
+            return lines.stream().anyMatch(l -> l.contains("\"recipient\":\"10\""));
+          }
+        });
+        synchronized (lines) {
+          assertThat(lines).filteredOn(l -> l.startsWith("{")).singleElement()
+              .satisfies(l -> assertThat(l).contains("\"items\":[\"AAAAAA\",\"BBBBBB\"]"));
+        }
+        String listed = run(dir.resolve("list.log"), "notifications", "--server", url);
+        assertThat(listed).contains("seller-scans -> 10").contains("AAAAAA, BBBBBB");
+      } finally {
+        follower.destroy();
+        reader.join(5_000);
+      }
+    }
+  }
+
+  private static List<String> followCommand(String url) {
+    return List.of(ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED", "-cp",
+        System.getProperty("java.class.path"), Main.class.getName(), "notifications", "--follow", "--json", "--server", url);
+  }
+
+  @Test
+  void shouldExplainWhenTheServerCannotBeReached() throws Exception {
+    Path log = dir.resolve("unreachable.log");
+    Process process = ServerProcess.herald(log, Map.of(), "publish", "scans", "a=b", "--server", "http://127.0.0.1:" + ServerProcess.freePort());
+
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.exitValue()).isEqualTo(2);
+    assertThat(Files.readString(log)).contains("cannot reach the Herald server");
+  }
+}

@@ -1,0 +1,119 @@
+package dev.herald.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.herald.server.TestHttp.Answer;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Kills a real server process with {@code kill -9} while 20 threads post scans, restarts it, and
+ * checks that every acknowledged scan is in exactly one notification.
+ */
+class CrashIT {
+
+  @TempDir Path dir;
+
+  @Test
+  void shouldLoseNoAcknowledgedScanAndDuplicateNoneAcrossAKill9() throws Exception {
+    Path config = dir.resolve("herald.yaml");
+    Files.writeString(config, ServerFixture.SELLER_SCANS.formatted("PT1S"));
+    Path data = dir.resolve("data");
+    int port = ServerProcess.freePort();
+    ServerProcess first = ServerProcess.start(config, data, port, dir.resolve("first.log"));
+
+    Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+    Set<String> attempted = ConcurrentHashMap.newKeySet();
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicInteger sequence = new AtomicInteger();
+    ExecutorService posters = Executors.newFixedThreadPool(20);
+    List<Future<?>> futures = new ArrayList<>();
+    for (int t = 0; t < 20; t++) {
+      futures.add(posters.submit(() -> {
+        TestHttp http = new TestHttp(port);
+        while (!stop.get()) {
+          StringBuilder batch = new StringBuilder("[");
+          List<String> packages = new ArrayList<>();
+          for (int i = 0; i < 5; i++) {
+            int n = sequence.incrementAndGet();
+            String pkg = "P" + n;
+            packages.add(pkg);
+            batch.append(i == 0 ? "" : ",").append("{\"seller_id\":").append(n % 1000).append(",\"package_id\":\"").append(pkg).append("\"}");
+          }
+          attempted.addAll(packages);
+          try {
+            Answer answer = http.post("/api/streams/scans/events", batch.append("]").toString());
+            if (answer.status() == 201) {
+              acknowledged.addAll(packages);
+            }
+          } catch (UncheckedIOException connectionLost) {
+            // the server died mid-request: not acknowledged
+          }
+        }
+      }));
+    }
+    await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() >= 3_000);
+    first.kill();
+    stop.set(true);
+    for (Future<?> f : futures) {
+      f.get();
+    }
+    posters.shutdown();
+    int acknowledgedBeforeKill = acknowledged.size();
+
+    try (ServerProcess second = ServerProcess.start(config, data, port, dir.resolve("second.log"))) {
+      TestHttp http = new TestHttp(port);
+      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() ->
+          http.get("/api/digests").json().path("digests").path(0).path("openBuckets").asInt() == 0
+              && countNotifiedItems(http) >= acknowledgedBeforeKill);
+      Map<String, Integer> seen = new HashMap<>();
+      String after = "";
+      while (true) {
+        JsonNode page = http.get("/api/notifications?limit=1000" + (after.isEmpty() ? "" : "&after=" + after)).json();
+        for (JsonNode n : page.path("notifications")) {
+          n.path("items").forEach(item -> seen.merge(item.asText(), 1, Integer::sum));
+        }
+        if (page.path("notifications").size() < 1000) {
+          break;
+        }
+        after = page.path("next").asText();
+      }
+      assertThat(acknowledgedBeforeKill).isGreaterThanOrEqualTo(3_000);
+      assertThat(seen.keySet()).as("every acknowledged scan is notified").containsAll(acknowledged);
+      assertThat(seen.entrySet()).as("no scan is notified twice").allSatisfy(e -> assertThat(e.getValue()).isEqualTo(1));
+      assertThat(attempted).as("nothing invented").containsAll(seen.keySet());
+    }
+  }
+
+  private static int countNotifiedItems(TestHttp http) {
+    int count = 0;
+    String after = "";
+    while (true) {
+      JsonNode page = http.get("/api/notifications?limit=1000" + (after.isEmpty() ? "" : "&after=" + after)).json();
+      for (JsonNode n : page.path("notifications")) {
+        count += n.path("items").size();
+      }
+      if (page.path("notifications").size() < 1000) {
+        return count;
+      }
+      after = page.path("next").asText();
+    }
+  }
+}
