@@ -21,7 +21,6 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -237,7 +236,9 @@ public abstract class DigestEngineContract implements BackendFixture {
   void shouldPutEveryScanInExactlyOneNotificationWhen16ThreadsScanWhileBucketsClose() throws Exception {
     InstantSource clock = InstantSource.system();
     Backend backend = backend(clock);
-    DigestRule rule = DigestRule.of("seller-scans", "scans", "seller_id", "package_id", Duration.ofMillis(20));
+    // maxWait closes the bucket every 50 ms although scans never pause: closing races appending.
+    DigestRule rule = DigestRule.of("seller-scans", "scans", "seller_id", "package_id", Duration.ofMillis(20))
+        .withMaxWait(Duration.ofMillis(50));
     DigestEngine engine = engine(backend, rule, clock);
     AgentRunner runner = new AgentRunner(engine, Duration.ofMillis(1)).start();
     resources.add(runner);
@@ -253,9 +254,6 @@ public abstract class DigestEngineContract implements BackendFixture {
         start.await();
         for (int i = 0; i < perThread; i++) {
           scan(backend.log(), 10, thread + "-" + i);
-          if (i % 25 == 0) {
-            Thread.sleep(25);
-          }
         }
         return null;
       }));
@@ -269,11 +267,10 @@ public abstract class DigestEngineContract implements BackendFixture {
     await().atMost(Duration.ofSeconds(30)).until(() -> backend.digests().openBucketCount("seller-scans") == 0
         && backend.log().info("scans").groups().getFirst().lag() == 0
         && backend.log().info("scans").groups().getFirst().pending() == 0
-        && backend.digests().openBucketCount("seller-scans") == 0);
+);
 
     List<String> all = emitted.stream().flatMap(n -> itemsOf(n).stream()).toList();
     assertThat(emitted.size()).as("scans were split across several closing buckets").isGreaterThan(1);
     assertThat(all).hasSize(threads * perThread).doesNotHaveDuplicates();
-    assertThat(Optional.of(all.size())).contains(threads * perThread);
   }
 }
