@@ -41,7 +41,7 @@ public final class DigestEngine implements Agent {
     }
 
     public static Options defaults(String consumer) {
-      return new Options(consumer, 2_000, Duration.ofSeconds(30));
+      return new Options(consumer, 10_000, Duration.ofSeconds(30));
     }
   }
 
@@ -110,6 +110,7 @@ public final class DigestEngine implements Agent {
     }
     emit(store.add(rule, items, now));
     log.ack(rule.stream(), rule.consumerGroup(), ids);
+    listener.onIngested(rule, events.size());
     return events.size();
   }
 

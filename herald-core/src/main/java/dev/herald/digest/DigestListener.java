@@ -10,6 +10,9 @@ public interface DigestListener {
 
   DigestListener NONE = new DigestListener() {};
 
+  /** {@code events} events of the rule's stream were applied to the store and acknowledged. */
+  default void onIngested(DigestRule rule, int events) {}
+
   /** A bucket was closed and its notification written to the outbox. */
   default void onNotification(Notification notification) {}
 

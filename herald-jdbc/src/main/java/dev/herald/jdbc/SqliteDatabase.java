@@ -6,7 +6,11 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -51,7 +55,11 @@ public final class SqliteDatabase implements AutoCloseable {
     FULL
   }
 
+  /** Bumped whenever the schema changes incompatibly; a file of another version is refused. */
+  static final int SCHEMA_VERSION = 1;
+
   private final Path file;
+  private final FileChannel lockChannel;
   private final BlockingQueue<Write<?>> writes = new LinkedBlockingQueue<>();
   private final BlockingQueue<SqlSession> readers = new ArrayBlockingQueue<>(READERS);
   private final SqlSession writer;
@@ -60,8 +68,9 @@ public final class SqliteDatabase implements AutoCloseable {
 
   private record Write<T>(SqlWork<T> work, CompletableFuture<T> result) {}
 
-  private SqliteDatabase(Path file, Sync sync) throws SQLException {
+  private SqliteDatabase(Path file, Sync sync, FileChannel lockChannel) throws SQLException {
     this.file = file;
+    this.lockChannel = lockChannel;
     this.writer = new SqlSession(connect(file, sync, false));
     applySchema(writer.connection());
     writer.connection().setAutoCommit(false);
@@ -74,13 +83,47 @@ public final class SqliteDatabase implements AutoCloseable {
   /** Opens (creating if needed) {@code herald.db} in {@code dataDir}. */
   public static SqliteDatabase open(Path dataDir, Sync sync) {
     Objects.requireNonNull(dataDir, "dataDir");
+    FileChannel lock = null;
     try {
       Files.createDirectories(dataDir);
-      return new SqliteDatabase(dataDir.resolve("herald.db"), sync);
+      lock = lockDataDir(dataDir);
+      return new SqliteDatabase(dataDir.resolve("herald.db"), sync, lock);
     } catch (IOException e) {
+      closeQuietly(lock);
       throw new StoreUnavailableException("cannot create the data folder " + dataDir + ": " + e.getMessage(), e);
     } catch (SQLException e) {
+      closeQuietly(lock);
       throw new StoreUnavailableException("cannot open SQLite database in " + dataDir + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      closeQuietly(lock);
+      throw e;
+    }
+  }
+
+  /** One process per data folder: the writer thread is the only writer SQLite can have. */
+  private static FileChannel lockDataDir(Path dataDir) throws IOException {
+    FileChannel channel = FileChannel.open(dataDir.resolve("herald.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    FileLock lock;
+    try {
+      lock = channel.tryLock();
+    } catch (OverlappingFileLockException e) {
+      lock = null;
+    }
+    if (lock == null) {
+      channel.close();
+      throw new StoreUnavailableException("the data folder " + dataDir.toAbsolutePath()
+          + " is in use by another Herald process; give each process its own --data folder", null);
+    }
+    return channel;
+  }
+
+  private static void closeQuietly(FileChannel channel) {
+    if (channel != null) {
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // already failing
+      }
     }
   }
 
@@ -95,10 +138,17 @@ public final class SqliteDatabase implements AutoCloseable {
     properties.setProperty("busy_timeout", "10000");
     properties.setProperty("cache_size", "-65536");
     properties.setProperty("temp_store", "MEMORY");
+    properties.setProperty("journal_size_limit", Long.toString(256L << 20));
     if (readOnly) {
       properties.setProperty("open_mode", "1");
     }
-    return DriverManager.getConnection("jdbc:sqlite:" + file, properties);
+    Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file, properties);
+    try (Statement statement = connection.createStatement()) {
+      // Hot pages (open buckets) are rewritten by every commit; a larger WAL lets a checkpoint copy
+      // each of them once instead of once per 4 MiB of WAL, the default.
+      statement.execute("PRAGMA wal_autocheckpoint = " + Integer.getInteger("herald.sqlite.walPages", 16_384));
+    }
+    return connection;
   }
 
   private static void applySchema(Connection connection) throws SQLException {
@@ -109,6 +159,21 @@ public final class SqliteDatabase implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     try (Statement statement = connection.createStatement()) {
+      int version;
+      try (java.sql.ResultSet rs = statement.executeQuery("PRAGMA user_version")) {
+        rs.next();
+        version = rs.getInt(1);
+      }
+      boolean fresh;
+      try (java.sql.ResultSet rs = statement.executeQuery("SELECT COUNT(*) FROM sqlite_master WHERE name = 'herald_event'")) {
+        rs.next();
+        fresh = rs.getInt(1) == 0;
+      }
+      if (!fresh && version != SCHEMA_VERSION) {
+        throw new SQLException("the file has schema version " + version + " but this Herald needs " + SCHEMA_VERSION
+            + "; move the data folder aside to start afresh");
+      }
+      statement.execute("PRAGMA user_version = " + SCHEMA_VERSION);
       String withoutComments = schema.lines().filter(line -> !line.strip().startsWith("--")).collect(java.util.stream.Collectors.joining("\n"));
       for (String sql : withoutComments.split(";")) {
         if (!sql.isBlank()) {
@@ -254,6 +319,8 @@ public final class SqliteDatabase implements AutoCloseable {
       Thread.currentThread().interrupt();
     } catch (SQLException e) {
       LOG.warn("closing SQLite {} failed", file, e);
+    } finally {
+      closeQuietly(lockChannel);
     }
   }
 }

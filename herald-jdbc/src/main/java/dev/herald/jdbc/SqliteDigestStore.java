@@ -12,7 +12,12 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,13 +31,23 @@ import java.util.Set;
  * the database's group commit, so it is atomic and, SQLite having a single writer, serialised
  * with every other change: a bucket cannot be closed while an item is being added to it.
  *
- * <p>Thread-safety: safe for concurrent use.
+ * <p>Layout, chosen so that adding an item costs no write at a random place beyond the bucket's
+ * own row: an open bucket is one row holding its items inline; closing it deletes the row and
+ * writes the notification; {@code digest_seen} remembers every event id a rule took.
+ *
+ * <p>Thread-safety: safe for concurrent use. The id counters are confined to the writer thread.
  */
 public final class SqliteDigestStore implements DigestStore {
 
   private static final int IN_CHUNK = 500;
+  private static final String BUCKET_COLUMNS = "id, key, open_event, first_ms, last_ms, due_ms, count";
 
   private final SqliteDatabase db;
+
+  // Ids are assigned here rather than by SQLite so that rows can be inserted in JDBC batches: all
+  // writes run on the database's single writer thread, and one process owns the data folder.
+  private long lastBucketId = -1;
+  private long lastNotificationSeq = -1;
 
   public SqliteDigestStore(SqliteDatabase db) {
     this.db = Objects.requireNonNull(db, "db");
@@ -43,19 +58,47 @@ public final class SqliteDigestStore implements DigestStore {
     final long id;
     final String key;
     final String openEvent;
+    final boolean stored;
     long firstMs;
     long lastMs;
     long dueMs;
     int count;
+    final StringBuilder added = new StringBuilder();
 
-    OpenBucket(long id, String key, String openEvent, long firstMs, long lastMs, long dueMs, int count) {
+    OpenBucket(long id, String key, String openEvent, boolean stored, long firstMs, long lastMs, long dueMs, int count) {
       this.id = id;
       this.key = key;
       this.openEvent = openEvent;
+      this.stored = stored;
       this.firstMs = firstMs;
       this.lastMs = lastMs;
       this.dueMs = dueMs;
       this.count = count;
+    }
+
+    Bucket view(String rule) {
+      return new Bucket(rule, key, openEvent, Instant.ofEpochMilli(firstMs), Instant.ofEpochMilli(lastMs), Instant.ofEpochMilli(dueMs), count);
+    }
+  }
+
+  private long nextBucketId(SqlSession session) throws SQLException {
+    if (lastBucketId < 0) {
+      lastBucketId = max(session, "SELECT MAX(id) FROM digest_bucket");
+    }
+    return ++lastBucketId;
+  }
+
+  private long nextNotificationSeq(SqlSession session) throws SQLException {
+    if (lastNotificationSeq < 0) {
+      lastNotificationSeq = max(session, "SELECT MAX(seq) FROM notification");
+    }
+    return ++lastNotificationSeq;
+  }
+
+  private static long max(SqlSession session, String sql) throws SQLException {
+    try (ResultSet rs = session.prepare(sql).executeQuery()) {
+      rs.next();
+      return rs.getLong(1);
     }
   }
 
@@ -67,66 +110,91 @@ public final class SqliteDigestStore implements DigestStore {
     List<String> texts = items.stream().map(i -> Json.write(i.item())).toList();
     return db.write(session -> {
       Set<String> seen = alreadyAdded(session, rule.name(), items);
+      Map<String, OpenBucket> open = selectOpen(session, rule.name(), items.stream().map(DigestItem::key).distinct().toList());
       Map<String, OpenBucket> touched = new LinkedHashMap<>();
       List<Notification> closed = new ArrayList<>();
-      PreparedStatement insertItem = session.prepare(
-          "INSERT INTO digest_item (rule, event_id, bucket_id, seq, time_ms, item) VALUES (?, ?, ?, ?, ?, ?)");
+      PreparedStatement remember = session.prepare("INSERT INTO digest_seen (rule, event_id) VALUES (?, ?)");
       for (int i = 0; i < items.size(); i++) {
         DigestItem item = items.get(i);
         if (!seen.add(item.eventId())) {
           continue;
         }
-        OpenBucket bucket = touched.get(item.key());
-        if (bucket == null) {
-          bucket = loadOrOpen(session, rule, item, now);
-          touched.put(item.key(), bucket);
-        }
+        remember.setString(1, rule.name());
+        remember.setString(2, item.eventId());
+        remember.addBatch();
         long t = item.time().toEpochMilli();
+        OpenBucket bucket = open.get(item.key());
+        if (bucket == null) {
+          bucket = new OpenBucket(nextBucketId(session), item.key(), item.eventId(), false, t, t, 0, 0);
+          open.put(item.key(), bucket);
+        }
+        touched.put(item.key(), bucket);
         bucket.firstMs = Math.min(bucket.firstMs, t);
         bucket.lastMs = Math.max(bucket.lastMs, t);
+        bucket.dueMs = rule.deadline(Instant.ofEpochMilli(bucket.firstMs), Instant.ofEpochMilli(bucket.lastMs)).toEpochMilli();
         bucket.count++;
-        insertItem.setString(1, rule.name());
-        insertItem.setString(2, item.eventId());
-        insertItem.setLong(3, bucket.id);
-        insertItem.setInt(4, bucket.count);
-        insertItem.setLong(5, t);
-        insertItem.setString(6, texts.get(i));
-        insertItem.addBatch();
+        bucket.added.append(t).append(' ').append(texts.get(i)).append('\n');
         if (rule.maxItems().isPresent() && bucket.count >= rule.maxItems().getAsInt()) {
-          insertItem.executeBatch();
-          bucket.dueMs = rule.deadline(Instant.ofEpochMilli(bucket.firstMs), Instant.ofEpochMilli(bucket.lastMs)).toEpochMilli();
-          closed.add(close(session, rule, bucket, now));
+          writeBuckets(session, rule.name(), List.of(bucket));
+          closed.addAll(close(session, rule, List.of(bucket.id), now));
+          open.remove(item.key());
           touched.remove(item.key());
         }
       }
-      insertItem.executeBatch();
-      PreparedStatement update = session.prepare(
-          "UPDATE digest_bucket SET first_ms = ?, last_ms = ?, due_ms = ?, count = ? WHERE id = ?");
-      for (OpenBucket bucket : touched.values()) {
-        bucket.dueMs = rule.deadline(Instant.ofEpochMilli(bucket.firstMs), Instant.ofEpochMilli(bucket.lastMs)).toEpochMilli();
-        update.setLong(1, bucket.firstMs);
-        update.setLong(2, bucket.lastMs);
-        update.setLong(3, bucket.dueMs);
-        update.setInt(4, bucket.count);
-        update.setLong(5, bucket.id);
-        update.addBatch();
-      }
-      update.executeBatch();
+      remember.executeBatch();
+      writeBuckets(session, rule.name(), touched.values());
       return closed;
     });
   }
 
-  /** Event ids of {@code items} the rule already holds, open or closed. */
+  private static void writeBuckets(SqlSession session, String rule, Collection<OpenBucket> buckets) throws SQLException {
+    PreparedStatement insert = session.prepare(
+        "INSERT INTO digest_bucket (id, rule, key, open_event, first_ms, last_ms, due_ms, count, items) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    PreparedStatement update = session.prepare(
+        "UPDATE digest_bucket SET first_ms = ?, last_ms = ?, due_ms = ?, count = ?, items = items || ? WHERE id = ?");
+    boolean inserts = false;
+    boolean updates = false;
+    for (OpenBucket b : buckets) {
+      if (b.stored) {
+        update.setLong(1, b.firstMs);
+        update.setLong(2, b.lastMs);
+        update.setLong(3, b.dueMs);
+        update.setInt(4, b.count);
+        update.setString(5, b.added.toString());
+        update.setLong(6, b.id);
+        update.addBatch();
+        updates = true;
+      } else {
+        insert.setLong(1, b.id);
+        insert.setString(2, rule);
+        insert.setString(3, b.key);
+        insert.setString(4, b.openEvent);
+        insert.setLong(5, b.firstMs);
+        insert.setLong(6, b.lastMs);
+        insert.setLong(7, b.dueMs);
+        insert.setInt(8, b.count);
+        insert.setString(9, b.added.toString());
+        insert.addBatch();
+        inserts = true;
+      }
+    }
+    if (inserts) {
+      insert.executeBatch();
+    }
+    if (updates) {
+      update.executeBatch();
+    }
+  }
+
+  /** Event ids of {@code items} the rule already took. */
   private static Set<String> alreadyAdded(SqlSession session, String rule, List<DigestItem> items) throws SQLException {
     Set<String> seen = new HashSet<>();
-    for (int from = 0; from < items.size(); from += IN_CHUNK) {
-      List<DigestItem> chunk = items.subList(from, Math.min(items.size(), from + IN_CHUNK));
-      String marks = String.join(",", java.util.Collections.nCopies(chunk.size(), "?"));
+    for (List<String> chunk : chunks(items.stream().map(DigestItem::eventId).toList())) {
       PreparedStatement select = session.prepare(
-          "SELECT event_id FROM digest_item WHERE rule = ? AND event_id IN (" + marks + ")");
+          "SELECT event_id FROM digest_seen WHERE rule = ? AND event_id IN (" + marks(chunk.size()) + ")");
       select.setString(1, rule);
       for (int i = 0; i < chunk.size(); i++) {
-        select.setString(i + 2, chunk.get(i).eventId());
+        select.setString(i + 2, chunk.get(i));
       }
       try (ResultSet rs = select.executeQuery()) {
         while (rs.next()) {
@@ -137,133 +205,150 @@ public final class SqliteDigestStore implements DigestStore {
     return seen;
   }
 
-  private static OpenBucket loadOrOpen(SqlSession session, DigestRule rule, DigestItem item, Instant now) throws SQLException {
-    Optional<OpenBucket> existing = selectOpen(session, rule.name(), item.key());
-    if (existing.isPresent()) {
-      return existing.get();
+  private static <T> List<List<T>> chunks(List<T> all) {
+    List<List<T>> chunks = new ArrayList<>();
+    for (int from = 0; from < all.size(); from += IN_CHUNK) {
+      chunks.add(all.subList(from, Math.min(all.size(), from + IN_CHUNK)));
     }
-    long t = item.time().toEpochMilli();
-    long due = rule.deadline(item.time(), item.time()).toEpochMilli();
-    PreparedStatement insert = session.prepare(
-        "INSERT INTO digest_bucket (rule, key, open_event, first_ms, last_ms, due_ms, count, open) "
-            + "VALUES (?, ?, ?, ?, ?, ?, 0, 1) RETURNING id");
-    insert.setString(1, rule.name());
-    insert.setString(2, item.key());
-    insert.setString(3, item.eventId());
-    insert.setLong(4, t);
-    insert.setLong(5, t);
-    insert.setLong(6, due);
-    try (ResultSet rs = insert.executeQuery()) {
-      rs.next();
-      return new OpenBucket(rs.getLong(1), item.key(), item.eventId(), t, t, due, 0);
-    }
+    return chunks;
   }
 
-  private static Optional<OpenBucket> selectOpen(SqlSession session, String rule, String key) throws SQLException {
-    PreparedStatement select = session.prepare(
-        "SELECT id, key, open_event, first_ms, last_ms, due_ms, count FROM digest_bucket WHERE rule = ? AND key = ? AND open = 1");
-    select.setString(1, rule);
-    select.setString(2, key);
-    try (ResultSet rs = select.executeQuery()) {
-      return rs.next() ? Optional.of(openBucket(rs)) : Optional.empty();
+  private static String marks(int n) {
+    return String.join(",", Collections.nCopies(n, "?"));
+  }
+
+  /** The open buckets of these keys, by key. */
+  private static Map<String, OpenBucket> selectOpen(SqlSession session, String rule, List<String> keys) throws SQLException {
+    Map<String, OpenBucket> open = new HashMap<>();
+    for (List<String> chunk : chunks(keys)) {
+      PreparedStatement select = session.prepare(
+          "SELECT " + BUCKET_COLUMNS + " FROM digest_bucket WHERE rule = ? AND key IN (" + marks(chunk.size()) + ")");
+      select.setString(1, rule);
+      for (int i = 0; i < chunk.size(); i++) {
+        select.setString(i + 2, chunk.get(i));
+      }
+      try (ResultSet rs = select.executeQuery()) {
+        while (rs.next()) {
+          OpenBucket bucket = openBucket(rs);
+          open.put(bucket.key, bucket);
+        }
+      }
     }
+    return open;
   }
 
   private static OpenBucket openBucket(ResultSet rs) throws SQLException {
-    return new OpenBucket(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getLong(5), rs.getLong(6), rs.getInt(7));
+    return new OpenBucket(rs.getLong(1), rs.getString(2), rs.getString(3), true, rs.getLong(4), rs.getLong(5), rs.getLong(6), rs.getInt(7));
   }
 
-  /** Closes the bucket and writes its notification and pending deliveries, in the caller's transaction. */
-  private static Notification close(SqlSession session, DigestRule rule, OpenBucket bucket, Instant closedAt) throws SQLException {
-    Instant now = closedAt.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
-    List<JsonNode> items = selectItems(session, bucket.id);
-    PreparedStatement shut = session.prepare("UPDATE digest_bucket SET open = 0, closed_ms = ? WHERE id = ? AND open = 1");
-    shut.setLong(1, now.toEpochMilli());
-    shut.setLong(2, bucket.id);
-    if (shut.executeUpdate() != 1) {
-      throw new IllegalStateException("bucket " + bucket.id + " of rule " + rule.name() + " was already closed");
+  /** Item JSON texts of an inline item column, in notification order: by time, then as added. */
+  private static List<String> itemTexts(String column) {
+    record Line(long time, int order, String json) {}
+    List<Line> lines = new ArrayList<>();
+    int order = 0;
+    for (String line : column.split("\n")) {
+      if (line.isEmpty()) {
+        continue;
+      }
+      int space = line.indexOf(' ');
+      lines.add(new Line(Long.parseLong(line, 0, space, 10), order++, line.substring(space + 1)));
     }
-    Notification notification = new Notification(
-        Notification.idFor(rule.name(), bucket.key, bucket.openEvent), rule.name(), bucket.key, items,
-        Instant.ofEpochMilli(bucket.firstMs), Instant.ofEpochMilli(bucket.lastMs), Instant.ofEpochMilli(bucket.dueMs), now);
+    lines.sort(Comparator.comparingLong(Line::time).thenComparingInt(Line::order));
+    return lines.stream().map(Line::json).toList();
+  }
+
+  private static List<JsonNode> parse(List<String> texts) {
+    List<JsonNode> items = new ArrayList<>(texts.size());
+    texts.forEach(t -> items.add(Json.parseTrusted(t)));
+    return items;
+  }
+
+  /**
+   * Closes the buckets and writes their notifications and pending deliveries, in the caller's
+   * transaction, as a few batched statements whatever the number of buckets.
+   */
+  private List<Notification> close(SqlSession session, DigestRule rule, List<Long> bucketIds, Instant closedAt) throws SQLException {
+    if (bucketIds.isEmpty()) {
+      return List.of();
+    }
+    long now = closedAt.truncatedTo(ChronoUnit.MILLIS).toEpochMilli();
+    PreparedStatement take = session.prepare("DELETE FROM digest_bucket WHERE id = ? RETURNING " + BUCKET_COLUMNS + ", items");
     PreparedStatement insert = session.prepare(
-        "INSERT INTO notification (id, rule, recipient, items, first_ms, last_ms, due_ms, created_ms) "
-            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq");
-    insert.setString(1, notification.id());
-    insert.setString(2, notification.rule());
-    insert.setString(3, notification.recipient());
-    insert.setString(4, Json.write(items));
-    insert.setLong(5, bucket.firstMs);
-    insert.setLong(6, bucket.lastMs);
-    insert.setLong(7, bucket.dueMs);
-    insert.setLong(8, now.toEpochMilli());
-    long seq;
-    try (ResultSet rs = insert.executeQuery()) {
-      rs.next();
-      seq = rs.getLong(1);
-    }
+        "INSERT INTO notification (seq, id, rule, recipient, items, first_ms, last_ms, due_ms, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     PreparedStatement delivery = session.prepare(
         "INSERT INTO delivery (notification_seq, sink, state, attempts, next_ms) VALUES (?, ?, 'PENDING', 0, ?)");
-    for (Sink sink : rule.deliver()) {
-      delivery.setLong(1, seq);
-      delivery.setString(2, sink.name());
-      delivery.setLong(3, now.toEpochMilli());
-      delivery.addBatch();
-    }
-    delivery.executeBatch();
-    return notification;
-  }
-
-  private static List<JsonNode> selectItems(SqlSession session, long bucketId) throws SQLException {
-    PreparedStatement select = session.prepare("SELECT item FROM digest_item WHERE bucket_id = ? ORDER BY time_ms, seq");
-    select.setLong(1, bucketId);
-    List<JsonNode> items = new ArrayList<>();
-    try (ResultSet rs = select.executeQuery()) {
-      while (rs.next()) {
-        items.add(Json.parseTrusted(rs.getString(1)));
+    List<Notification> notifications = new ArrayList<>(bucketIds.size());
+    for (long id : bucketIds) {
+      take.setLong(1, id);
+      OpenBucket bucket;
+      List<String> texts;
+      try (ResultSet rs = take.executeQuery()) {
+        if (!rs.next()) {
+          throw new IllegalStateException("bucket " + id + " of rule " + rule.name() + " was closed twice");
+        }
+        bucket = openBucket(rs);
+        texts = itemTexts(rs.getString(8));
       }
+      Notification n = new Notification(Notification.idFor(rule.name(), bucket.key, bucket.openEvent), rule.name(), bucket.key, parse(texts),
+          Instant.ofEpochMilli(bucket.firstMs), Instant.ofEpochMilli(bucket.lastMs), Instant.ofEpochMilli(bucket.dueMs), Instant.ofEpochMilli(now));
+      long seq = nextNotificationSeq(session);
+      insert.setLong(1, seq);
+      insert.setString(2, n.id());
+      insert.setString(3, n.rule());
+      insert.setString(4, n.recipient());
+      insert.setString(5, "[" + String.join(",", texts) + "]");
+      insert.setLong(6, bucket.firstMs);
+      insert.setLong(7, bucket.lastMs);
+      insert.setLong(8, bucket.dueMs);
+      insert.setLong(9, now);
+      insert.addBatch();
+      for (Sink sink : rule.deliver()) {
+        delivery.setLong(1, seq);
+        delivery.setString(2, sink.name());
+        delivery.setLong(3, now);
+        delivery.addBatch();
+      }
+      notifications.add(n);
     }
-    return items;
+    insert.executeBatch();
+    if (!rule.deliver().isEmpty()) {
+      delivery.executeBatch();
+    }
+    return notifications;
   }
 
   @Override
   public List<Notification> closeDue(DigestRule rule, Instant now, int limit) {
     return db.write(session -> {
-      PreparedStatement select = session.prepare(
-          "SELECT id, key, open_event, first_ms, last_ms, due_ms, count FROM digest_bucket "
-              + "WHERE rule = ? AND open = 1 AND due_ms <= ? ORDER BY due_ms LIMIT ?");
+      PreparedStatement select = session.prepare("SELECT id FROM digest_bucket WHERE rule = ? AND due_ms <= ? ORDER BY due_ms LIMIT ?");
       select.setString(1, rule.name());
       select.setLong(2, now.toEpochMilli());
       select.setInt(3, limit);
-      List<OpenBucket> due = new ArrayList<>();
+      List<Long> due = new ArrayList<>();
       try (ResultSet rs = select.executeQuery()) {
         while (rs.next()) {
-          due.add(openBucket(rs));
+          due.add(rs.getLong(1));
         }
       }
-      List<Notification> closed = new ArrayList<>(due.size());
-      for (OpenBucket bucket : due) {
-        closed.add(close(session, rule, bucket, now));
-      }
-      return closed;
+      return close(session, rule, due, now);
     });
   }
 
   @Override
   public Optional<Notification> flush(DigestRule rule, String key, Instant now) {
     return db.write(session -> {
-      Optional<OpenBucket> bucket = selectOpen(session, rule.name(), key);
-      if (bucket.isEmpty()) {
+      OpenBucket bucket = selectOpen(session, rule.name(), List.of(key)).get(key);
+      if (bucket == null) {
         return Optional.empty();
       }
-      return Optional.of(close(session, rule, bucket.get(), now));
+      return Optional.of(close(session, rule, List.of(bucket.id), now).getFirst());
     });
   }
 
   @Override
   public Optional<Instant> nextDue(String rule) {
     return db.read(session -> {
-      PreparedStatement select = session.prepare("SELECT MIN(due_ms) FROM digest_bucket WHERE rule = ? AND open = 1");
+      PreparedStatement select = session.prepare("SELECT MIN(due_ms) FROM digest_bucket WHERE rule = ?");
       select.setString(1, rule);
       try (ResultSet rs = select.executeQuery()) {
         rs.next();
@@ -277,15 +362,14 @@ public final class SqliteDigestStore implements DigestStore {
   public List<Bucket> openBuckets(String rule, String afterKey, int limit) {
     return db.read(session -> {
       PreparedStatement select = session.prepare(
-          "SELECT id, key, open_event, first_ms, last_ms, due_ms, count FROM digest_bucket "
-              + "WHERE rule = ? AND open = 1 AND key > ? ORDER BY key LIMIT ?");
+          "SELECT " + BUCKET_COLUMNS + " FROM digest_bucket WHERE rule = ? AND key > ? ORDER BY key LIMIT ?");
       select.setString(1, rule);
       select.setString(2, afterKey);
       select.setInt(3, limit);
       List<Bucket> buckets = new ArrayList<>();
       try (ResultSet rs = select.executeQuery()) {
         while (rs.next()) {
-          buckets.add(bucket(rule, openBucket(rs)));
+          buckets.add(openBucket(rs).view(rule));
         }
       }
       return buckets;
@@ -294,32 +378,31 @@ public final class SqliteDigestStore implements DigestStore {
 
   @Override
   public Optional<Bucket> openBucket(String rule, String key) {
-    return db.read(session -> selectOpen(session, rule, key).map(b -> bucket(rule, b)));
+    return db.read(session -> Optional.ofNullable(selectOpen(session, rule, List.of(key)).get(key)).map(b -> b.view(rule)));
   }
 
   @Override
   public List<JsonNode> openItems(String rule, String key) {
     return db.read(session -> {
-      Optional<OpenBucket> bucket = selectOpen(session, rule, key);
-      return bucket.isEmpty() ? List.<JsonNode>of() : selectItems(session, bucket.get().id);
+      PreparedStatement select = session.prepare("SELECT items FROM digest_bucket WHERE rule = ? AND key = ?");
+      select.setString(1, rule);
+      select.setString(2, key);
+      try (ResultSet rs = select.executeQuery()) {
+        return rs.next() ? parse(itemTexts(rs.getString(1))) : List.<JsonNode>of();
+      }
     });
   }
 
   @Override
   public long openBucketCount(String rule) {
     return db.read(session -> {
-      PreparedStatement select = session.prepare("SELECT COUNT(*) FROM digest_bucket WHERE rule = ? AND open = 1");
+      PreparedStatement select = session.prepare("SELECT COUNT(*) FROM digest_bucket WHERE rule = ?");
       select.setString(1, rule);
       try (ResultSet rs = select.executeQuery()) {
         rs.next();
         return rs.getLong(1);
       }
     });
-  }
-
-  private static Bucket bucket(String rule, OpenBucket b) {
-    return new Bucket(rule, b.key, b.openEvent, Instant.ofEpochMilli(b.firstMs), Instant.ofEpochMilli(b.lastMs),
-        Instant.ofEpochMilli(b.dueMs), b.count);
   }
 
   /** The store does not own the database; close the {@link SqliteDatabase} itself. */

@@ -178,16 +178,7 @@ public final class SqliteEventLog implements EventLog {
         return events;
       }
       long newest = Long.parseLong(events.getLast().id());
-      PreparedStatement pend = session.prepare(
-          "INSERT INTO herald_pending (stream_id, group_name, event_id, consumer, delivered_ms, deliveries) "
-              + "SELECT stream_id, ?, id, ?, ?, 1 FROM herald_event WHERE stream_id = ? AND id > ? AND id <= ?");
-      pend.setString(1, group);
-      pend.setString(2, consumer);
-      pend.setLong(3, now);
-      pend.setLong(4, streamId);
-      pend.setLong(5, lastDelivered);
-      pend.setLong(6, newest);
-      pend.executeUpdate();
+      insertRun(session, streamId, group, new PendingRun(lastDelivered + 1, newest, consumer, now, 1));
       PreparedStatement advance = session.prepare("UPDATE herald_group SET last_delivered = ? WHERE stream_id = ? AND name = ?");
       advance.setLong(1, newest);
       advance.setLong(2, streamId);
@@ -209,25 +200,78 @@ public final class SqliteEventLog implements EventLog {
     }
   }
 
+  /** Consecutive pending ids delivered together; events trimmed meanwhile are simply absent. */
+  private record PendingRun(long first, long last, String consumer, long deliveredMs, int deliveries) {}
+
+  private static void insertRun(SqlSession session, long streamId, String group, PendingRun run) throws SQLException {
+    PreparedStatement insert = session.prepare(
+        "INSERT INTO herald_pending (stream_id, group_name, first_id, last_id, consumer, delivered_ms, deliveries) "
+            + "VALUES (?, ?, ?, ?, ?, ?, ?)");
+    insert.setLong(1, streamId);
+    insert.setString(2, group);
+    insert.setLong(3, run.first());
+    insert.setLong(4, run.last());
+    insert.setString(5, run.consumer());
+    insert.setLong(6, run.deliveredMs());
+    insert.setInt(7, run.deliveries());
+    insert.executeUpdate();
+  }
+
+  private static void deleteRun(SqlSession session, long streamId, String group, long first) throws SQLException {
+    PreparedStatement delete = session.prepare("DELETE FROM herald_pending WHERE stream_id = ? AND group_name = ? AND first_id = ?");
+    delete.setLong(1, streamId);
+    delete.setString(2, group);
+    delete.setLong(3, first);
+    delete.executeUpdate();
+  }
+
+  private static List<PendingRun> runs(SqlSession session, long streamId, String group, long from, long to) throws SQLException {
+    PreparedStatement select = session.prepare(
+        "SELECT first_id, last_id, consumer, delivered_ms, deliveries FROM herald_pending "
+            + "WHERE stream_id = ? AND group_name = ? AND first_id <= ? AND last_id >= ? ORDER BY first_id");
+    select.setLong(1, streamId);
+    select.setString(2, group);
+    select.setLong(3, to);
+    select.setLong(4, from);
+    List<PendingRun> runs = new ArrayList<>();
+    try (ResultSet rs = select.executeQuery()) {
+      while (rs.next()) {
+        runs.add(new PendingRun(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getLong(4), rs.getInt(5)));
+      }
+    }
+    return runs;
+  }
+
   @Override
   public void ack(String stream, String group, Collection<String> ids) {
     if (ids.isEmpty()) {
       return;
     }
-    List<Long> numbers = ids.stream().map(SqliteEventLog::parseId).toList();
+    long[] acked = ids.stream().mapToLong(SqliteEventLog::parseId).sorted().distinct().toArray();
     db.write(session -> {
       long streamId = streamId(session, stream);
-      PreparedStatement delete = session.prepare(
-          "DELETE FROM herald_pending WHERE stream_id = ? AND group_name = ? AND event_id = ?");
-      for (long id : numbers) {
-        delete.setLong(1, streamId);
-        delete.setString(2, group);
-        delete.setLong(3, id);
-        delete.addBatch();
+      for (PendingRun run : runs(session, streamId, group, acked[0], acked[acked.length - 1])) {
+        deleteRun(session, streamId, group, run.first());
+        // What the acknowledgement leaves of the run stays pending, as shorter runs.
+        long next = run.first();
+        int i = lowerBound(acked, run.first());
+        for (; i < acked.length && acked[i] <= run.last(); i++) {
+          if (acked[i] > next) {
+            insertRun(session, streamId, group, new PendingRun(next, acked[i] - 1, run.consumer(), run.deliveredMs(), run.deliveries()));
+          }
+          next = acked[i] + 1;
+        }
+        if (next <= run.last()) {
+          insertRun(session, streamId, group, new PendingRun(next, run.last(), run.consumer(), run.deliveredMs(), run.deliveries()));
+        }
       }
-      delete.executeBatch();
       return null;
     });
+  }
+
+  private static int lowerBound(long[] sorted, long value) {
+    int index = java.util.Arrays.binarySearch(sorted, value);
+    return index >= 0 ? index : -index - 1;
   }
 
   @Override
@@ -236,48 +280,42 @@ public final class SqliteEventLog implements EventLog {
     long idleBefore = now - minIdle.toMillis();
     return db.write(session -> {
       long streamId = streamId(session, stream);
-      PreparedStatement select = session.prepare(
-          "SELECT p.event_id, e.time_ms, e.data FROM herald_pending p "
-              + "LEFT JOIN herald_event e ON e.stream_id = p.stream_id AND e.id = p.event_id "
-              + "WHERE p.stream_id = ? AND p.group_name = ? AND p.delivered_ms <= ? ORDER BY p.event_id LIMIT ?");
-      select.setLong(1, streamId);
-      select.setString(2, group);
-      select.setLong(3, idleBefore);
-      select.setInt(4, limit);
-      List<Event> claimed = new ArrayList<>();
-      List<Long> trimmed = new ArrayList<>();
-      try (ResultSet rs = select.executeQuery()) {
+      PreparedStatement idle = session.prepare(
+          "SELECT first_id, last_id, consumer, delivered_ms, deliveries FROM herald_pending "
+              + "WHERE stream_id = ? AND group_name = ? AND delivered_ms <= ? ORDER BY first_id LIMIT ?");
+      idle.setLong(1, streamId);
+      idle.setString(2, group);
+      idle.setLong(3, idleBefore);
+      idle.setInt(4, limit);
+      List<PendingRun> expired = new ArrayList<>();
+      try (ResultSet rs = idle.executeQuery()) {
         while (rs.next()) {
-          long id = rs.getLong(1);
-          String data = rs.getString(3);
-          if (data == null) {
-            trimmed.add(id);
-          } else {
-            claimed.add(new Event(stream, Long.toString(id), Instant.ofEpochMilli(rs.getLong(2)), Json.parseTrustedObject(data)));
-          }
+          expired.add(new PendingRun(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getLong(4), rs.getInt(5)));
         }
       }
-      PreparedStatement take = session.prepare(
-          "UPDATE herald_pending SET consumer = ?, delivered_ms = ?, deliveries = deliveries + 1 "
-              + "WHERE stream_id = ? AND group_name = ? AND event_id = ?");
-      for (Event event : claimed) {
-        take.setString(1, consumer);
-        take.setLong(2, now);
-        take.setLong(3, streamId);
-        take.setString(4, group);
-        take.setLong(5, Long.parseLong(event.id()));
-        take.addBatch();
+      List<Event> claimed = new ArrayList<>();
+      for (PendingRun run : expired) {
+        if (claimed.size() >= limit) {
+          break;
+        }
+        deleteRun(session, streamId, group, run.first());
+        PreparedStatement select = session.prepare(
+            "SELECT id, time_ms, data FROM herald_event WHERE stream_id = ? AND id >= ? AND id <= ? ORDER BY id LIMIT ?");
+        select.setLong(1, streamId);
+        select.setLong(2, run.first());
+        select.setLong(3, run.last());
+        select.setInt(4, limit - claimed.size());
+        List<Event> events = events(stream, select);
+        if (events.isEmpty()) {
+          continue; // every event of the run was trimmed: nothing left pending
+        }
+        long lastClaimed = Long.parseLong(events.getLast().id());
+        insertRun(session, streamId, group, new PendingRun(Long.parseLong(events.getFirst().id()), lastClaimed, consumer, now, run.deliveries() + 1));
+        if (lastClaimed < run.last()) {
+          insertRun(session, streamId, group, new PendingRun(lastClaimed + 1, run.last(), run.consumer(), run.deliveredMs(), run.deliveries()));
+        }
+        claimed.addAll(events);
       }
-      take.executeBatch();
-      PreparedStatement drop = session.prepare(
-          "DELETE FROM herald_pending WHERE stream_id = ? AND group_name = ? AND event_id = ?");
-      for (long id : trimmed) {
-        drop.setLong(1, streamId);
-        drop.setString(2, group);
-        drop.setLong(3, id);
-        drop.addBatch();
-      }
-      drop.executeBatch();
       return claimed;
     });
   }
@@ -332,7 +370,8 @@ public final class SqliteEventLog implements EventLog {
       }
       PreparedStatement groups = session.prepare(
           "SELECT g.name, g.last_delivered, "
-              + "(SELECT COUNT(*) FROM herald_pending p WHERE p.stream_id = g.stream_id AND p.group_name = g.name), "
+              + "(SELECT COUNT(*) FROM herald_pending p JOIN herald_event e ON e.stream_id = p.stream_id "
+              + "AND e.id BETWEEN p.first_id AND p.last_id WHERE p.stream_id = g.stream_id AND p.group_name = g.name), "
               + "(SELECT COUNT(*) FROM herald_event e WHERE e.stream_id = g.stream_id AND e.id > g.last_delivered) "
               + "FROM herald_group g WHERE g.stream_id = ? ORDER BY g.name");
       groups.setLong(1, streamId);

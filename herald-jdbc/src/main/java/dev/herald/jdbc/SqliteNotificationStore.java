@@ -171,9 +171,6 @@ public final class SqliteNotificationStore implements NotificationStore {
       PreparedStatement update = session.prepare(
           "UPDATE delivery SET state = ?, attempts = ?, next_ms = ? "
               + "WHERE notification_seq = (SELECT seq FROM notification WHERE id = ?) AND sink = ? AND state = 'PENDING' AND attempts = ?");
-      PreparedStatement attempt = session.prepare(
-          "INSERT INTO delivery_attempt (notification_seq, sink, number, at_ms, succeeded, detail) "
-              + "SELECT seq, ?, ?, ?, ?, ? FROM notification WHERE id = ? ON CONFLICT DO NOTHING");
       for (DeliveryOutcome outcome : outcomes) {
         DeliveryTask task = outcome.task();
         String state = outcome.succeeded() ? "DELIVERED" : outcome.retryAt().isPresent() ? "PENDING" : "FAILED";
@@ -187,16 +184,29 @@ public final class SqliteNotificationStore implements NotificationStore {
         update.setString(4, task.notification().id());
         update.setString(5, task.sink());
         update.setInt(6, task.attempt() - 1);
-        if (update.executeUpdate() == 0) {
-          continue;
+        update.addBatch();
+      }
+      int[] updated = update.executeBatch();
+      PreparedStatement attempt = session.prepare(
+          "INSERT INTO delivery_attempt (notification_seq, sink, number, at_ms, succeeded, detail) "
+              + "SELECT seq, ?, ?, ?, ?, ? FROM notification WHERE id = ? ON CONFLICT DO NOTHING");
+      boolean any = false;
+      for (int i = 0; i < outcomes.size(); i++) {
+        if (updated[i] == 0) {
+          continue; // already recorded: this outcome is a repeat
         }
-        attempt.setString(1, task.sink());
-        attempt.setInt(2, task.attempt());
+        DeliveryOutcome outcome = outcomes.get(i);
+        attempt.setString(1, outcome.task().sink());
+        attempt.setInt(2, outcome.task().attempt());
         attempt.setLong(3, outcome.at().toEpochMilli());
         attempt.setInt(4, outcome.succeeded() ? 1 : 0);
         attempt.setString(5, outcome.detail());
-        attempt.setString(6, task.notification().id());
-        attempt.executeUpdate();
+        attempt.setString(6, outcome.task().notification().id());
+        attempt.addBatch();
+        any = true;
+      }
+      if (any) {
+        attempt.executeBatch();
       }
       return null;
     });

@@ -22,16 +22,21 @@ CREATE TABLE IF NOT EXISTS herald_group (
   PRIMARY KEY (stream_id, name)
 ) WITHOUT ROWID;
 
+-- Pending (delivered, unacknowledged) events of a group, as runs of consecutive ids: a consumer
+-- reads and acknowledges whole batches, so one row per batch replaces one row per event.
 CREATE TABLE IF NOT EXISTS herald_pending (
   stream_id    INTEGER NOT NULL,
   group_name   TEXT    NOT NULL,
-  event_id     INTEGER NOT NULL,
+  first_id     INTEGER NOT NULL,
+  last_id      INTEGER NOT NULL,
   consumer     TEXT    NOT NULL,
   delivered_ms INTEGER NOT NULL,
   deliveries   INTEGER NOT NULL,
-  PRIMARY KEY (stream_id, group_name, event_id)
+  PRIMARY KEY (stream_id, group_name, first_id)
 ) WITHOUT ROWID;
 
+-- An open bucket holds its items inline, one line each ("<time_ms> <json>\n"), appended by the
+-- update that moves its deadline: adding an item writes no other row at a random place.
 CREATE TABLE IF NOT EXISTS digest_bucket (
   id         INTEGER PRIMARY KEY,
   rule       TEXT    NOT NULL,
@@ -41,23 +46,18 @@ CREATE TABLE IF NOT EXISTS digest_bucket (
   last_ms    INTEGER NOT NULL,
   due_ms     INTEGER NOT NULL,
   count      INTEGER NOT NULL,
-  open       INTEGER NOT NULL,
-  closed_ms  INTEGER
+  items      TEXT    NOT NULL
 );
-CREATE UNIQUE INDEX IF NOT EXISTS digest_bucket_open ON digest_bucket (rule, key) WHERE open = 1;
-CREATE INDEX IF NOT EXISTS digest_bucket_due ON digest_bucket (rule, due_ms) WHERE open = 1;
+CREATE UNIQUE INDEX IF NOT EXISTS digest_bucket_key ON digest_bucket (rule, key);
+CREATE INDEX IF NOT EXISTS digest_bucket_due ON digest_bucket (rule, due_ms);
 
--- Items stay after their bucket closes: the primary key makes a redelivered event count once.
-CREATE TABLE IF NOT EXISTS digest_item (
-  rule      TEXT    NOT NULL,
-  event_id  TEXT    NOT NULL,
-  bucket_id INTEGER NOT NULL,
-  seq       INTEGER NOT NULL,
-  time_ms   INTEGER NOT NULL,
-  item      TEXT    NOT NULL,
+-- Every event a rule has taken, open or closed bucket alike: a redelivered event counts once.
+-- Ids grow with time, so this table is appended to rather than written at random places.
+CREATE TABLE IF NOT EXISTS digest_seen (
+  rule     TEXT NOT NULL,
+  event_id TEXT NOT NULL,
   PRIMARY KEY (rule, event_id)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS digest_item_bucket ON digest_item (bucket_id);
 
 CREATE TABLE IF NOT EXISTS notification (
   seq        INTEGER PRIMARY KEY,

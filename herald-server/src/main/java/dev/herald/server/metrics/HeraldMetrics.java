@@ -29,6 +29,7 @@ public final class HeraldMetrics implements DigestListener, DeliveryListener {
   private static final double[] LATENESS_BOUNDS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
 
   private final Map<String, LongAdder> appended = new ConcurrentHashMap<>();
+  private final Map<String, LongAdder> ingested = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> emitted = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> rejected = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> delivered = new ConcurrentHashMap<>();
@@ -54,6 +55,11 @@ public final class HeraldMetrics implements DigestListener, DeliveryListener {
 
   public void onAppended(String stream, int events) {
     add(appended, stream, events);
+  }
+
+  @Override
+  public void onIngested(DigestRule rule, int events) {
+    add(ingested, rule.name(), events);
   }
 
   @Override
@@ -95,6 +101,7 @@ public final class HeraldMetrics implements DigestListener, DeliveryListener {
   public String scrape() {
     StringBuilder out = new StringBuilder(4096);
     counter(out, "herald_events_appended_total", "Events appended, by stream.", "stream", appended);
+    counter(out, "herald_events_digested_total", "Events applied to digest buckets and acknowledged, by rule.", "rule", ingested);
     counter(out, "herald_notifications_emitted_total", "Notifications emitted (buckets closed), by rule.", "rule", emitted);
     counter(out, "herald_events_rejected_total", "Events a digest rule could not use and skipped, by rule.", "rule", rejected);
     counter(out, "herald_deliveries_total", "Successful deliveries, by sink.", "sink", delivered);
