@@ -30,9 +30,9 @@ import org.HdrHistogram.Histogram;
  * quiet period 2 s):
  *
  * <ol>
- *   <li><b>Ingest</b>: {@code events} scans for random sellers among {@code sellers}, dated one
- *       hour ahead so that their buckets stay open, are appended in batches of 1000 while the
- *       engine consumes them. Throughput counts events in the log, applied to their bucket and
+ *   <li><b>Ingest</b>: {@code events} scans from {@code sellers} sellers in a {@link Pattern}, dated one
+ *       hour ahead so that their buckets stay open, are appended in batches of 1000 by {@link
+ *       #PRODUCERS} threads while the engine consumes them. Throughput counts events in the log, applied to their bucket and
  *       acknowledged, per second of wall time.
  *   <li><b>Lateness</b>: with those buckets open, probe scans for fresh sellers arrive at a steady
  *       rate, dated now; each probe bucket falls due 2 s later. Lateness is the time the engine
@@ -41,18 +41,36 @@ import org.HdrHistogram.Histogram;
  */
 final class EmbeddedDigestBenchmark {
 
-  record Result(long events, int sellers, double ingestSeconds, double eventsPerSecond, long openBuckets,
+  /** Which seller each scan comes from. */
+  enum Pattern {
+    /** 1,000 sellers at a time scan 10 packages each, interleaved, as at a busy drop-off. */
+    BURSTS,
+    /** Every scan from a seller drawn at random: the worst case for grouping by key. */
+    RANDOM;
+
+    int seller(int scan, int sellers, SplittableRandom random) {
+      return switch (this) {
+        case BURSTS -> ((scan / 10_000) * 1_000 + scan % 1_000) % sellers;
+        case RANDOM -> random.nextInt(sellers);
+      };
+    }
+  }
+
+  record Result(Pattern pattern, long events, int sellers, double ingestSeconds, double eventsPerSecond, long openBuckets,
       double heapBytesPerOpenBucket, long probes, int probeRate, Histogram latenessMicros) {}
 
   static final Duration QUIET = Duration.ofSeconds(2);
+  static final int PRODUCERS = 4;
 
+  private final Pattern pattern;
   private final int events;
   private final int sellers;
   private final int probes;
   private final int probeRate;
   private final Path dir;
 
-  EmbeddedDigestBenchmark(int events, int sellers, int probes, int probeRate, Path dir) {
+  EmbeddedDigestBenchmark(Pattern pattern, int events, int sellers, int probes, int probeRate, Path dir) {
+    this.pattern = pattern;
     this.events = events;
     this.sellers = sellers;
     this.probes = probes;
@@ -75,19 +93,32 @@ final class EmbeddedDigestBenchmark {
       try (AgentRunner engineRunner = new AgentRunner(engine, Duration.ofMillis(1)).start();
           AgentRunner dispatcherRunner = new AgentRunner(dispatcher, Duration.ofMillis(5)).start()) {
         String later = clock.instant().plus(Duration.ofHours(1)).toString();
-        SplittableRandom random = new SplittableRandom(42);
         long start = System.nanoTime();
-        for (int from = 0; from < events; from += 1000) {
-          List<NewEvent> scans = new ArrayList<>(1000);
-          for (int i = from; i < Math.min(events, from + 1000); i++) {
-            scans.add(NewEvent.of(scan(random.nextInt(sellers), "P" + i, later)));
-          }
-          backend.log().appendAll("scans", scans);
+        java.util.concurrent.atomic.AtomicInteger nextBatch = new java.util.concurrent.atomic.AtomicInteger();
+        List<Thread> producers = new ArrayList<>();
+        for (int t = 0; t < PRODUCERS; t++) {
+          SplittableRandom random = new SplittableRandom(42 + t);
+          producers.add(Thread.ofPlatform().start(() -> {
+            for (int from = nextBatch.getAndAdd(1000); from < events; from = nextBatch.getAndAdd(1000)) {
+              List<NewEvent> scans = new ArrayList<>(1000);
+              for (int i = from; i < Math.min(events, from + 1000); i++) {
+                scans.add(NewEvent.of(scan(pattern.seller(i, sellers, random), "P" + i, later)));
+              }
+              backend.log().appendAll("scans", scans);
+            }
+          }));
         }
+        for (Thread producer : producers) {
+          producer.join();
+        }
+        double appendSeconds = (System.nanoTime() - start) / 1e9;
+        long ingestedWhenAppended = recorder.ingested();
         await(() -> recorder.ingested() >= events, Duration.ofMinutes(10));
         double ingestSeconds = (System.nanoTime() - start) / 1e9;
         long open = backend.digests().openBucketCount(rule.name());
         long heapAfter = Machine.usedHeapAfterGc();
+        System.out.printf("  appended in %.2f s (%,.0f events/s) while the engine took %,d; the rest took %.2f s more%n",
+            appendSeconds, events / appendSeconds, ingestedWhenAppended, ingestSeconds - appendSeconds);
         System.out.printf("  ingested %,d events in %.2f s: %,.0f events/s; %,d open buckets%n", (long) events, ingestSeconds, events / ingestSeconds, open);
 
         recorder.latenessMicros();
@@ -100,7 +131,7 @@ final class EmbeddedDigestBenchmark {
           backend.log().append("scans", NewEvent.of(scan(sellers + p, "Q" + p, clock.instant().toString())));
         }
         await(() -> recorder.emitted() - emittedBefore >= probes, Duration.ofMinutes(5));
-        return new Result(events, sellers, ingestSeconds, events / ingestSeconds, open,
+        return new Result(pattern, events, sellers, ingestSeconds, events / ingestSeconds, open,
             (double) (heapAfter - heapBefore) / Math.max(1, open), probes, probeRate, recorder.latenessMicros());
       }
     }

@@ -41,7 +41,7 @@ public final class DigestEngine implements Agent {
     }
 
     public static Options defaults(String consumer) {
-      return new Options(consumer, 10_000, Duration.ofSeconds(30));
+      return new Options(consumer, Integer.getInteger("herald.digest.batch", 50_000), Duration.ofSeconds(30));
     }
   }
 

@@ -64,6 +64,8 @@ public final class SqliteDatabase implements AutoCloseable {
   private final BlockingQueue<SqlSession> readers = new ArrayBlockingQueue<>(READERS);
   private final SqlSession writer;
   private final Thread writerThread;
+  private final Thread checkpointThread;
+  private final Connection checkpointer;
   private volatile boolean open = true;
 
   private record Write<T>(SqlWork<T> work, CompletableFuture<T> result) {}
@@ -77,7 +79,9 @@ public final class SqliteDatabase implements AutoCloseable {
     for (int i = 0; i < READERS; i++) {
       readers.add(new SqlSession(connect(file, sync, true)));
     }
+    this.checkpointer = connect(file, sync, false);
     this.writerThread = Thread.ofPlatform().name("herald-sqlite-writer").daemon(true).start(this::writeLoop);
+    this.checkpointThread = Thread.ofPlatform().name("herald-sqlite-checkpoint").daemon(true).start(this::checkpointLoop);
   }
 
   /** Opens (creating if needed) {@code herald.db} in {@code dataDir}. */
@@ -144,9 +148,9 @@ public final class SqliteDatabase implements AutoCloseable {
     }
     Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file, properties);
     try (Statement statement = connection.createStatement()) {
-      // Hot pages (open buckets) are rewritten by every commit; a larger WAL lets a checkpoint copy
-      // each of them once instead of once per 4 MiB of WAL, the default.
-      statement.execute("PRAGMA wal_autocheckpoint = " + Integer.getInteger("herald.sqlite.walPages", 16_384));
+      // Checkpoints (copying the WAL back into the file, with a sync) run on their own thread, so
+      // that no commit of the writer waits for one.
+      statement.execute("PRAGMA wal_autocheckpoint = 0");
     }
     return connection;
   }
@@ -235,6 +239,26 @@ public final class SqliteDatabase implements AutoCloseable {
     }
   }
 
+  /** Copies committed WAL frames into the database file in the background, every 200 ms. */
+  private void checkpointLoop() {
+    while (open) {
+      try {
+        Thread.sleep(200);
+        checkpoint("PASSIVE");
+      } catch (InterruptedException e) {
+        return;
+      } catch (SQLException e) {
+        LOG.warn("SQLite checkpoint of {} failed; retrying", file, e);
+      }
+    }
+  }
+
+  private void checkpoint(String mode) throws SQLException {
+    try (Statement statement = checkpointer.createStatement()) {
+      statement.execute("PRAGMA wal_checkpoint(" + mode + ")");
+    }
+  }
+
   private void commit(List<Write<?>> batch) {
     List<Object> results = new ArrayList<>(batch.size());
     Connection connection = writer.connection();
@@ -311,10 +335,14 @@ public final class SqliteDatabase implements AutoCloseable {
     open = false;
     try {
       writerThread.join(TimeUnit.SECONDS.toMillis(30));
+      checkpointThread.interrupt();
+      checkpointThread.join(TimeUnit.SECONDS.toMillis(30));
       writer.close();
       for (SqlSession reader : readers) {
         reader.close();
       }
+      checkpoint("TRUNCATE");
+      checkpointer.close();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (SQLException e) {
