@@ -1,7 +1,8 @@
 package dev.herald.jdbc;
 
+import dev.herald.log.EventLog;
 import dev.herald.log.EventLogContract;
-import dev.herald.store.Backend;
+import dev.herald.testing.ClosingEventLog;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -11,7 +12,8 @@ class SqliteEventLogTest extends EventLogContract {
   @TempDir Path data;
 
   @Override
-  public Backend openBackend(InstantSource clock) {
-    return new SqliteBackend(data, SqliteDatabase.Sync.NORMAL, clock);
+  protected EventLog openLog(InstantSource clock) {
+    SqliteBackend backend = new SqliteBackend(data, SqliteDatabase.Sync.NORMAL, clock);
+    return new ClosingEventLog(backend.log(), backend);
   }
 }

@@ -1,0 +1,128 @@
+package dev.herald.redis;
+
+import dev.herald.log.StoreUnavailableException;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * One Redis (a {@code redis://host:port/db} URL) shared by the Redis backends, with a key prefix
+ * that namespaces one Herald deployment. Lettuce's connection is thread-safe and pipelines the
+ * commands of concurrent callers, so one connection serves every thread.
+ *
+ * <p>Every call goes through {@link #call}, which turns an unreachable or timing-out Redis into a
+ * {@link StoreUnavailableException} the HTTP layer answers with 503.
+ */
+public final class RedisDatabase implements AutoCloseable {
+
+  private final String url;
+  private final String prefix;
+  private final RedisClient client;
+  private final StatefulRedisConnection<String, String> connection;
+
+  private RedisDatabase(String url, String prefix, RedisClient client, StatefulRedisConnection<String, String> connection) {
+    this.url = url;
+    this.prefix = prefix;
+    this.client = client;
+    this.connection = connection;
+  }
+
+  /** Connects to {@code url}; keys start with {@code prefix} (e.g. {@code herald:}). */
+  public static RedisDatabase connect(String url, String prefix) {
+    Objects.requireNonNull(url, "url");
+    Objects.requireNonNull(prefix, "prefix");
+    RedisURI uri;
+    try {
+      uri = RedisURI.create(url);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("'" + url + "' is not a Redis URL like redis://localhost:6379/0", e);
+    }
+    uri.setTimeout(Duration.ofSeconds(5));
+    RedisClient client = RedisClient.create(uri);
+    try {
+      return new RedisDatabase(url, prefix, client, client.connect());
+    } catch (RedisConnectionException e) {
+      client.shutdown();
+      throw new StoreUnavailableException("cannot connect to Redis at " + url + ": " + rootMessage(e), e);
+    }
+  }
+
+  /** The full name of a key of this deployment. */
+  public String key(String name) {
+    return prefix + name;
+  }
+
+  public String url() {
+    return url;
+  }
+
+  /** Runs commands, mapping connection failures to {@link StoreUnavailableException}. */
+  public <T> T call(Function<RedisCommands<String, String>, T> commands) {
+    try {
+      return commands.apply(connection.sync());
+    } catch (RedisConnectionException | RedisCommandTimeoutException e) {
+      throw new StoreUnavailableException("Redis at " + url + " is unavailable: " + rootMessage(e), e);
+    } catch (RedisCommandExecutionException e) {
+      if (e.getMessage() != null && (e.getMessage().startsWith("LOADING") || e.getMessage().startsWith("BUSY "))) {
+        throw new StoreUnavailableException("Redis at " + url + " is not ready: " + e.getMessage(), e);
+      }
+      throw e;
+    } catch (io.lettuce.core.RedisException e) {
+      if (e.getCause() instanceof java.io.IOException || "Connection closed".equals(e.getMessage())) {
+        throw new StoreUnavailableException("Redis at " + url + " is unavailable: " + rootMessage(e), e);
+      }
+      throw e;
+    }
+  }
+
+  /** A Lua script, run by its SHA and loaded on first use or after a Redis restart. */
+  public final class Script {
+    private final String text;
+    private volatile String sha;
+
+    Script(String text) {
+      this.text = text;
+    }
+
+    public <T> T run(ScriptOutputType type, String[] keys, String... args) {
+      return call(redis -> {
+        if (sha == null) {
+          sha = redis.scriptLoad(text);
+        }
+        try {
+          return redis.evalsha(sha, type, keys, args);
+        } catch (RedisNoScriptException e) {
+          sha = redis.scriptLoad(text);
+          return redis.evalsha(sha, type, keys, args);
+        }
+      });
+    }
+  }
+
+  public Script script(String text) {
+    return new Script(text);
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getMessage() == null ? root.toString() : root.getMessage();
+  }
+
+  @Override
+  public void close() {
+    connection.close();
+    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+  }
+}

@@ -1,0 +1,221 @@
+package dev.herald.redis;
+
+import dev.herald.json.Json;
+import dev.herald.log.Event;
+import dev.herald.log.EventLog;
+import dev.herald.log.GroupStart;
+import dev.herald.log.NewEvent;
+import dev.herald.log.StreamInfo;
+import dev.herald.log.StreamInfo.GroupInfo;
+import io.lettuce.core.Consumer;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.XAutoClaimArgs;
+import io.lettuce.core.XGroupCreateArgs;
+import io.lettuce.core.XReadArgs;
+import io.lettuce.core.XTrimArgs;
+import io.lettuce.core.models.stream.ClaimedMessages;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * {@link EventLog} on Redis Streams: one stream key per Herald stream ({@code <prefix>s:{name}},
+ * the braces a Redis Cluster hash tag), each entry holding the event time ({@code t}, epoch ms)
+ * and the data ({@code d}, JSON). Ids are Redis stream ids. Consumer groups are Redis consumer
+ * groups; leases are measured by the Redis server's clock (XAUTOCLAIM's idle time).
+ *
+ * <p>A batch is appended by one Lua script, so it is atomic and never interleaved with another;
+ * streams with a {@code maxLength} are trimmed approximately ({@code MAXLEN ~}) as they grow.
+ *
+ * <p>Thread-safety: safe for concurrent use.
+ */
+public final class RedisEventLog implements EventLog {
+
+  private static final Pattern ID = Pattern.compile("\\d+(-\\d+)?");
+  private static final String APPEND = """
+      local ids = {}
+      local maxlen = tonumber(ARGV[1])
+      for i = 2, #ARGV, 2 do
+        if maxlen > 0 then
+          ids[#ids + 1] = redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxlen, '*', 't', ARGV[i], 'd', ARGV[i + 1])
+        else
+          ids[#ids + 1] = redis.call('XADD', KEYS[1], '*', 't', ARGV[i], 'd', ARGV[i + 1])
+        end
+      end
+      return ids
+      """;
+
+  private final RedisDatabase db;
+  private final InstantSource clock;
+  private final Map<String, Long> maxLengths;
+  private final RedisDatabase.Script append;
+
+  /**
+   * @param maxLengths approximate maximum length per stream; streams not named grow until trimmed
+   */
+  public RedisEventLog(RedisDatabase db, InstantSource clock, Map<String, Long> maxLengths) {
+    this.db = Objects.requireNonNull(db, "db");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.maxLengths = Map.copyOf(maxLengths);
+    this.append = db.script(APPEND);
+  }
+
+  private String key(String stream) {
+    return db.key("s:{" + stream + "}");
+  }
+
+  private static String checkedId(String id) {
+    if (!ID.matcher(id).matches()) {
+      throw new IllegalArgumentException("'" + id + "' is not an event id of this log (ids are like \"1719600000000-0\")");
+    }
+    return id;
+  }
+
+  @Override
+  public List<String> appendAll(String stream, List<NewEvent> events) {
+    if (events.isEmpty()) {
+      return List.of();
+    }
+    Instant now = clock.instant();
+    String[] args = new String[1 + events.size() * 2];
+    args[0] = Long.toString(maxLengths.getOrDefault(stream, 0L));
+    for (int i = 0; i < events.size(); i++) {
+      args[1 + 2 * i] = Long.toString(events.get(i).time().orElse(now).toEpochMilli());
+      args[2 + 2 * i] = Json.write(events.get(i).data());
+    }
+    List<Object> ids = append.run(ScriptOutputType.MULTI, new String[] {key(stream)}, args);
+    return ids.stream().map(String::valueOf).toList();
+  }
+
+  @Override
+  public List<Event> read(String stream, String after, int limit) {
+    Range<String> range = after.isEmpty()
+        ? Range.create("-", "+")
+        : Range.from(Range.Boundary.excluding(checkedId(after)), Range.Boundary.unbounded());
+    return events(stream, db.call(redis -> redis.xrange(key(stream), range, Limit.from(limit))));
+  }
+
+  private static List<Event> events(String stream, List<StreamMessage<String, String>> messages) {
+    List<Event> events = new ArrayList<>(messages.size());
+    for (StreamMessage<String, String> m : messages) {
+      if (m.getBody() == null || m.getBody().get("d") == null) {
+        continue; // a pending entry whose event was trimmed
+      }
+      events.add(new Event(stream, m.getId(), Instant.ofEpochMilli(Long.parseLong(m.getBody().get("t"))),
+          Json.parseTrustedObject(m.getBody().get("d"))));
+    }
+    return events;
+  }
+
+  @Override
+  public void createGroup(String stream, String group, GroupStart start) {
+    String from = start == GroupStart.EARLIEST ? "0" : "$";
+    try {
+      db.call(redis -> redis.xgroupCreate(XReadArgs.StreamOffset.from(key(stream), from), group, XGroupCreateArgs.Builder.mkstream()));
+    } catch (RedisCommandExecutionException e) {
+      if (e.getMessage() == null || !e.getMessage().startsWith("BUSYGROUP")) {
+        throw e;
+      }
+    }
+  }
+
+  @Override
+  public List<Event> readGroup(String stream, String group, String consumer, int limit) {
+    try {
+      return events(stream, db.call(redis -> redis.xreadgroup(Consumer.from(group, consumer),
+          XReadArgs.Builder.count(limit), XReadArgs.StreamOffset.lastConsumed(key(stream)))));
+    } catch (RedisCommandExecutionException e) {
+      if (e.getMessage() != null && e.getMessage().startsWith("NOGROUP")) {
+        throw new IllegalStateException("stream '" + stream + "' has no consumer group '" + group + "'", e);
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public void ack(String stream, String group, Collection<String> ids) {
+    if (ids.isEmpty()) {
+      return;
+    }
+    String[] checked = ids.stream().map(RedisEventLog::checkedId).toArray(String[]::new);
+    db.call(redis -> redis.xack(key(stream), group, checked));
+  }
+
+  @Override
+  public List<Event> claim(String stream, String group, String consumer, Duration minIdle, int limit) {
+    ClaimedMessages<String, String> claimed = db.call(redis -> redis.xautoclaim(key(stream),
+        XAutoClaimArgs.Builder.<String>xautoclaim(Consumer.from(group, consumer), minIdle, "0-0").count(limit)));
+    return events(stream, claimed.getMessages());
+  }
+
+  @Override
+  public long trimToLength(String stream, long maxLength) {
+    return db.call(redis -> redis.xtrim(key(stream), XTrimArgs.Builder.maxlen(maxLength)));
+  }
+
+  @Override
+  public long trimBefore(String stream, Instant before) {
+    // Event times are in the entries, not in Redis ids: find the first entry to keep, then trim to it.
+    String from = "-";
+    while (true) {
+      Range<String> range = from.equals("-") ? Range.create("-", "+") : Range.from(Range.Boundary.excluding(from), Range.Boundary.unbounded());
+      List<StreamMessage<String, String>> page = db.call(redis -> redis.xrange(key(stream), range, Limit.from(500)));
+      if (page.isEmpty()) {
+        return trimToLength(stream, 0);
+      }
+      for (StreamMessage<String, String> m : page) {
+        if (Long.parseLong(m.getBody().get("t")) >= before.toEpochMilli()) {
+          return db.call(redis -> redis.xtrim(key(stream), XTrimArgs.Builder.minId(m.getId())));
+        }
+      }
+      from = page.getLast().getId();
+    }
+  }
+
+  @Override
+  public StreamInfo info(String stream) {
+    String key = key(stream);
+    if (db.call(redis -> redis.exists(key)) == 0) {
+      return new StreamInfo(stream, 0, Optional.empty(), Optional.empty(), List.of());
+    }
+    Map<String, Object> summary = pairs(db.call(redis -> redis.xinfoStream(key)));
+    long length = ((Number) summary.get("length")).longValue();
+    Optional<String> first = db.call(redis -> redis.xrange(key, Range.create("-", "+"), Limit.from(1))).stream().findFirst().map(StreamMessage::getId);
+    String lastGenerated = String.valueOf(summary.get("last-generated-id"));
+    Optional<String> last = "0-0".equals(lastGenerated) ? Optional.empty() : Optional.of(lastGenerated);
+    List<GroupInfo> groups = new ArrayList<>();
+    for (Object raw : db.call(redis -> redis.xinfoGroups(key))) {
+      Map<String, Object> g = pairs((List<?>) raw);
+      String delivered = String.valueOf(g.get("last-delivered-id"));
+      Object lag = g.get("lag");
+      groups.add(new GroupInfo(String.valueOf(g.get("name")), "0-0".equals(delivered) ? Optional.empty() : Optional.of(delivered),
+          ((Number) g.get("pending")).longValue(), lag instanceof Number n ? n.longValue() : length));
+    }
+    groups.sort(java.util.Comparator.comparing(GroupInfo::name));
+    return new StreamInfo(stream, length, first, last, groups);
+  }
+
+  private static Map<String, Object> pairs(List<?> flat) {
+    Map<String, Object> map = new HashMap<>();
+    for (int i = 0; i + 1 < flat.size(); i += 2) {
+      map.put(String.valueOf(flat.get(i)), flat.get(i + 1));
+    }
+    return map;
+  }
+
+  /** The log does not own the connection; close the {@link RedisDatabase} itself. */
+  @Override
+  public void close() {}
+}
