@@ -45,17 +45,22 @@ public record Notification(
     Objects.requireNonNull(createdAt, "createdAt");
   }
 
-  /** The id of the notification of the bucket of {@code key} opened by {@code openEventId}. */
+  /**
+   * The id of the notification of the bucket of {@code key} opened by {@code openEventId}: {@code
+   * n-} and the first 32 hex digits of SHA-1 over the three parts, each followed by a zero byte.
+   * SHA-1 because Redis scripts can compute it too ({@code redis.sha1hex}); it names, it does not
+   * protect.
+   */
   public static String idFor(String rule, String key, String openEventId) {
     try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      MessageDigest sha = MessageDigest.getInstance("SHA-1");
       for (String part : new String[] {rule, key, openEventId}) {
         sha.update(part.getBytes(StandardCharsets.UTF_8));
         sha.update((byte) 0);
       }
       return "n-" + HexFormat.of().formatHex(sha.digest(), 0, 16);
     } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JDK has SHA-256", e);
+      throw new IllegalStateException("every JDK has SHA-1", e);
     }
   }
 

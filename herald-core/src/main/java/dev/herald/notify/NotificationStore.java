@@ -16,7 +16,9 @@ import java.util.Optional;
  *       first. A delivery is returned again until an outcome is recorded for it.
  *   <li>{@link #record} applies all outcomes atomically; an outcome for a delivery that is no
  *       longer pending is ignored, so recording twice is harmless.
- *   <li>The cursor order of {@link #list} is the order notifications were created in.
+ *   <li>The cursor order of {@link #list} is the order notifications were created in. A sharded
+ *       store may order notifications created in the same millisecond by different shards
+ *       arbitrarily (but stably).
  * </ul>
  *
  * <p>Thread-safety: implementations are safe for concurrent use.

@@ -208,8 +208,12 @@ public abstract class DigestEngineContract implements BackendFixture {
     var delivered = backend.log().readGroup("scans", SELLER_SCANS.consumerGroup(), "dead", 10);
     backend.digests().add(SELLER_SCANS, delivered.stream().map(e -> DigestItem.of(SELLER_SCANS, e)).toList(), clock.instant());
 
+    // The lease passes on the injected clock and on the wall clock (Redis measures idle time itself).
+    Duration lease = Duration.ofMillis(200);
     clock.advance(Duration.ofMinutes(1));
-    DigestEngine engine = engine(backend, SELLER_SCANS, clock);
+    await().pollDelay(lease.plusMillis(100)).atMost(Duration.ofSeconds(5)).until(() -> true);
+    DigestEngine engine = new DigestEngine(backend.log(), backend.digests(), List.of(SELLER_SCANS), clock,
+        new DigestEngine.Options("test", 1000, lease), collect);
     drain(engine);
 
     assertThat(backend.digests().openBucket("seller-scans", "10")).hasValueSatisfying(b -> assertThat(b.count()).isEqualTo(1));

@@ -243,9 +243,11 @@ public abstract class DigestStoreContract implements BackendFixture {
   @Test
   void shouldListNotificationsInCreationOrderByCursorAndFilter() {
     Instant noon = clock.instant();
+    Instant at = noon;
     for (String seller : List.of("10", "20", "10", "30")) {
-      store.add(rule, List.of(item(seller, "P", noon)), noon);
-      store.flush(rule, seller, noon);
+      at = at.plusMillis(1);
+      store.add(rule, List.of(item(seller, "P", at)), at);
+      store.flush(rule, seller, at);
     }
 
     NotificationPage first = outbox.list(new NotificationQuery(Optional.empty(), Optional.empty(), Optional.empty(), 3));

@@ -5,6 +5,7 @@ import dev.herald.digest.Bucket;
 import dev.herald.digest.DigestItem;
 import dev.herald.digest.DigestRule;
 import dev.herald.digest.DigestStore;
+import dev.herald.digest.InlineItems;
 import dev.herald.json.Json;
 import dev.herald.notify.Notification;
 import dev.herald.notify.Sink;
@@ -16,7 +17,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -133,7 +133,7 @@ public final class SqliteDigestStore implements DigestStore {
         bucket.lastMs = Math.max(bucket.lastMs, t);
         bucket.dueMs = rule.deadline(Instant.ofEpochMilli(bucket.firstMs), Instant.ofEpochMilli(bucket.lastMs)).toEpochMilli();
         bucket.count++;
-        bucket.added.append(t).append(' ').append(texts.get(i)).append('\n');
+        bucket.added.append(InlineItems.line(t, texts.get(i)));
         if (rule.maxItems().isPresent() && bucket.count >= rule.maxItems().getAsInt()) {
           writeBuckets(session, rule.name(), List.of(bucket));
           closed.addAll(close(session, rule, List.of(bucket.id), now));
@@ -241,22 +241,6 @@ public final class SqliteDigestStore implements DigestStore {
     return new OpenBucket(rs.getLong(1), rs.getString(2), rs.getString(3), true, rs.getLong(4), rs.getLong(5), rs.getLong(6), rs.getInt(7));
   }
 
-  /** Item JSON texts of an inline item column, in notification order: by time, then as added. */
-  private static List<String> itemTexts(String column) {
-    record Line(long time, int order, String json) {}
-    List<Line> lines = new ArrayList<>();
-    int order = 0;
-    for (String line : column.split("\n")) {
-      if (line.isEmpty()) {
-        continue;
-      }
-      int space = line.indexOf(' ');
-      lines.add(new Line(Long.parseLong(line, 0, space, 10), order++, line.substring(space + 1)));
-    }
-    lines.sort(Comparator.comparingLong(Line::time).thenComparingInt(Line::order));
-    return lines.stream().map(Line::json).toList();
-  }
-
   private static List<JsonNode> parse(List<String> texts) {
     List<JsonNode> items = new ArrayList<>(texts.size());
     texts.forEach(t -> items.add(Json.parseTrusted(t)));
@@ -287,7 +271,7 @@ public final class SqliteDigestStore implements DigestStore {
           throw new IllegalStateException("bucket " + id + " of rule " + rule.name() + " was closed twice");
         }
         bucket = openBucket(rs);
-        texts = itemTexts(rs.getString(8));
+        texts = InlineItems.ordered(rs.getString(8));
       }
       Notification n = new Notification(Notification.idFor(rule.name(), bucket.key, bucket.openEvent), rule.name(), bucket.key, parse(texts),
           Instant.ofEpochMilli(bucket.firstMs), Instant.ofEpochMilli(bucket.lastMs), Instant.ofEpochMilli(bucket.dueMs), Instant.ofEpochMilli(now));
@@ -388,7 +372,7 @@ public final class SqliteDigestStore implements DigestStore {
       select.setString(1, rule);
       select.setString(2, key);
       try (ResultSet rs = select.executeQuery()) {
-        return rs.next() ? parse(itemTexts(rs.getString(1))) : List.<JsonNode>of();
+        return rs.next() ? parse(InlineItems.ordered(rs.getString(1))) : List.<JsonNode>of();
       }
     });
   }

@@ -1,0 +1,257 @@
+package dev.herald.redis;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.herald.json.Json;
+import dev.herald.notify.Delivery;
+import dev.herald.notify.DeliveryOutcome;
+import dev.herald.notify.DeliveryTask;
+import dev.herald.notify.Notification;
+import dev.herald.notify.NotificationPage;
+import dev.herald.notify.NotificationQuery;
+import dev.herald.notify.NotificationStore;
+import io.lettuce.core.KeyValue;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
+import io.lettuce.core.ScoredValue;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.StreamMessage;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * {@link NotificationStore} on Redis: reads the outbox that {@link RedisDigestStore}'s scripts
+ * write into each shard ({@link RedisDigestLayout}) and records attempts with one script per
+ * shard. Listing merges the shards' outbox streams by stream id; a cursor is {@code
+ * <stream id>~<rule>~<shard>}, which orders entries of different shards with equal ids.
+ *
+ * <p>Thread-safety: safe for concurrent use.
+ */
+public final class RedisNotificationStore implements NotificationStore {
+
+  // KEYS: dl, sched. ARGV: repeated member, attempt, state, retry ms (or ""), at ms, ok (1/0), detail.
+  private static final String RECORD = """
+      for i = 1, #ARGV, 7 do
+        local member, attempt, state = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2]
+        if redis.call('HGET', KEYS[1], member) == 'PENDING|' .. (attempt - 1) then
+          redis.call('HSET', KEYS[1], member, state .. '|' .. attempt)
+          if state == 'PENDING' then
+            redis.call('ZADD', KEYS[2], tonumber(ARGV[i + 3]), member)
+          else
+            redis.call('ZREM', KEYS[2], member)
+          end
+          local tag = string.sub(KEYS[1], 1, #KEYS[1] - 3)
+          redis.call('RPUSH', tag .. ':at:' .. member, attempt .. '|' .. ARGV[i + 4] .. '|' .. ARGV[i + 5] .. '|' .. ARGV[i + 6])
+        end
+      end
+      return 1
+      """;
+
+  private final RedisDatabase db;
+  private final RedisDigestLayout layout;
+  private final List<String> rules;
+  private final RedisDatabase.Script record;
+
+  /** @param rules every digest rule whose outbox this store reads */
+  public RedisNotificationStore(RedisDatabase db, List<String> rules) {
+    this.db = Objects.requireNonNull(db, "db");
+    this.layout = new RedisDigestLayout(db);
+    this.rules = List.copyOf(rules);
+    this.record = db.script(RECORD);
+  }
+
+  /** A notification from the record a close script wrote. */
+  static Notification notification(String record) {
+    JsonNode r = Json.parseTrusted(record);
+    List<JsonNode> items = new ArrayList<>();
+    Json.parseTrusted(r.path("i").asText()).forEach(items::add);
+    return new Notification(r.path("id").asText(), r.path("rule").asText(), r.path("r").asText(), items,
+        Instant.ofEpochMilli(r.path("f").asLong()), Instant.ofEpochMilli(r.path("l").asLong()),
+        Instant.ofEpochMilli(r.path("d").asLong()), Instant.ofEpochMilli(r.path("c").asLong()));
+  }
+
+  private record Shard(String rule, int shard, String tag) {}
+
+  private List<Shard> shards(Optional<String> onlyRule) {
+    List<Shard> shards = new ArrayList<>();
+    for (String rule : rules) {
+      if (onlyRule.isPresent() && !onlyRule.get().equals(rule)) {
+        continue;
+      }
+      for (int s = 0; s < RedisDigestLayout.SHARDS; s++) {
+        shards.add(new Shard(rule, s, layout.tag(rule, s)));
+      }
+    }
+    return shards;
+  }
+
+  private Optional<Shard> shardOf(String id) {
+    for (Shard shard : shards(Optional.empty())) {
+      if (db.call(redis -> redis.hexists(shard.tag() + ":n", id))) {
+        return Optional.of(shard);
+      }
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public Optional<Notification> find(String id) {
+    return shardOf(id).map(shard -> notification(db.call(redis -> redis.hget(shard.tag() + ":n", id))));
+  }
+
+  private record Entry(String streamId, Shard shard, String notificationId) {
+    String cursor() {
+      return streamId + "~" + shard.rule() + "~" + shard.shard();
+    }
+  }
+
+  private static final Comparator<Entry> ORDER = Comparator
+      .comparing((Entry e) -> Long.parseLong(e.streamId().substring(0, e.streamId().indexOf('-'))))
+      .thenComparing(e -> Long.parseLong(e.streamId().substring(e.streamId().indexOf('-') + 1)))
+      .thenComparing(e -> e.shard().rule())
+      .thenComparing(e -> e.shard().shard());
+
+  @Override
+  public NotificationPage list(NotificationQuery query) {
+    Optional<Entry> after = query.after().map(RedisNotificationStore::parseCursor);
+    List<Entry> merged = new ArrayList<>();
+    for (Shard shard : shards(query.rule())) {
+      String from = after.map(Entry::streamId).orElse("-");
+      Range<String> range = from.equals("-") ? Range.create("-", "+") : Range.create(from, "+");
+      // Filtering by recipient happens after reading, so read generously for filtered queries.
+      int count = query.recipient().isPresent() ? 10 * query.limit() + 10 : query.limit() + 1;
+      for (StreamMessage<String, String> m : db.call(redis -> redis.xrange(shard.tag() + ":out", range, Limit.from(count)))) {
+        Entry entry = new Entry(m.getId(), shard, m.getBody().get("n"));
+        if (after.isEmpty() || ORDER.compare(entry, after.get()) > 0) {
+          merged.add(entry);
+        }
+      }
+    }
+    merged.sort(ORDER);
+    List<Notification> page = new ArrayList<>();
+    Entry last = null;
+    for (Entry entry : merged) {
+      if (page.size() == query.limit()) {
+        break;
+      }
+      last = entry;
+      String recordText = db.call(redis -> redis.hget(entry.shard().tag() + ":n", entry.notificationId()));
+      if (recordText == null) {
+        continue;
+      }
+      Notification n = notification(recordText);
+      if (query.recipient().isEmpty() || query.recipient().get().equals(n.recipient())) {
+        page.add(n);
+      }
+    }
+    return new NotificationPage(page, last != null ? Optional.of(last.cursor()) : query.after());
+  }
+
+  private static Entry parseCursor(String cursor) {
+    String[] parts = cursor.split("~", 3);
+    try {
+      Entry entry = new Entry(parts[0], new Shard(parts[1], Integer.parseInt(parts[2]), ""), "");
+      ORDER.compare(entry, entry);
+      return entry;
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("'" + cursor + "' is not a notification cursor (use the \"next\" of a previous page)");
+    }
+  }
+
+  @Override
+  public List<Delivery> deliveries(String notificationId) {
+    Optional<Shard> found = shardOf(notificationId);
+    if (found.isEmpty()) {
+      return List.of();
+    }
+    String tag = found.get().tag();
+    Map<String, String> states = new LinkedHashMap<>();
+    db.call(redis -> redis.hgetall(tag + ":dl")).forEach((member, state) -> {
+      if (member.startsWith(notificationId + "|")) {
+        states.put(member, state);
+      }
+    });
+    List<Delivery> deliveries = new ArrayList<>();
+    for (Map.Entry<String, String> e : states.entrySet()) {
+      String sink = e.getKey().substring(notificationId.length() + 1);
+      Delivery.State state = Delivery.State.valueOf(e.getValue().substring(0, e.getValue().indexOf('|')));
+      Optional<Instant> next = Optional.empty();
+      if (state == Delivery.State.PENDING) {
+        Double score = db.call(redis -> redis.zscore(tag + ":sched", e.getKey()));
+        next = Optional.ofNullable(score).map(s -> Instant.ofEpochMilli(s.longValue()));
+      }
+      List<Delivery.Attempt> attempts = new ArrayList<>();
+      for (String a : db.call(redis -> redis.lrange(tag + ":at:" + e.getKey(), 0, -1))) {
+        String[] p = a.split("\\|", 4);
+        attempts.add(new Delivery.Attempt(Integer.parseInt(p[0]), Instant.ofEpochMilli(Long.parseLong(p[1])), p[2].equals("1"), p[3]));
+      }
+      deliveries.add(new Delivery(notificationId, sink, state, next, attempts));
+    }
+    deliveries.sort(Comparator.comparing(Delivery::sink));
+    return deliveries;
+  }
+
+  @Override
+  public List<DeliveryTask> dueDeliveries(Instant now, int limit) {
+    List<DeliveryTask> tasks = new ArrayList<>();
+    for (Shard shard : shards(Optional.empty())) {
+      if (tasks.size() >= limit) {
+        break;
+      }
+      List<String> members = db.call(redis -> redis.zrangebyscore(shard.tag() + ":sched",
+          Range.create(Double.NEGATIVE_INFINITY, (double) now.toEpochMilli()), Limit.from(limit - tasks.size())));
+      if (members.isEmpty()) {
+        continue;
+      }
+      List<KeyValue<String, String>> states = db.call(redis -> redis.hmget(shard.tag() + ":dl", members.toArray(String[]::new)));
+      for (KeyValue<String, String> state : states) {
+        if (!state.hasValue() || !state.getValue().startsWith("PENDING|")) {
+          continue;
+        }
+        String member = state.getKey();
+        String id = member.substring(0, member.indexOf('|'));
+        String recordText = db.call(redis -> redis.hget(shard.tag() + ":n", id));
+        int attempts = Integer.parseInt(state.getValue().substring("PENDING|".length()));
+        tasks.add(new DeliveryTask(notification(recordText), member.substring(id.length() + 1), attempts + 1));
+      }
+    }
+    return tasks;
+  }
+
+  @Override
+  public Optional<Instant> nextDeliveryDue() {
+    Optional<Double> min = Optional.empty();
+    for (Shard shard : shards(Optional.empty())) {
+      List<ScoredValue<String>> first = db.call(redis -> redis.zrangeWithScores(shard.tag() + ":sched", 0, 0));
+      if (!first.isEmpty() && (min.isEmpty() || first.getFirst().getScore() < min.get())) {
+        min = Optional.of(first.getFirst().getScore());
+      }
+    }
+    return min.map(ms -> Instant.ofEpochMilli(ms.longValue()));
+  }
+
+  @Override
+  public void record(List<DeliveryOutcome> outcomes) {
+    Map<String, List<String>> argsByTag = new LinkedHashMap<>();
+    for (DeliveryOutcome outcome : outcomes) {
+      Notification n = outcome.task().notification();
+      String tag = layout.tag(n.rule(), RedisDigestLayout.shard(n.recipient()));
+      String state = outcome.succeeded() ? "DELIVERED" : outcome.retryAt().isPresent() ? "PENDING" : "FAILED";
+      List<String> args = argsByTag.computeIfAbsent(tag, t -> new ArrayList<>());
+      args.add(n.id() + "|" + outcome.task().sink());
+      args.add(Integer.toString(outcome.task().attempt()));
+      args.add(state);
+      args.add(outcome.retryAt().map(t -> Long.toString(t.toEpochMilli())).orElse(""));
+      args.add(Long.toString(outcome.at().toEpochMilli()));
+      args.add(outcome.succeeded() ? "1" : "0");
+      args.add(outcome.detail());
+    }
+    argsByTag.forEach((tag, args) ->
+        record.run(ScriptOutputType.INTEGER, new String[] {tag + ":dl", tag + ":sched"}, args.toArray(String[]::new)));
+  }
+}
