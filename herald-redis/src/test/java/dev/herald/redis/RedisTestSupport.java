@@ -12,14 +12,14 @@ import java.util.UUID;
  * Where the Redis tests run: {@code HERALD_TEST_REDIS_URL}, else redis://127.0.0.1:6379/15. With
  * {@code CI=true} a missing Redis fails the tests; elsewhere they are skipped with a reason.
  */
-final class RedisTestSupport {
+public final class RedisTestSupport {
 
-  static final String URL = System.getenv().getOrDefault("HERALD_TEST_REDIS_URL", "redis://127.0.0.1:6379/15");
+  public static final String URL = System.getenv().getOrDefault("HERALD_TEST_REDIS_URL", "redis://127.0.0.1:6379/15");
 
   private RedisTestSupport() {}
 
   /** A key prefix no other test uses. */
-  static String freshPrefix() {
+  public static String freshPrefix() {
     boolean reachable;
     try (RedisDatabase db = RedisDatabase.connect(URL, "probe:")) {
       reachable = "PONG".equals(db.call(redis -> redis.ping()));
@@ -35,7 +35,7 @@ final class RedisTestSupport {
   }
 
   /** Deletes every key under {@code prefix}. */
-  static void clean(String prefix) {
+  public static void clean(String prefix) {
     RedisClient client = RedisClient.create(URL);
     try (StatefulRedisConnection<String, String> connection = client.connect()) {
       ScanIterator<String> keys = ScanIterator.scan(connection.sync(), ScanArgs.Builder.matches(prefix + "*").limit(500));

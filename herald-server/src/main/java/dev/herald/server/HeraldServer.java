@@ -8,6 +8,7 @@ import dev.herald.jdbc.SqliteBackend;
 import dev.herald.json.Json;
 import dev.herald.notify.NotificationDispatcher;
 import dev.herald.notify.Sink;
+import dev.herald.redis.RedisBackend;
 import dev.herald.server.config.HeraldConfig;
 import dev.herald.server.http.DigestRoutes;
 import dev.herald.server.http.NotificationRoutes;
@@ -43,7 +44,7 @@ public final class HeraldServer implements AutoCloseable {
   private final Backend backend;
 
   private HeraldServer(HeraldConfig config, InstantSource clock) {
-    backend = track(new SqliteBackend(config.server().data(), config.server().sync(), clock));
+    backend = track(openBackend(config, clock));
     HeraldMetrics metrics = new HeraldMetrics(config.digests(), backend.digests());
 
     DigestEngine engine = new DigestEngine(backend.log(), backend.digests(), config.digests(), clock,
@@ -85,6 +86,16 @@ public final class HeraldServer implements AutoCloseable {
     track(web::stop);
     LOG.info("Herald listening on http://{}:{} with store {} ({} streams, {} digest rules)",
         config.server().host(), web.port(), backend.describe(), config.streams().size(), config.digests().size());
+  }
+
+  private static Backend openBackend(HeraldConfig config, InstantSource clock) {
+    if (!config.server().redis()) {
+      return new SqliteBackend(config.server().data(), config.server().sync(), clock);
+    }
+    Map<String, Long> maxLengths = new LinkedHashMap<>();
+    config.streams().values().forEach(s -> s.maxLength().ifPresent(n -> maxLengths.put(s.name(), n)));
+    return new RedisBackend(config.server().store(), config.server().storePrefix(), clock,
+        config.digests().stream().map(DigestRule::name).toList(), maxLengths);
   }
 
   /** Opens the store, starts the engines and the HTTP server. */

@@ -23,6 +23,9 @@ public final class ServerCommand implements Callable<Integer> {
   @Option(names = "--data", description = "Data folder of the embedded store (default: server.data, $HERALD_DATA, else ./data).")
   Path data;
 
+  @Option(names = "--store", description = "sqlite (embedded, the default) or a Redis URL such as redis://localhost:6379/0 (default: store, $HERALD_STORE).")
+  String store;
+
   @Override
   public Integer call() throws InterruptedException {
     Path file = config != null ? config : Path.of(System.getenv().getOrDefault("HERALD_CONFIG", "herald.yaml"));
@@ -32,6 +35,9 @@ public final class ServerCommand implements Callable<Integer> {
     }
     if (data != null) {
       loaded = loaded.withServer(loaded.server().withData(data));
+    }
+    if (store != null) {
+      loaded = loaded.withServer(loaded.server().withStore(store, loaded.server().storePrefix()));
     }
     HeraldServer server = HeraldServer.start(loaded, InstantSource.system());
     CountDownLatch stopped = new CountDownLatch(1);

@@ -28,7 +28,8 @@ import java.util.Set;
  * Reads {@code herald.yaml} into a {@link HeraldConfig}. Unknown keys are errors (a typo must not
  * silently drop a setting), and every error names the file, the line and what is allowed.
  * Environment variables override the file: {@code HERALD_HOST}, {@code HERALD_PORT}, {@code
- * HERALD_DATA}, {@code HERALD_MAX_BODY_SIZE}, {@code HERALD_SYNC}.
+ * HERALD_DATA}, {@code HERALD_MAX_BODY_SIZE}, {@code HERALD_SYNC}, {@code HERALD_STORE}, {@code
+ * HERALD_STORE_PREFIX}.
  */
 public final class ConfigLoader {
 
@@ -44,8 +45,8 @@ public final class ConfigLoader {
     if (!root.isObject()) {
       throw yaml.error("", "the configuration must be a mapping with streams, digests, server and delivery sections");
     }
-    allowOnly(yaml, root, "", Set.of("server", "streams", "digests", "delivery"));
-    ServerSettings server = server(yaml, root.path("server"));
+    allowOnly(yaml, root, "", Set.of("server", "store", "streams", "digests", "delivery"));
+    ServerSettings server = store(yaml, root.path("store"), server(yaml, root.path("server")));
     Map<String, StreamConfig> streams = streams(yaml, root.path("streams"));
     List<DigestRule> digests = digests(yaml, root.path("digests"), streams);
     RetryPolicy retry = retry(yaml, root.path("delivery"));
@@ -70,7 +71,36 @@ public final class ConfigLoader {
       sync = parseSync(env.get("HERALD_SYNC"))
           .orElseThrow(() -> new ConfigException("HERALD_SYNC" + where + " must be normal or full, but was " + env.get("HERALD_SYNC")));
     }
-    return new ServerSettings(host, port, data, maxBody, sync);
+    String store = s.store();
+    if (env.containsKey("HERALD_STORE")) {
+      store = checkStore(env.get("HERALD_STORE"), () -> new ConfigException("HERALD_STORE" + where + ": " + storeProblem(env.get("HERALD_STORE"))));
+    }
+    return new ServerSettings(host, port, data, maxBody, sync, store, env.getOrDefault("HERALD_STORE_PREFIX", s.storePrefix()));
+  }
+
+  private static ServerSettings store(LocatedYaml yaml, JsonNode node, ServerSettings server) {
+    if (node.isMissingNode() || node.isNull()) {
+      return server;
+    }
+    if (node.isTextual()) {
+      return server.withStore(checkStore(node.textValue(), () -> yaml.error("/store", storeProblem(node.textValue()))), server.storePrefix());
+    }
+    requireObject(yaml, node, "/store");
+    allowOnly(yaml, node, "/store", Set.of("url", "prefix"));
+    String url = text(yaml, node, "/store", "url").orElse("sqlite");
+    return server.withStore(checkStore(url, () -> yaml.error("/store/url", storeProblem(url))),
+        text(yaml, node, "/store", "prefix").orElse(server.storePrefix()));
+  }
+
+  private static String storeProblem(String value) {
+    return "store must be sqlite (the embedded default) or a Redis URL like redis://localhost:6379/0, but was " + value;
+  }
+
+  private static String checkStore(String value, java.util.function.Supplier<ConfigException> problem) {
+    if (value.equals("sqlite") || value.startsWith("redis://") || value.startsWith("rediss://")) {
+      return value;
+    }
+    throw problem.get();
   }
 
   static int parsePort(String text, String what) {
@@ -86,7 +116,7 @@ public final class ConfigLoader {
   }
 
   private static ServerSettings server(LocatedYaml yaml, JsonNode node) {
-    ServerSettings defaults = new ServerSettings("0.0.0.0", 8080, Path.of("data"), ServerSettings.DEFAULT_MAX_BODY, SqliteDatabase.Sync.NORMAL);
+    ServerSettings defaults = new ServerSettings("0.0.0.0", 8080, Path.of("data"), ServerSettings.DEFAULT_MAX_BODY, SqliteDatabase.Sync.NORMAL, "sqlite", "herald:");
     if (node.isMissingNode() || node.isNull()) {
       return defaults;
     }
@@ -105,7 +135,7 @@ public final class ConfigLoader {
       String raw = node.get("sync").asText();
       sync = parseSync(raw).orElseThrow(() -> yaml.error("/server/sync", "must be normal or full, but was " + raw));
     }
-    return new ServerSettings(host, port, data, maxBody, sync);
+    return new ServerSettings(host, port, data, maxBody, sync, defaults.store(), defaults.storePrefix());
   }
 
   private static Optional<SqliteDatabase.Sync> parseSync(String text) {

@@ -11,16 +11,26 @@ import java.nio.file.Path;
  * @param data the data folder of the embedded store
  * @param maxBodyBytes the largest request body accepted
  * @param sync how hard the embedded store syncs commits
+ * @param store {@code sqlite} (the embedded store in {@code data}) or a {@code redis://} URL
+ * @param storePrefix the prefix of every key Herald writes to Redis
  */
-public record ServerSettings(String host, int port, Path data, long maxBodyBytes, SqliteDatabase.Sync sync) {
+public record ServerSettings(String host, int port, Path data, long maxBodyBytes, SqliteDatabase.Sync sync, String store, String storePrefix) {
 
   public static final long DEFAULT_MAX_BODY = 1024 * 1024;
 
   public ServerSettings withPort(int newPort) {
-    return new ServerSettings(host, newPort, data, maxBodyBytes, sync);
+    return new ServerSettings(host, newPort, data, maxBodyBytes, sync, store, storePrefix);
   }
 
   public ServerSettings withData(Path newData) {
-    return new ServerSettings(host, port, newData, maxBodyBytes, sync);
+    return new ServerSettings(host, port, newData, maxBodyBytes, sync, store, storePrefix);
+  }
+
+  public ServerSettings withStore(String newStore, String newPrefix) {
+    return new ServerSettings(host, port, data, maxBodyBytes, sync, newStore, newPrefix);
+  }
+
+  public boolean redis() {
+    return store.startsWith("redis://") || store.startsWith("rediss://");
   }
 }

@@ -144,4 +144,17 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> new ConfigLoader(Map.of("HERALD_PORT", "eighty")).load(file))
         .hasMessageContaining("HERALD_PORT").hasMessageContaining("but was eighty");
   }
+
+  @Test
+  void shouldSwitchTheStoreByFileOrEnvironment() throws IOException {
+    assertThat(load("store: redis://localhost:6379/2\nstreams:\n  scans: {}\n").server().store()).isEqualTo("redis://localhost:6379/2");
+    HeraldConfig mapped = load("store:\n  url: redis://r:6379/0\n  prefix: 'shop-a:'\nstreams:\n  scans: {}\n");
+    assertThat(mapped.server().redis()).isTrue();
+    assertThat(mapped.server().storePrefix()).isEqualTo("shop-a:");
+    assertThat(load("streams:\n  scans: {}\n").server().store()).isEqualTo("sqlite");
+    Path file = write("streams:\n  scans: {}\n");
+    assertThat(new ConfigLoader(Map.of("HERALD_STORE", "redis://h:1/0")).load(file).server().store()).isEqualTo("redis://h:1/0");
+    assertThatThrownBy(() -> load("store: postgres://x\nstreams:\n  scans: {}\n"))
+        .hasMessageContaining("line 1").hasMessageContaining("store must be sqlite").hasMessageContaining("postgres://x");
+  }
 }

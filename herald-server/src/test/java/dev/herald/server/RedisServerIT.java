@@ -1,0 +1,54 @@
+package dev.herald.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.herald.redis.RedisTestSupport;
+import dev.herald.server.config.HeraldConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The seller story through the HTTP API of a server whose store is Redis. */
+class RedisServerIT {
+
+  @TempDir Path dir;
+  private final String prefix = RedisTestSupport.freshPrefix();
+
+  @AfterEach
+  void clean() {
+    RedisTestSupport.clean(prefix);
+  }
+
+  @Test
+  void shouldRunTheSellerDigestOnRedis() {
+    HeraldConfig config = ServerFixture.config(dir, ServerFixture.SELLER_SCANS.formatted("PT0.5S"));
+    config = config.withServer(config.server().withStore(RedisTestSupport.URL, prefix));
+    try (HeraldServer server = HeraldServer.start(config, InstantSource.system())) {
+      TestHttp http = new TestHttp(server.port());
+      assertThat(http.get("/health/ready").json().path("store").asText()).isEqualTo(RedisTestSupport.URL);
+
+      assertThat(http.post("/api/streams/scans/events",
+          "[{\"seller_id\":10,\"package_id\":\"AAAAAA\"},{\"seller_id\":10,\"package_id\":\"BBBBBB\"},{\"seller_id\":20,\"package_id\":\"XXXXXX\"}]")
+          .status()).isEqualTo(201);
+
+      await().atMost(Duration.ofSeconds(15)).until(() -> http.get("/api/notifications").json().path("notifications").size() == 2);
+      List<String> lines = new ArrayList<>();
+      for (JsonNode n : http.get("/api/notifications").json().path("notifications")) {
+        lines.add(n.path("recipient").asText() + ":" + n.path("items"));
+      }
+      assertThat(lines).containsExactlyInAnyOrder("10:[\"AAAAAA\",\"BBBBBB\"]", "20:[\"XXXXXX\"]");
+      String id = http.get("/api/notifications?recipient=10").json().path("notifications").path(0).path("id").asText();
+      await().atMost(Duration.ofSeconds(10)).until(() ->
+          http.get("/api/notifications/" + id).json().path("deliveries").path(0).path("state").asText().equals("DELIVERED"));
+      assertThat(http.get("/api/streams/notifications/events").json().path("events")).hasSize(2);
+      assertThat(http.get("/api/digests").json().path("digests").path(0).path("openBuckets").asInt()).isZero();
+    }
+  }
+}
