@@ -1,0 +1,115 @@
+package dev.herald.server;
+
+import dev.herald.agent.AgentRunner;
+import dev.herald.digest.DigestEngine;
+import dev.herald.digest.DigestRule;
+import dev.herald.jdbc.SqliteBackend;
+import dev.herald.notify.NotificationDispatcher;
+import dev.herald.notify.Sink;
+import dev.herald.redis.RedisBackend;
+import dev.herald.server.config.HeraldConfig;
+import dev.herald.server.metrics.HeraldMetrics;
+import dev.herald.store.Backend;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The background half of Herald: the store, the digest engine, the dispatcher and stream
+ * retention, each on its own thread. {@code herald server} adds the HTTP API on top; {@code herald
+ * worker} runs this alone. Several of them may share one Redis: consumer groups split the events
+ * and the store closes each bucket once.
+ */
+public final class HeraldEngines implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(HeraldEngines.class);
+
+  private final List<AutoCloseable> opened = new ArrayList<>();
+  private final Backend backend;
+  private final HeraldMetrics metrics;
+  private final DigestEngine engine;
+  private final AgentRunner engineRunner;
+  private final AgentRunner dispatcherRunner;
+
+  public HeraldEngines(HeraldConfig config, InstantSource clock) {
+    backend = track(openBackend(config, clock));
+    try {
+      metrics = new HeraldMetrics(config.digests(), backend.digests());
+      engine = new DigestEngine(backend.log(), backend.digests(), config.digests(), clock,
+          DigestEngine.Options.defaults(consumerName()), metrics);
+      Map<String, List<Sink>> sinks = new LinkedHashMap<>();
+      config.digests().forEach(rule -> sinks.put(rule.name(), rule.deliver()));
+      NotificationDispatcher dispatcher = new NotificationDispatcher(backend.notifications(), backend.log(), sinks,
+          config.retry(), HeraldConfig.FAILED_STREAM, clock, metrics);
+      engineRunner = track(new AgentRunner(engine, Duration.ofMillis(10)).start());
+      dispatcherRunner = track(new AgentRunner(dispatcher, Duration.ofMillis(20)).start());
+      track(new AgentRunner(new StreamRetention(backend.log(), List.copyOf(config.streams().values()), clock), Duration.ofSeconds(1)).start());
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  private static Backend openBackend(HeraldConfig config, InstantSource clock) {
+    if (!config.server().redis()) {
+      return new SqliteBackend(config.server().data(), config.server().sync(), clock);
+    }
+    Map<String, Long> maxLengths = new LinkedHashMap<>();
+    config.streams().values().forEach(s -> s.maxLength().ifPresent(n -> maxLengths.put(s.name(), n)));
+    return new RedisBackend(config.server().store(), config.server().storePrefix(), clock,
+        config.digests().stream().map(DigestRule::name).toList(), maxLengths);
+  }
+
+  private static String consumerName() {
+    return "herald-" + ManagementFactory.getRuntimeMXBean().getName();
+  }
+
+  private <T extends AutoCloseable> T track(T resource) {
+    opened.add(resource);
+    return resource;
+  }
+
+  public Backend backend() {
+    return backend;
+  }
+
+  public HeraldMetrics metrics() {
+    return metrics;
+  }
+
+  public DigestEngine engine() {
+    return engine;
+  }
+
+  /** New events were appended: let the engine look now rather than after its idle pause. */
+  public void wakeEngine() {
+    engineRunner.wake();
+  }
+
+  /** A notification was written outside the engine (flush): let the dispatcher look now. */
+  public void wakeDispatcher() {
+    dispatcherRunner.wake();
+  }
+
+  /** Stops the engines after their current work, then closes the store. */
+  @Override
+  public void close() {
+    List<AutoCloseable> reverse = new ArrayList<>(opened);
+    Collections.reverse(reverse);
+    for (AutoCloseable resource : reverse) {
+      try {
+        resource.close();
+      } catch (Exception e) {
+        LOG.warn("closing {} failed", resource, e);
+      }
+    }
+    opened.clear();
+  }
+}

@@ -1,0 +1,189 @@
+package dev.herald.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.herald.redis.RedisTestSupport;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Two server processes and a worker on one Redis share the work and emit each scan once. */
+class MultiInstanceIT {
+
+  private static final int SCANS = 100_000;
+  private static final int SELLERS = 10_000;
+
+  @TempDir Path dir;
+  private final String prefix = RedisTestSupport.freshPrefix();
+  private final List<AutoCloseable> processes = new ArrayList<>();
+  private Path config;
+
+  @BeforeEach
+  void writeConfig() throws Exception {
+    config = dir.resolve("herald.yaml");
+    Files.writeString(config, """
+        store:
+          url: %s
+          prefix: '%s'
+        server:
+          maxBodySize: 4MiB
+        streams:
+          scans: {}
+          notifications: {}
+        digests:
+          seller-scans:
+            stream: scans
+            groupBy: seller_id
+            collect: package_id
+            quietPeriod: PT1S
+            deliver:
+              - stream: notifications
+        """.formatted(RedisTestSupport.URL, prefix));
+  }
+
+  @AfterEach
+  void stopAll() throws Exception {
+    for (AutoCloseable process : processes) {
+      process.close();
+    }
+    RedisTestSupport.clean(prefix);
+  }
+
+  private ServerProcess server(String name) {
+    ServerProcess server = ServerProcess.start(config, dir.resolve(name), ServerProcess.freePort(), dir.resolve(name + ".log"));
+    processes.add(server);
+    return server;
+  }
+
+  private void worker() {
+    Process worker = ServerProcess.herald(dir.resolve("worker.log"), Map.of(), "worker", "--config", config.toString());
+    processes.add(() -> {
+      worker.destroy();
+      worker.waitFor(30, TimeUnit.SECONDS);
+    });
+  }
+
+  /** Posts the scans round-robin to the servers until done or {@code stopAfter} are acknowledged. */
+  private Set<String> post(List<ServerProcess> servers, int stopAfter, Runnable atStop) throws Exception {
+    Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+    AtomicInteger next = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    List<Future<?>> futures = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      futures.add(pool.submit(() -> {
+        for (int from = next.getAndAdd(500); from < SCANS; from = next.getAndAdd(500)) {
+          StringBuilder body = new StringBuilder("[");
+          List<String> packages = new ArrayList<>();
+          for (int i = from; i < from + 500; i++) {
+            packages.add("P" + i);
+            body.append(i == from ? "" : ",").append("{\"seller_id\":").append(i % SELLERS).append(",\"package_id\":\"P").append(i).append("\"}");
+          }
+          // Round-robin over the servers; a dead one is skipped.
+          for (int attempt = 0; attempt < servers.size(); attempt++) {
+            ServerProcess target = servers.get((from / 500 + attempt) % servers.size());
+            try {
+              if (new TestHttp(target.port()).post("/api/streams/scans/events", body.append(attempt == 0 ? "]" : "").toString()).status() == 201) {
+                acknowledged.addAll(packages);
+                break;
+              }
+            } catch (UncheckedIOException down) {
+              // try the next server
+            }
+          }
+          if (acknowledged.size() >= stopAfter) {
+            atStop.run();
+          }
+        }
+        return null;
+      }));
+    }
+    for (Future<?> f : futures) {
+      f.get();
+    }
+    pool.shutdown();
+    return acknowledged;
+  }
+
+  private static Map<String, Integer> notifiedItems(TestHttp http) {
+    Map<String, Integer> seen = new HashMap<>();
+    String after = "";
+    while (true) {
+      JsonNode page = http.get("/api/notifications?limit=1000" + (after.isEmpty() ? "" : "&after=" + after)).json();
+      for (JsonNode n : page.path("notifications")) {
+        n.path("items").forEach(item -> seen.merge(item.asText(), 1, Integer::sum));
+      }
+      if (page.path("notifications").size() < 1000) {
+        return seen;
+      }
+      after = page.path("next").asText();
+    }
+  }
+
+  /** What {@code expected} holds that {@code actual} lacks (AssertJ's containsAll is quadratic). */
+  private static Set<String> missing(Set<String> expected, Set<String> actual) {
+    Set<String> missing = new java.util.HashSet<>(expected);
+    missing.removeAll(actual);
+    return missing;
+  }
+
+  private static void assertEachOnce(TestHttp http, Set<String> acknowledged, int atLeast) {
+    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).until(() ->
+        http.get("/api/digests").json().path("digests").path(0).path("openBuckets").asInt() == 0
+            && missing(acknowledged, notifiedItems(http).keySet()).isEmpty());
+    Map<String, Integer> seen = notifiedItems(http);
+    assertThat(acknowledged).hasSizeGreaterThanOrEqualTo(atLeast);
+    assertThat(missing(acknowledged, seen.keySet())).as("acknowledged scans in no notification").isEmpty();
+    assertThat(seen.entrySet()).as("no scan is notified twice").allSatisfy(e -> assertThat(e.getValue()).isEqualTo(1));
+  }
+
+  @Test
+  void shouldPutEveryScanPostedAcrossTwoServersInExactlyOneNotification() throws Exception {
+    ServerProcess a = server("a");
+    ServerProcess b = server("b");
+    worker();
+
+    Set<String> acknowledged = post(List.of(a, b), Integer.MAX_VALUE, () -> { });
+
+    assertThat(acknowledged).hasSize(SCANS);
+    assertEachOnce(new TestHttp(a.port()), acknowledged, SCANS);
+  }
+
+  @Test
+  void shouldLoseAndDuplicateNothingWhenOneServerIsKilledMidRun() throws Exception {
+    ServerProcess a = server("a");
+    ServerProcess b = server("b");
+    worker();
+    AtomicInteger kills = new AtomicInteger();
+
+    Set<String> acknowledged = post(List.of(a, b), 30_000, () -> {
+      if (kills.getAndIncrement() == 0) {
+        try {
+          b.kill();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    });
+
+    // What b had read but not acknowledged is claimed by a or the worker after the 30 s lease.
+    assertEachOnce(new TestHttp(a.port()), acknowledged, 30_000);
+  }
+}
