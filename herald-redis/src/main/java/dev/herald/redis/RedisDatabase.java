@@ -1,6 +1,7 @@
 package dev.herald.redis;
 
 import dev.herald.log.StoreUnavailableException;
+import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
@@ -48,6 +49,9 @@ public final class RedisDatabase implements AutoCloseable {
     }
     uri.setTimeout(Duration.ofSeconds(5));
     RedisClient client = RedisClient.create(uri);
+    // While Redis is away, fail at once (503 with Retry-After) instead of queueing commands until
+    // they time out; Lettuce keeps reconnecting in the background.
+    client.setOptions(ClientOptions.builder().disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
     try {
       return new RedisDatabase(url, prefix, client, client.connect());
     } catch (RedisConnectionException e) {
@@ -77,7 +81,8 @@ public final class RedisDatabase implements AutoCloseable {
       }
       throw e;
     } catch (io.lettuce.core.RedisException e) {
-      if (e.getCause() instanceof java.io.IOException || "Connection closed".equals(e.getMessage())) {
+      String message = String.valueOf(e.getMessage());
+      if (e.getCause() instanceof java.io.IOException || message.contains("Connection closed") || message.contains("not connected")) {
         throw new StoreUnavailableException("Redis at " + url + " is unavailable: " + rootMessage(e), e);
       }
       throw e;

@@ -14,7 +14,7 @@ import java.time.Duration;
 public final class TestHttp {
 
   /** An answer: status, content type and body. */
-  public record Answer(int status, String contentType, String body) {
+  public record Answer(int status, String contentType, String body, java.net.http.HttpHeaders headers) {
     public JsonNode json() {
       return Json.parseTrusted(body);
     }
@@ -43,7 +43,7 @@ public final class TestHttp {
   public Answer send(HttpRequest request) {
     try {
       HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-      return new Answer(response.statusCode(), response.headers().firstValue("Content-Type").orElse(""), response.body());
+      return new Answer(response.statusCode(), response.headers().firstValue("Content-Type").orElse(""), response.body(), response.headers());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
