@@ -1,21 +1,20 @@
 package dev.herald.server.cli;
 
 import dev.herald.server.HeraldServer;
-import dev.herald.server.config.ConfigLoader;
 import dev.herald.server.config.HeraldConfig;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code herald server}: runs the HTTP API and every engine until stopped. */
 @Command(name = "server", mixinStandardHelpOptions = true, description = "Run the HTTP API and the engines.")
 public final class ServerCommand implements Callable<Integer> {
 
-  @Option(names = "--config", description = "Configuration file (default: $HERALD_CONFIG, else ./herald.yaml).")
-  Path config;
+  @Mixin ConfigOptions options;
 
   @Option(names = "--port", description = "HTTP port (default: server.port, $HERALD_PORT, else 8080; 0 picks a free one).")
   Integer port;
@@ -23,21 +22,14 @@ public final class ServerCommand implements Callable<Integer> {
   @Option(names = "--data", description = "Data folder of the embedded store (default: server.data, $HERALD_DATA, else ./data).")
   Path data;
 
-  @Option(names = "--store", description = "sqlite (embedded, the default) or a Redis URL such as redis://localhost:6379/0 (default: store, $HERALD_STORE).")
-  String store;
-
   @Override
   public Integer call() throws InterruptedException {
-    Path file = config != null ? config : Path.of(System.getenv().getOrDefault("HERALD_CONFIG", "herald.yaml"));
-    HeraldConfig loaded = new ConfigLoader(System.getenv()).load(file);
+    HeraldConfig loaded = options.load();
     if (port != null) {
       loaded = loaded.withServer(loaded.server().withPort(port));
     }
     if (data != null) {
       loaded = loaded.withServer(loaded.server().withData(data));
-    }
-    if (store != null) {
-      loaded = loaded.withServer(loaded.server().withStore(store, loaded.server().storePrefix()));
     }
     HeraldServer server = HeraldServer.start(loaded, InstantSource.system());
     CountDownLatch stopped = new CountDownLatch(1);
