@@ -41,6 +41,8 @@ public final class NotificationDispatcher implements Agent {
   private static final Logger LOG = LoggerFactory.getLogger(NotificationDispatcher.class);
   private static final int BATCH = 500;
   private static final Duration WEBHOOK_TIMEOUT = Duration.ofSeconds(10);
+  // Longer than a batch can take (webhooks run in parallel, each bounded by its timeout).
+  private static final Duration LEASE = Duration.ofSeconds(60);
 
   private final NotificationStore store;
   private final EventLog log;
@@ -76,7 +78,7 @@ public final class NotificationDispatcher implements Agent {
 
   @Override
   public int doWork() throws InterruptedException {
-    List<DeliveryTask> due = store.dueDeliveries(clock.instant(), BATCH);
+    List<DeliveryTask> due = store.takeDue(clock.instant(), LEASE, BATCH);
     if (due.isEmpty()) {
       return 0;
     }

@@ -12,8 +12,10 @@ import java.util.Optional;
  * <ul>
  *   <li>A notification and its deliveries are created by the digest store in the transaction that
  *       closes the bucket; this interface reads them and records delivery attempts.
- *   <li>{@link #dueDeliveries} returns pending deliveries whose next attempt is due, earliest
- *       first. A delivery is returned again until an outcome is recorded for it.
+ *   <li>{@link #takeDue} hands out pending deliveries whose next attempt is due, earliest first,
+ *       and holds each for {@code lease}: no caller (thread or process) is handed it again until
+ *       that lease passes, so a dispatcher that dies mid-delivery is replaced, but two live ones
+ *       do not deliver the same notification at once.
  *   <li>{@link #record} applies all outcomes atomically; an outcome for a delivery that is no
  *       longer pending is ignored, so recording twice is harmless.
  *   <li>The cursor order of {@link #list} is the order notifications were created in. A sharded
@@ -32,7 +34,8 @@ public interface NotificationStore {
   /** The deliveries of a notification, one per sink, with their attempts. */
   List<Delivery> deliveries(String notificationId);
 
-  List<DeliveryTask> dueDeliveries(Instant now, int limit);
+  /** Hands out up to {@code limit} due deliveries and holds them for {@code lease}. */
+  List<DeliveryTask> takeDue(Instant now, java.time.Duration lease, int limit);
 
   /** The earliest next-attempt time among pending deliveries. */
   Optional<Instant> nextDeliveryDue();

@@ -41,6 +41,8 @@ public abstract class DigestStoreContract implements BackendFixture {
   protected NotificationStore outbox;
   private final AtomicInteger eventIds = new AtomicInteger();
 
+  private static final Duration LEASE = Duration.ofSeconds(60);
+
   protected final DigestRule rule = DigestRule.of("seller-scans", "scans", "seller_id", "package_id", Duration.ofHours(1))
       .withDeliver(List.of(new LogSink(), new StreamSink("notifications")));
 
@@ -197,8 +199,8 @@ public abstract class DigestStoreContract implements BackendFixture {
         .containsExactlyInAnyOrder(
             org.assertj.core.groups.Tuple.tuple("log", Delivery.State.PENDING),
             org.assertj.core.groups.Tuple.tuple("stream:notifications", Delivery.State.PENDING));
-    assertThat(outbox.dueDeliveries(noon, 10)).extracting(DeliveryTask::sink).containsExactlyInAnyOrder("log", "stream:notifications");
     assertThat(outbox.nextDeliveryDue()).contains(noon);
+    assertThat(outbox.takeDue(noon, LEASE, 10)).extracting(DeliveryTask::sink).containsExactlyInAnyOrder("log", "stream:notifications");
   }
 
   @Test
@@ -206,7 +208,7 @@ public abstract class DigestStoreContract implements BackendFixture {
     Instant noon = clock.instant();
     store.add(rule, List.of(item("10", "AAAAAA", noon)), noon);
     Notification n = store.flush(rule, "10", noon).orElseThrow();
-    List<DeliveryTask> due = outbox.dueDeliveries(noon, 10);
+    List<DeliveryTask> due = outbox.takeDue(noon, LEASE, 10);
     DeliveryTask log = due.stream().filter(t -> t.sink().equals("log")).findFirst().orElseThrow();
     DeliveryTask stream = due.stream().filter(t -> t.sink().startsWith("stream")).findFirst().orElseThrow();
 
@@ -215,9 +217,7 @@ public abstract class DigestStoreContract implements BackendFixture {
         new DeliveryOutcome(stream, noon, false, "boom", Optional.of(noon.plusSeconds(10)))));
     outbox.record(List.of(new DeliveryOutcome(log, noon, true, "logged", Optional.empty())));
 
-    assertThat(outbox.dueDeliveries(noon.plusSeconds(9), 10)).isEmpty();
-    assertThat(outbox.dueDeliveries(noon.plusSeconds(10), 10)).singleElement()
-        .satisfies(t -> assertThat(t.attempt()).isEqualTo(2));
+    assertThat(outbox.takeDue(noon.plusSeconds(9), LEASE, 10)).isEmpty();
     List<Delivery> deliveries = outbox.deliveries(n.id());
     Delivery logged = deliveries.stream().filter(d -> d.sink().equals("log")).findFirst().orElseThrow();
     assertThat(logged.state()).isEqualTo(Delivery.State.DELIVERED);
@@ -230,7 +230,8 @@ public abstract class DigestStoreContract implements BackendFixture {
       assertThat(a.detail()).isEqualTo("boom");
     });
 
-    DeliveryTask second = outbox.dueDeliveries(noon.plusSeconds(10), 10).getFirst();
+    DeliveryTask second = outbox.takeDue(noon.plusSeconds(10), LEASE, 10).getFirst();
+    assertThat(second.attempt()).isEqualTo(2);
     outbox.record(List.of(new DeliveryOutcome(second, noon.plusSeconds(10), false, "boom again", Optional.empty())));
     assertThat(outbox.deliveries(n.id())).filteredOn(d -> d.sink().startsWith("stream")).singleElement()
         .satisfies(d -> {
@@ -238,6 +239,21 @@ public abstract class DigestStoreContract implements BackendFixture {
           assertThat(d.attempts()).hasSize(2);
         });
     assertThat(outbox.nextDeliveryDue()).isEmpty();
+  }
+
+  @Test
+  void shouldHoldATakenDeliveryForItsLeaseSoNoOtherDispatcherTakesIt() {
+    Instant noon = clock.instant();
+    store.add(rule, List.of(item("10", "AAAAAA", noon)), noon);
+    store.flush(rule, "10", noon);
+
+    List<DeliveryTask> first = outbox.takeDue(noon, LEASE, 10);
+
+    assertThat(first).hasSize(2);
+    assertThat(outbox.takeDue(noon.plusSeconds(1), LEASE, 10)).as("held by the first taker").isEmpty();
+    List<DeliveryTask> afterLease = outbox.takeDue(noon.plus(LEASE), LEASE, 10);
+    assertThat(afterLease).as("the first taker died: handed out again, same attempt").hasSize(2)
+        .allSatisfy(t -> assertThat(t.attempt()).isEqualTo(1));
   }
 
   @Test

@@ -133,18 +133,26 @@ public final class SqliteNotificationStore implements NotificationStore {
   }
 
   @Override
-  public List<DeliveryTask> dueDeliveries(Instant now, int limit) {
-    return db.read(session -> {
+  public List<DeliveryTask> takeDue(Instant now, java.time.Duration lease, int limit) {
+    return db.write(session -> {
       PreparedStatement select = session.prepare(
           "SELECT " + COLUMNS + ", d.sink, d.attempts FROM delivery d JOIN notification n ON n.seq = d.notification_seq "
               + "WHERE d.state = 'PENDING' AND d.next_ms <= ? ORDER BY d.next_ms LIMIT ?");
       select.setLong(1, now.toEpochMilli());
       select.setInt(2, limit);
       List<DeliveryTask> tasks = new ArrayList<>();
+      PreparedStatement hold = session.prepare("UPDATE delivery SET next_ms = ? WHERE notification_seq = ? AND sink = ?");
       try (ResultSet rs = select.executeQuery()) {
         while (rs.next()) {
           tasks.add(new DeliveryTask(notification(rs), rs.getString(10), rs.getInt(11) + 1));
+          hold.setLong(1, now.plus(lease).toEpochMilli());
+          hold.setLong(2, rs.getLong(1));
+          hold.setString(3, rs.getString(10));
+          hold.addBatch();
         }
+      }
+      if (!tasks.isEmpty()) {
+        hold.executeBatch();
       }
       return tasks;
     });

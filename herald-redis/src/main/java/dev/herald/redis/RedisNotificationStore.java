@@ -56,6 +56,16 @@ public final class RedisNotificationStore implements NotificationStore {
   private final RedisDigestLayout layout;
   private final List<String> rules;
   private final RedisDatabase.Script record;
+  private final RedisDatabase.Script take;
+
+  // KEYS: sched. ARGV: now ms, lease ms, limit. Hands out due members and holds them for the lease.
+  private static final String TAKE = """
+      local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+      for _, member in ipairs(due) do
+        redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) + tonumber(ARGV[2]), member)
+      end
+      return due
+      """;
 
   /** @param rules every digest rule whose outbox this store reads */
   public RedisNotificationStore(RedisDatabase db, List<String> rules) {
@@ -63,6 +73,7 @@ public final class RedisNotificationStore implements NotificationStore {
     this.layout = new RedisDigestLayout(db);
     this.rules = List.copyOf(rules);
     this.record = db.script(RECORD);
+    this.take = db.script(TAKE);
   }
 
   /** A notification from the record a close script wrote. */
@@ -197,14 +208,15 @@ public final class RedisNotificationStore implements NotificationStore {
   }
 
   @Override
-  public List<DeliveryTask> dueDeliveries(Instant now, int limit) {
+  public List<DeliveryTask> takeDue(Instant now, java.time.Duration lease, int limit) {
     List<DeliveryTask> tasks = new ArrayList<>();
     for (Shard shard : shards(Optional.empty())) {
       if (tasks.size() >= limit) {
         break;
       }
-      List<String> members = db.call(redis -> redis.zrangebyscore(shard.tag() + ":sched",
-          Range.create(Double.NEGATIVE_INFINITY, (double) now.toEpochMilli()), Limit.from(limit - tasks.size())));
+      List<Object> taken = take.run(ScriptOutputType.MULTI, new String[] {shard.tag() + ":sched"},
+          Long.toString(now.toEpochMilli()), Long.toString(lease.toMillis()), Integer.toString(limit - tasks.size()));
+      List<String> members = taken.stream().map(String::valueOf).toList();
       if (members.isEmpty()) {
         continue;
       }
