@@ -227,12 +227,18 @@ public final class SqliteEventLog implements EventLog {
 
   private static List<PendingRun> runs(SqlSession session, long streamId, String group, long from, long to) throws SQLException {
     PreparedStatement select = session.prepare(
-        "SELECT first_id, last_id, consumer, delivered_ms, deliveries FROM herald_pending "
+        "SELECT " + RUN_COLUMNS + " FROM herald_pending "
             + "WHERE stream_id = ? AND group_name = ? AND first_id <= ? AND last_id >= ? ORDER BY first_id");
     select.setLong(1, streamId);
     select.setString(2, group);
     select.setLong(3, to);
     select.setLong(4, from);
+    return pendingRuns(select);
+  }
+
+  private static final String RUN_COLUMNS = "first_id, last_id, consumer, delivered_ms, deliveries";
+
+  private static List<PendingRun> pendingRuns(PreparedStatement select) throws SQLException {
     List<PendingRun> runs = new ArrayList<>();
     try (ResultSet rs = select.executeQuery()) {
       while (rs.next()) {
@@ -281,18 +287,13 @@ public final class SqliteEventLog implements EventLog {
     return db.write(session -> {
       long streamId = streamId(session, stream);
       PreparedStatement idle = session.prepare(
-          "SELECT first_id, last_id, consumer, delivered_ms, deliveries FROM herald_pending "
+          "SELECT " + RUN_COLUMNS + " FROM herald_pending "
               + "WHERE stream_id = ? AND group_name = ? AND delivered_ms <= ? ORDER BY first_id LIMIT ?");
       idle.setLong(1, streamId);
       idle.setString(2, group);
       idle.setLong(3, idleBefore);
       idle.setInt(4, limit);
-      List<PendingRun> expired = new ArrayList<>();
-      try (ResultSet rs = idle.executeQuery()) {
-        while (rs.next()) {
-          expired.add(new PendingRun(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getLong(4), rs.getInt(5)));
-        }
-      }
+      List<PendingRun> expired = pendingRuns(idle);
       List<Event> claimed = new ArrayList<>();
       for (PendingRun run : expired) {
         if (claimed.size() >= limit) {
