@@ -11,6 +11,9 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
+import java.util.concurrent.TimeUnit;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Function;
@@ -48,7 +51,11 @@ public final class RedisDatabase implements AutoCloseable {
       throw new IllegalArgumentException("'" + url + "' is not a Redis URL like redis://localhost:6379/0", e);
     }
     uri.setTimeout(Duration.ofSeconds(5));
-    RedisClient client = RedisClient.create(uri);
+    // Reconnect attempts back off up to 2 s (Lettuce's default grows to 30 s), so a Redis that
+    // comes back is noticed quickly.
+    RedisClient client = RedisClient.create(DefaultClientResources.builder()
+        .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(2), 2, TimeUnit.MILLISECONDS))
+        .build(), uri);
     // While Redis is away, fail at once (503 with Retry-After) instead of queueing commands until
     // they time out; Lettuce keeps reconnecting in the background.
     client.setOptions(ClientOptions.builder().disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
@@ -56,6 +63,7 @@ public final class RedisDatabase implements AutoCloseable {
       return new RedisDatabase(url, prefix, client, client.connect());
     } catch (RedisConnectionException e) {
       client.shutdown();
+      client.getResources().shutdown();
       throw new StoreUnavailableException("cannot connect to Redis at " + url + ": " + rootMessage(e), e);
     }
   }
@@ -129,5 +137,6 @@ public final class RedisDatabase implements AutoCloseable {
   public void close() {
     connection.close();
     client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    client.getResources().shutdown();
   }
 }
