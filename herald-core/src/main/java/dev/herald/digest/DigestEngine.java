@@ -1,5 +1,6 @@
 package dev.herald.digest;
 
+import dev.herald.log.InvalidEventException;
 import dev.herald.agent.Agent;
 import dev.herald.log.Event;
 import dev.herald.log.EventLog;

@@ -1,5 +1,6 @@
 package dev.herald.digest;
 
+import dev.herald.log.InvalidEventException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.json.Json;

@@ -1,6 +1,7 @@
 package dev.herald.store;
 
 import dev.herald.digest.DigestStore;
+import dev.herald.inbox.InboxStore;
 import dev.herald.log.EventLog;
 import dev.herald.notify.NotificationStore;
 
@@ -15,6 +16,8 @@ public interface Backend extends AutoCloseable {
   DigestStore digests();
 
   NotificationStore notifications();
+
+  InboxStore inboxes();
 
   /** A short description for logs and {@code /health}, e.g. the file or the URL. */
   String describe();

@@ -1,6 +1,7 @@
 package dev.herald.jdbc;
 
 import dev.herald.digest.DigestStore;
+import dev.herald.inbox.InboxStore;
 import dev.herald.log.EventLog;
 import dev.herald.notify.NotificationStore;
 import dev.herald.store.Backend;
@@ -15,12 +16,14 @@ public final class SqliteBackend implements Backend {
   private final SqliteEventLog log;
   private final SqliteDigestStore digests;
   private final SqliteNotificationStore notifications;
+  private final SqliteInboxStore inboxes;
 
   public SqliteBackend(Path dataDir, SqliteDatabase.Sync sync, InstantSource clock) {
     this.db = SqliteDatabase.open(dataDir, sync);
     this.log = new SqliteEventLog(db, clock);
     this.digests = new SqliteDigestStore(db);
     this.notifications = new SqliteNotificationStore(db);
+    this.inboxes = new SqliteInboxStore(db);
   }
 
   @Override
@@ -36,6 +39,11 @@ public final class SqliteBackend implements Backend {
   @Override
   public NotificationStore notifications() {
     return notifications;
+  }
+
+  @Override
+  public InboxStore inboxes() {
+    return inboxes;
   }
 
   @Override

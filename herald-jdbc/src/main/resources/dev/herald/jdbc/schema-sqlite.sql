@@ -91,3 +91,42 @@ CREATE TABLE IF NOT EXISTS delivery_attempt (
   detail           TEXT    NOT NULL,
   PRIMARY KEY (notification_seq, sink, number)
 ) WITHOUT ROWID;
+
+-- Inboxes: one row per recipient with pending items or a pull record. The partial index on the
+-- oldest pending arrival lets the monitor find stale inboxes without scanning every inbox.
+CREATE TABLE IF NOT EXISTS inbox (
+  name           TEXT    NOT NULL,
+  recipient      TEXT    NOT NULL,
+  pending        INTEGER NOT NULL,
+  oldest_ms      INTEGER,
+  last_pulled_ms INTEGER,
+  PRIMARY KEY (name, recipient)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS inbox_oldest ON inbox (name, oldest_ms) WHERE oldest_ms IS NOT NULL;
+
+CREATE TABLE IF NOT EXISTS inbox_item (
+  name      TEXT    NOT NULL,
+  recipient TEXT    NOT NULL,
+  item_key  TEXT    NOT NULL,
+  data      TEXT    NOT NULL,
+  change_count INTEGER NOT NULL,
+  first_ms  INTEGER NOT NULL,
+  last_ms   INTEGER NOT NULL,
+  PRIMARY KEY (name, recipient, item_key)
+) WITHOUT ROWID;
+
+-- Deliveries taken within the dedupe window (a redelivered or re-routed event counts once).
+CREATE TABLE IF NOT EXISTS inbox_seen (
+  name      TEXT    NOT NULL,
+  dedupe_id TEXT    NOT NULL,
+  at_ms     INTEGER NOT NULL,
+  PRIMARY KEY (name, dedupe_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS inbox_seen_at ON inbox_seen (name, at_ms);
+
+-- Running totals per inbox set, so gauges need no count over a million rows.
+CREATE TABLE IF NOT EXISTS inbox_total (
+  name    TEXT    PRIMARY KEY,
+  inboxes INTEGER NOT NULL,
+  pending INTEGER NOT NULL
+) WITHOUT ROWID;

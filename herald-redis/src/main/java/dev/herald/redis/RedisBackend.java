@@ -1,6 +1,7 @@
 package dev.herald.redis;
 
 import dev.herald.digest.DigestStore;
+import dev.herald.inbox.InboxStore;
 import dev.herald.log.EventLog;
 import dev.herald.notify.NotificationStore;
 import dev.herald.store.Backend;
@@ -15,6 +16,7 @@ public final class RedisBackend implements Backend {
   private final RedisEventLog log;
   private final RedisDigestStore digests;
   private final RedisNotificationStore notifications;
+  private final RedisInboxStore inboxes;
 
   /**
    * @param rules the digest rules whose outboxes this backend reads
@@ -25,6 +27,7 @@ public final class RedisBackend implements Backend {
     this.log = new RedisEventLog(db, clock, maxLengths);
     this.digests = new RedisDigestStore(db);
     this.notifications = new RedisNotificationStore(db, rules);
+    this.inboxes = new RedisInboxStore(db);
   }
 
   @Override
@@ -40,6 +43,11 @@ public final class RedisBackend implements Backend {
   @Override
   public NotificationStore notifications() {
     return notifications;
+  }
+
+  @Override
+  public InboxStore inboxes() {
+    return inboxes;
   }
 
   @Override

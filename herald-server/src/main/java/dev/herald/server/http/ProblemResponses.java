@@ -1,7 +1,7 @@
 package dev.herald.server.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.herald.digest.InvalidEventException;
+import dev.herald.log.InvalidEventException;
 import dev.herald.json.Json;
 import dev.herald.log.StoreUnavailableException;
 import io.helidon.http.HeaderNames;

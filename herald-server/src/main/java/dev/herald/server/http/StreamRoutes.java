@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.digest.DigestItem;
 import dev.herald.digest.DigestRule;
-import dev.herald.digest.InvalidEventException;
+import dev.herald.log.InvalidEventException;
 import dev.herald.json.Json;
 import dev.herald.log.Event;
 import dev.herald.log.EventLog;

@@ -3,7 +3,7 @@ package dev.herald.server.metrics;
 import dev.herald.digest.DigestListener;
 import dev.herald.digest.DigestRule;
 import dev.herald.digest.DigestStore;
-import dev.herald.digest.InvalidEventException;
+import dev.herald.log.InvalidEventException;
 import dev.herald.log.Event;
 import dev.herald.notify.DeliveryListener;
 import dev.herald.notify.DeliveryOutcome;

@@ -1,4 +1,4 @@
-package dev.herald.digest;
+package dev.herald.log;
 
 import dev.herald.HeraldException;
 

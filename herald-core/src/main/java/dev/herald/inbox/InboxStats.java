@@ -1,0 +1,13 @@
+package dev.herald.inbox;
+
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * Totals of an inbox set, for gauges.
+ *
+ * @param inboxes recipients with at least one pending item
+ * @param pendingItems pending items over all recipients
+ * @param oldestPendingAt the arrival of the oldest pending item of any recipient
+ */
+public record InboxStats(long inboxes, long pendingItems, Optional<Instant> oldestPendingAt) {}

@@ -1,0 +1,145 @@
+package dev.herald.route;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.agent.Agent;
+import dev.herald.json.Json;
+import dev.herald.log.Event;
+import dev.herald.log.EventLog;
+import dev.herald.log.GroupStart;
+import dev.herald.log.InvalidEventException;
+import dev.herald.log.NewEvent;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Expands the events of each route's stream into one event per recipient.
+ *
+ * <p>Each routed event is a copy of the source event with the recipient in the rule's recipient
+ * field and the source event's id in {@value #SOURCE_FIELD}. The routed and invalid events of a
+ * batch are appended before the batch is acknowledged, so a crash in between routes the batch
+ * again: consumers make that harmless by deduplicating on (source event, recipient), which the
+ * inbox store does.
+ *
+ * <p>Thread ownership: {@link #doWork()} is called by one runner thread.
+ */
+public final class RouteEngine implements Agent {
+
+  /** The field of a routed or invalid event naming the event it came from. */
+  public static final String SOURCE_FIELD = "source_event";
+
+  private final EventLog log;
+  private final Directories directories;
+  private final List<RouteRule> rules;
+  private final InstantSource clock;
+  private final String consumer;
+  private final int batchSize;
+  private final Duration lease;
+  private final RouteListener listener;
+  private final Map<String, Instant> nextClaim = new HashMap<>();
+
+  public RouteEngine(
+      EventLog log, Directories directories, List<RouteRule> rules, InstantSource clock, String consumer, int batchSize,
+      Duration lease, RouteListener listener) {
+    this.log = Objects.requireNonNull(log, "log");
+    this.directories = Objects.requireNonNull(directories, "directories");
+    this.rules = List.copyOf(rules);
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.consumer = Objects.requireNonNull(consumer, "consumer");
+    this.batchSize = batchSize;
+    this.lease = Objects.requireNonNull(lease, "lease");
+    this.listener = Objects.requireNonNull(listener, "listener");
+    for (RouteRule rule : this.rules) {
+      if (directories.get(rule.directory()).isEmpty()) {
+        throw new IllegalArgumentException("route '" + rule.name() + "' uses directory '" + rule.directory() + "', which is not declared");
+      }
+      log.createGroup(rule.stream(), rule.consumerGroup(), GroupStart.EARLIEST);
+    }
+  }
+
+  public List<RouteRule> rules() {
+    return rules;
+  }
+
+  public Optional<RouteRule> rule(String name) {
+    return rules.stream().filter(r -> r.name().equals(name)).findFirst();
+  }
+
+  @Override
+  public int doWork() {
+    int work = 0;
+    Instant now = clock.instant();
+    for (RouteRule rule : rules) {
+      work += route(rule, log.readGroup(rule.stream(), rule.consumerGroup(), consumer, batchSize));
+      if (!now.isBefore(nextClaim.getOrDefault(rule.name(), Instant.MIN))) {
+        nextClaim.put(rule.name(), now.plus(lease.dividedBy(2)));
+        work += route(rule, log.claim(rule.stream(), rule.consumerGroup(), consumer, lease, batchSize));
+      }
+    }
+    return work;
+  }
+
+  private int route(RouteRule rule, List<Event> events) {
+    if (events.isEmpty()) {
+      return 0;
+    }
+    Directory directory = directories.get(rule.directory()).orElseThrow();
+    List<NewEvent> routed = new ArrayList<>();
+    Map<Event, String> invalid = new LinkedHashMap<>();
+    List<String> ids = new ArrayList<>(events.size());
+    for (Event event : events) {
+      ids.add(event.id());
+      Routing routing;
+      try {
+        routing = Routing.of(rule, directory, event.data());
+      } catch (InvalidEventException e) {
+        // refused at the API; reaches here only if written by another way
+        routing = new Routing(List.of(), e.getMessage());
+      }
+      if (!routing.valid()) {
+        invalid.put(event, routing.reason());
+        continue;
+      }
+      for (String recipient : routing.recipients()) {
+        ObjectNode copy = event.data().deepCopy();
+        copy.put(rule.recipientField(), recipient);
+        copy.put(SOURCE_FIELD, event.stream() + "/" + event.id());
+        routed.add(new NewEvent(Optional.of(event.time()), copy));
+      }
+    }
+    if (!routed.isEmpty()) {
+      log.appendAll(rule.to(), routed);
+    }
+    if (!invalid.isEmpty()) {
+      List<NewEvent> kept = new ArrayList<>(invalid.size());
+      invalid.forEach((event, reason) -> {
+        ObjectNode record = Json.object();
+        record.put("reason", reason);
+        record.put("route", rule.name());
+        record.put(SOURCE_FIELD, event.stream() + "/" + event.id());
+        record.set("event", event.data());
+        kept.add(new NewEvent(Optional.of(event.time()), record));
+      });
+      List<String> invalidIds = log.appendAll(rule.invalid(), kept);
+      int i = 0;
+      for (Map.Entry<Event, String> entry : invalid.entrySet()) {
+        listener.onInvalid(rule, entry.getKey(), entry.getValue(), invalidIds.get(i++));
+      }
+    }
+    log.ack(rule.stream(), rule.consumerGroup(), ids);
+    listener.onRouted(rule, events.size() - invalid.size(), routed.size());
+    return events.size();
+  }
+
+  @Override
+  public String roleName() {
+    return "herald-route-" + consumer;
+  }
+}

@@ -1,0 +1,273 @@
+package dev.herald.redis;
+
+import dev.herald.inbox.InboxDelivery;
+import dev.herald.inbox.InboxItem;
+import dev.herald.inbox.InboxPull;
+import dev.herald.inbox.InboxRule;
+import dev.herald.inbox.InboxStats;
+import dev.herald.inbox.InboxStore;
+import dev.herald.inbox.InboxSummary;
+import dev.herald.json.Json;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
+import io.lettuce.core.ScoredValue;
+import io.lettuce.core.ScriptOutputType;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * {@link InboxStore} on Redis. An inbox set is split into {@link #SHARDS} shards by recipient;
+ * every key of a shard carries the hash tag {@code {in:<inbox>:<shard>}}, so one Lua script
+ * changes a recipient's items, the shard's indexes and counters atomically, on Redis Cluster too.
+ *
+ * <pre>
+ *   T:it:&lt;recipient&gt;  hash  item key → "&lt;changes&gt;|&lt;first ms&gt;|&lt;last ms&gt;|&lt;json&gt;"
+ *   T:old             zset  recipient → arrival ms of its oldest pending item (the stale index)
+ *   T:rcp             zset  recipients with an inbox (score 0, listed lexicographically)
+ *   T:pulled          hash  recipient → last pull ms
+ *   T:seen            zset  dedupe id → ms taken; pruned past the rule's dedupe window
+ *   T:cnt             hash  inboxes (with pending items), pending (items)
+ * </pre>
+ *
+ * <p>Thread-safety: safe for concurrent use, by any number of processes.
+ */
+public final class RedisInboxStore implements InboxStore {
+
+  static final int SHARDS = 16;
+
+  // KEYS: old, rcp, seen, cnt. ARGV: tag, now ms, dedupe window ms, then per delivery: dedupe id,
+  // recipient, item key, time ms, JSON.
+  private static final String ADD = """
+      local T, now, window = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+      redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. string.format('%d', now - window))
+      local added, inboxes, pending = 0, 0, 0
+      for i = 4, #ARGV, 5 do
+        local r, k, t, json = ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3]), ARGV[i + 4]
+        if redis.call('ZADD', KEYS[3], 'NX', now, ARGV[i]) == 1 then
+          added = added + 1
+          local h = T .. ':it:' .. r
+          local old = redis.call('HGET', h, k)
+          if old then
+            local p1 = string.find(old, '|', 1, true)
+            local p2 = string.find(old, '|', p1 + 1, true)
+            local p3 = string.find(old, '|', p2 + 1, true)
+            local c = tonumber(string.sub(old, 1, p1 - 1))
+            local f = tonumber(string.sub(old, p1 + 1, p2 - 1))
+            local l = tonumber(string.sub(old, p2 + 1, p3 - 1))
+            local data = string.sub(old, p3 + 1)
+            if t >= l then data, l = json, t end
+            if t < f then f = t end
+            redis.call('HSET', h, k, string.format('%d|%d|%d|', c + 1, f, l) .. data)
+          else
+            if redis.call('EXISTS', h) == 0 then inboxes = inboxes + 1 end
+            redis.call('HSET', h, k, string.format('1|%d|%d|', t, t) .. json)
+            pending = pending + 1
+            redis.call('ZADD', KEYS[1], 'NX', now, r)
+            redis.call('ZADD', KEYS[2], 0, r)
+          end
+        end
+      end
+      if inboxes ~= 0 then redis.call('HINCRBY', KEYS[4], 'inboxes', inboxes) end
+      if pending ~= 0 then redis.call('HINCRBY', KEYS[4], 'pending', pending) end
+      return added
+      """;
+
+  // KEYS: it:<recipient>, old, rcp, pulled, cnt. ARGV: recipient, now ms.
+  private static final String PULL = """
+      if not redis.call('ZSCORE', KEYS[3], ARGV[1]) then return {} end
+      local all = redis.call('HGETALL', KEYS[1])
+      redis.call('DEL', KEYS[1])
+      redis.call('ZREM', KEYS[2], ARGV[1])
+      redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
+      local n = #all / 2
+      if n > 0 then
+        redis.call('HINCRBY', KEYS[5], 'inboxes', -1)
+        redis.call('HINCRBY', KEYS[5], 'pending', -n)
+      end
+      return all
+      """;
+
+  // KEYS: it:<recipient>, old, rcp, pulled, cnt. ARGV: recipient.
+  private static final String CLEAN = """
+      if not redis.call('ZSCORE', KEYS[3], ARGV[1]) then return 0 end
+      local n = redis.call('HLEN', KEYS[1])
+      redis.call('DEL', KEYS[1])
+      redis.call('ZREM', KEYS[2], ARGV[1])
+      redis.call('ZREM', KEYS[3], ARGV[1])
+      redis.call('HDEL', KEYS[4], ARGV[1])
+      if n > 0 then
+        redis.call('HINCRBY', KEYS[5], 'inboxes', -1)
+        redis.call('HINCRBY', KEYS[5], 'pending', -n)
+      end
+      return 1
+      """;
+
+  // KEYS: it:<recipient>, old, rcp, pulled. ARGV: recipient. One consistent view of an inbox.
+  private static final String SUMMARY = """
+      if not redis.call('ZSCORE', KEYS[3], ARGV[1]) then return {} end
+      return {redis.call('HLEN', KEYS[1]), redis.call('ZSCORE', KEYS[2], ARGV[1]) or '', redis.call('HGET', KEYS[4], ARGV[1]) or ''}
+      """;
+
+  private final RedisDatabase db;
+  private final RedisDatabase.Script add;
+  private final RedisDatabase.Script pull;
+  private final RedisDatabase.Script clean;
+  private final RedisDatabase.Script summary;
+
+  public RedisInboxStore(RedisDatabase db) {
+    this.db = Objects.requireNonNull(db, "db");
+    this.add = db.script(ADD);
+    this.pull = db.script(PULL);
+    this.clean = db.script(CLEAN);
+    this.summary = db.script(SUMMARY);
+  }
+
+  static int shard(String recipient) {
+    return Math.floorMod(recipient.hashCode(), SHARDS);
+  }
+
+  private String tag(String inbox, int shard) {
+    return db.key("{in:" + inbox + ":" + shard + "}");
+  }
+
+  private String[] recipientKeys(String inbox, String recipient) {
+    String t = tag(inbox, shard(recipient));
+    return new String[] {t + ":it:" + recipient, t + ":old", t + ":rcp", t + ":pulled", t + ":cnt"};
+  }
+
+  @Override
+  public int add(InboxRule rule, List<InboxDelivery> deliveries, Instant now) {
+    Map<Integer, List<InboxDelivery>> byShard = deliveries.stream().collect(Collectors.groupingBy(d -> shard(d.recipient())));
+    int added = 0;
+    for (Map.Entry<Integer, List<InboxDelivery>> shard : byShard.entrySet()) {
+      String t = tag(rule.name(), shard.getKey());
+      List<String> args = new ArrayList<>(3 + shard.getValue().size() * 5);
+      args.add(t);
+      args.add(Long.toString(now.toEpochMilli()));
+      args.add(Long.toString(rule.dedupeWindow().toMillis()));
+      for (InboxDelivery delivery : shard.getValue()) {
+        args.add(delivery.dedupeId());
+        args.add(delivery.recipient());
+        args.add(delivery.itemKey());
+        args.add(Long.toString(delivery.time().toEpochMilli()));
+        args.add(Json.write(delivery.data()));
+      }
+      Long count = add.run(ScriptOutputType.INTEGER, new String[] {t + ":old", t + ":rcp", t + ":seen", t + ":cnt"},
+          args.toArray(String[]::new));
+      added += count.intValue();
+    }
+    return added;
+  }
+
+  private static List<InboxItem> items(List<Object> flat) {
+    List<InboxItem> items = new ArrayList<>(flat.size() / 2);
+    for (int i = 0; i + 1 < flat.size(); i += 2) {
+      String record = String.valueOf(flat.get(i + 1));
+      int p1 = record.indexOf('|');
+      int p2 = record.indexOf('|', p1 + 1);
+      int p3 = record.indexOf('|', p2 + 1);
+      items.add(new InboxItem(String.valueOf(flat.get(i)), Json.parseTrustedObject(record.substring(p3 + 1)),
+          Integer.parseInt(record, 0, p1, 10), Instant.ofEpochMilli(Long.parseLong(record, p1 + 1, p2, 10)),
+          Instant.ofEpochMilli(Long.parseLong(record, p2 + 1, p3, 10))));
+    }
+    items.sort(Comparator.comparing(InboxItem::firstAt).thenComparing(InboxItem::key));
+    return items;
+  }
+
+  @Override
+  public List<InboxItem> peek(String inbox, String recipient) {
+    String key = recipientKeys(inbox, recipient)[0];
+    Map<String, String> all = db.call(redis -> redis.hgetall(key));
+    List<Object> flat = new ArrayList<>(all.size() * 2);
+    all.forEach((k, v) -> {
+      flat.add(k);
+      flat.add(v);
+    });
+    return items(flat);
+  }
+
+  @Override
+  public InboxPull pull(String inbox, String recipient, Instant now) {
+    List<Object> flat = pull.run(ScriptOutputType.MULTI, recipientKeys(inbox, recipient), recipient, Long.toString(now.toEpochMilli()));
+    return new InboxPull(recipient, items(flat), now);
+  }
+
+  @Override
+  public boolean clean(String inbox, String recipient) {
+    Long removed = clean.run(ScriptOutputType.INTEGER, recipientKeys(inbox, recipient), recipient);
+    return removed == 1L;
+  }
+
+  @Override
+  public Optional<InboxSummary> summary(String inbox, String recipient) {
+    String[] keys = recipientKeys(inbox, recipient);
+    List<Object> view = summary.run(ScriptOutputType.MULTI, new String[] {keys[0], keys[1], keys[2], keys[3]}, recipient);
+    if (view.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(new InboxSummary(recipient, ((Number) view.get(0)).longValue(), instant(view.get(1)), instant(view.get(2))));
+  }
+
+  private static Optional<Instant> instant(Object ms) {
+    String text = String.valueOf(ms);
+    return text.isEmpty() ? Optional.empty() : Optional.of(Instant.ofEpochMilli((long) Double.parseDouble(text)));
+  }
+
+  @Override
+  public List<InboxSummary> list(String inbox, String afterRecipient, int limit) {
+    Range<String> range = afterRecipient.isEmpty() ? Range.unbounded()
+        : Range.from(Range.Boundary.excluding(afterRecipient), Range.Boundary.unbounded());
+    List<String> recipients = new ArrayList<>();
+    for (int shard = 0; shard < SHARDS; shard++) {
+      String index = tag(inbox, shard) + ":rcp";
+      recipients.addAll(db.call(redis -> redis.zrangebylex(index, range, Limit.from(limit))));
+    }
+    recipients.sort(Comparator.naturalOrder());
+    List<InboxSummary> page = new ArrayList<>();
+    for (String recipient : recipients.subList(0, Math.min(limit, recipients.size()))) {
+      summary(inbox, recipient).ifPresent(page::add);
+    }
+    return page;
+  }
+
+  @Override
+  public List<InboxSummary> stale(String inbox, Instant pendingSince, int limit) {
+    List<ScoredValue<String>> candidates = new ArrayList<>();
+    Range<Double> range = Range.create(Double.NEGATIVE_INFINITY, (double) pendingSince.toEpochMilli());
+    for (int shard = 0; shard < SHARDS; shard++) {
+      String index = tag(inbox, shard) + ":old";
+      candidates.addAll(db.call(redis -> redis.zrangebyscoreWithScores(index, range, Limit.from(limit))));
+    }
+    candidates.sort(Comparator.comparingDouble(ScoredValue<String>::getScore).thenComparing(ScoredValue::getValue));
+    List<InboxSummary> stale = new ArrayList<>();
+    for (ScoredValue<String> candidate : candidates.subList(0, Math.min(limit, candidates.size()))) {
+      summary(inbox, candidate.getValue()).filter(s -> s.oldestPendingAt().isPresent()).ifPresent(stale::add);
+    }
+    return stale;
+  }
+
+  @Override
+  public InboxStats stats(String inbox) {
+    long inboxes = 0;
+    long pending = 0;
+    Optional<Instant> oldest = Optional.empty();
+    for (int shard = 0; shard < SHARDS; shard++) {
+      String t = tag(inbox, shard);
+      Map<String, String> counts = db.call(redis -> redis.hgetall(t + ":cnt"));
+      inboxes += Long.parseLong(counts.getOrDefault("inboxes", "0"));
+      pending += Long.parseLong(counts.getOrDefault("pending", "0"));
+      List<ScoredValue<String>> first = db.call(redis -> redis.zrangeWithScores(t + ":old", 0, 0));
+      if (!first.isEmpty()) {
+        Instant at = Instant.ofEpochMilli((long) first.getFirst().getScore());
+        oldest = oldest.filter(o -> o.isBefore(at)).or(() -> Optional.of(at));
+      }
+    }
+    return new InboxStats(inboxes, pending, oldest);
+  }
+}
