@@ -1,12 +1,23 @@
 package dev.herald.server;
 
 import dev.herald.agent.AgentRunner;
+import dev.herald.alert.Alert;
+import dev.herald.alert.AlertBoard;
+import dev.herald.alert.InboxMonitor;
 import dev.herald.digest.DigestEngine;
 import dev.herald.digest.DigestRule;
+import dev.herald.inbox.InboxEngine;
 import dev.herald.jdbc.SqliteBackend;
+import dev.herald.log.Event;
 import dev.herald.notify.NotificationDispatcher;
 import dev.herald.notify.Sink;
 import dev.herald.redis.RedisBackend;
+import dev.herald.route.Directories;
+import dev.herald.route.RouteEngine;
+import dev.herald.route.RouteListener;
+import dev.herald.route.RouteRule;
+import dev.herald.server.config.DirectoryConfig;
+import dev.herald.server.config.DirectoryFiles;
 import dev.herald.server.config.HeraldConfig;
 import dev.herald.server.metrics.HeraldMetrics;
 import dev.herald.store.Backend;
@@ -37,6 +48,13 @@ public final class HeraldEngines implements AutoCloseable {
   private final DigestEngine engine;
   private final AgentRunner engineRunner;
   private final AgentRunner dispatcherRunner;
+  private final Directories directories;
+  private final AlertBoard alerts;
+  private final InboxEngine inboxEngine;
+  private final InboxMonitor monitor;
+  private final AgentRunner routeRunner;
+  private final AgentRunner inboxRunner;
+  private final AgentRunner monitorRunner;
 
   public HeraldEngines(HeraldConfig config, InstantSource clock) {
     backend = track(openBackend(config, clock));
@@ -50,6 +68,36 @@ public final class HeraldEngines implements AutoCloseable {
           config.retry(), HeraldConfig.FAILED_STREAM, clock, metrics);
       engineRunner = track(new AgentRunner(engine, Duration.ofMillis(10)).start());
       dispatcherRunner = track(new AgentRunner(dispatcher, Duration.ofMillis(20)).start());
+      directories = new Directories(config.directories().values().stream().map(DirectoryConfig::initial).toList(), replaced -> {
+        DirectoryConfig declared = config.directories().get(replaced.name());
+        declared.file().ifPresent(file -> DirectoryFiles.write(replaced, file));
+        LOG.info("directory '{}' replaced: {} keys{}", replaced.name(), replaced.entries().size(),
+            declared.file().map(f -> ", written to " + f).orElse(""));
+      });
+      alerts = new AlertBoard(backend.log(), config.alerts().stream(), clock).catchUp();
+      RouteListener routeListener = new RouteListener() {
+        @Override
+        public void onRouted(RouteRule rule, int count, int deliveries) {
+          metrics.onRouted(rule, count, deliveries);
+        }
+
+        @Override
+        public void onInvalid(RouteRule rule, Event event, String reason, String invalidId) {
+          metrics.onInvalid(rule, event, reason, invalidId);
+          alerts.raise(Alert.INVALID_EVENT, rule.invalid() + "/" + invalidId,
+              "event " + event.stream() + "/" + event.id() + " cannot be routed by '" + rule.name() + "': " + reason);
+        }
+      };
+      RouteEngine router = new RouteEngine(backend.log(), directories, config.routes(), clock, consumerName(), 10_000,
+          Duration.ofSeconds(30), routeListener);
+      inboxEngine = new InboxEngine(backend.log(), backend.inboxes(), config.inboxes(), clock, consumerName(), 10_000,
+          Duration.ofSeconds(30), metrics);
+      monitor = new InboxMonitor(backend.inboxes(), config.inboxes(), alerts, clock, config.alerts().checkEvery());
+      metrics.watchInboxes(config.inboxes(), backend.inboxes(), () -> alerts.active().size(), monitor::lastCheckNanos);
+      track(new AgentRunner(alerts, Duration.ofMillis(200)).start());
+      routeRunner = track(new AgentRunner(router, Duration.ofMillis(10)).start());
+      inboxRunner = track(new AgentRunner(inboxEngine, Duration.ofMillis(10)).start());
+      monitorRunner = track(new AgentRunner(monitor, Duration.ofMillis(100)).start());
       track(new AgentRunner(new StreamRetention(backend.log(), List.copyOf(config.streams().values()), clock), Duration.ofSeconds(1)).start());
     } catch (RuntimeException e) {
       close();
@@ -88,9 +136,29 @@ public final class HeraldEngines implements AutoCloseable {
     return engine;
   }
 
-  /** New events were appended: let the engine look now rather than after its idle pause. */
+  public Directories directories() {
+    return directories;
+  }
+
+  public AlertBoard alerts() {
+    return alerts;
+  }
+
+  public InboxEngine inboxEngine() {
+    return inboxEngine;
+  }
+
+  /** New events were appended: let the engines look now rather than after their idle pause. */
   public void wakeEngine() {
     engineRunner.wake();
+    routeRunner.wake();
+    inboxRunner.wake();
+  }
+
+  /** An inbox was pulled or cleaned: let the monitor resolve its alert now. */
+  public void wakeMonitor() {
+    monitor.checkSoon();
+    monitorRunner.wake();
   }
 
   /** A notification was written outside the engine (flush): let the dispatcher look now. */

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.digest.DigestRule;
 import dev.herald.json.Json;
 import dev.herald.server.config.HeraldConfig;
+import dev.herald.server.http.AlertRoutes;
 import dev.herald.server.http.DigestRoutes;
+import dev.herald.server.http.DirectoryRoutes;
+import dev.herald.server.http.InboxRoutes;
 import dev.herald.server.http.NotificationRoutes;
 import dev.herald.server.http.OpsRoutes;
 import dev.herald.server.http.ProblemException;
@@ -42,6 +45,9 @@ public final class HeraldServer implements AutoCloseable {
           routing.register("/api/streams", new StreamRoutes(config, backend.log(), metrics, engines::wakeEngine))
               .register("/api/digests", new DigestRoutes(engines.engine(), backend.digests(), engines::wakeDispatcher))
               .register("/api/notifications", new NotificationRoutes(backend.notifications()))
+              .register("/api/directories", new DirectoryRoutes(engines.directories(), config.server().maxBodyBytes()))
+              .register("/api/inboxes", new InboxRoutes(config.inboxes(), backend.inboxes(), clock, engines::wakeMonitor))
+              .register("/api/alerts", new AlertRoutes(engines.alerts(), backend.log()))
               .register(new OpsRoutes(backend, metrics))
               .get("/", (req, res) -> {
                 ObjectNode about = Json.object();
@@ -49,6 +55,9 @@ public final class HeraldServer implements AutoCloseable {
                 about.put("store", backend.describe());
                 about.set("streams", Json.MAPPER.valueToTree(config.streams().keySet()));
                 about.set("digests", Json.MAPPER.valueToTree(config.digests().stream().map(DigestRule::name).toList()));
+                about.set("routes", Json.MAPPER.valueToTree(config.routes().stream().map(r -> r.name()).toList()));
+                about.set("inboxes", Json.MAPPER.valueToTree(config.inboxes().stream().map(i -> i.name()).toList()));
+                about.set("directories", Json.MAPPER.valueToTree(config.directories().keySet()));
                 res.header("Content-Type", "application/json");
                 res.send(Json.write(about));
               })

@@ -40,6 +40,15 @@ public final class TestHttp {
         .POST(HttpRequest.BodyPublishers.ofString(body)).build());
   }
 
+  public Answer put(String path, String body) {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+        .PUT(HttpRequest.BodyPublishers.ofString(body)).build());
+  }
+
+  public Answer delete(String path) {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE().build());
+  }
+
   public Answer send(HttpRequest request) {
     try {
       HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());

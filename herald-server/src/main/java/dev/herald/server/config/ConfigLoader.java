@@ -2,12 +2,16 @@ package dev.herald.server.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.herald.digest.DigestRule;
+import dev.herald.inbox.InboxRule;
 import dev.herald.jdbc.SqliteDatabase;
 import dev.herald.notify.LogSink;
 import dev.herald.notify.RetryPolicy;
 import dev.herald.notify.Sink;
 import dev.herald.notify.StreamSink;
 import dev.herald.notify.WebhookSink;
+import dev.herald.route.Directory;
+import dev.herald.route.InvalidDirectoryException;
+import dev.herald.route.RouteRule;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -45,12 +49,16 @@ public final class ConfigLoader {
     if (!root.isObject()) {
       throw yaml.error("", "the configuration must be a mapping with streams, digests, server and delivery sections");
     }
-    allowOnly(yaml, root, "", Set.of("server", "store", "streams", "digests", "delivery"));
+    allowOnly(yaml, root, "", Set.of("server", "store", "streams", "digests", "delivery", "directories", "routes", "inboxes", "alerts"));
     ServerSettings server = store(yaml, root.path("store"), server(yaml, root.path("server")));
     Map<String, StreamConfig> streams = streams(yaml, root.path("streams"));
     List<DigestRule> digests = digests(yaml, root.path("digests"), streams);
     RetryPolicy retry = retry(yaml, root.path("delivery"));
-    return new HeraldConfig(file, overridden(server, file), streams, digests, retry);
+    Map<String, DirectoryConfig> directories = directories(yaml, root.path("directories"), file);
+    List<RouteRule> routes = routes(yaml, root.path("routes"), streams, directories);
+    List<InboxRule> inboxes = inboxes(yaml, root.path("inboxes"), streams);
+    AlertSettings alerts = alerts(yaml, root.path("alerts"), streams);
+    return new HeraldConfig(file, overridden(server, file), streams, digests, retry, directories, routes, inboxes, alerts);
   }
 
   private ServerSettings overridden(ServerSettings s, Path file) {
@@ -284,6 +292,118 @@ public final class ConfigLoader {
       }
     }
     throw yaml.error(at, "a sink is 'log', 'stream: NAME' or 'webhook: URL' (with an optional 'secret'), but was " + node);
+  }
+
+  private static Map<String, DirectoryConfig> directories(LocatedYaml yaml, JsonNode node, Path configFile) {
+    Map<String, DirectoryConfig> directories = new LinkedHashMap<>();
+    if (node.isMissingNode() || node.isNull()) {
+      return directories;
+    }
+    requireObject(yaml, node, "/directories");
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> entry = it.next();
+      String name = entry.getKey();
+      String at = "/directories/" + name;
+      requireObject(yaml, entry.getValue(), at);
+      allowOnly(yaml, entry.getValue(), at, Set.of("file", "entries"));
+      JsonNode inline = entry.getValue().get("entries");
+      Optional<String> file = text(yaml, entry.getValue(), at, "file");
+      if (file.isPresent() == (inline != null)) {
+        throw yaml.error(at, "a directory needs either 'file' (a JSON file like {\"Brand1\": [1, 2]}) or 'entries', not both");
+      }
+      if (inline != null) {
+        try {
+          directories.put(name, new DirectoryConfig(Directory.parse(name, inline), Optional.empty()));
+        } catch (InvalidDirectoryException e) {
+          throw yaml.error(at + "/entries", "directory '" + name + "': " + e.getMessage());
+        }
+        continue;
+      }
+      Path path = configFile.toAbsolutePath().getParent().resolve(file.get()).normalize();
+      directories.put(name, new DirectoryConfig(DirectoryFiles.read(name, path), Optional.of(path)));
+    }
+    return directories;
+  }
+
+  private static List<RouteRule> routes(
+      LocatedYaml yaml, JsonNode node, Map<String, StreamConfig> streams, Map<String, DirectoryConfig> directories) {
+    List<RouteRule> routes = new ArrayList<>();
+    if (node.isMissingNode() || node.isNull()) {
+      return routes;
+    }
+    requireObject(yaml, node, "/routes");
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> entry = it.next();
+      String name = entry.getKey();
+      String at = "/routes/" + name;
+      JsonNode body = entry.getValue();
+      requireObject(yaml, body, at);
+      allowOnly(yaml, body, at, Set.of("stream", "by", "directory", "to", "invalid", "recipientField", "checkField"));
+      String stream = declaredStream(yaml, body, at, "stream", streams, "the stream it reads");
+      String by = text(yaml, body, at, "by").orElseThrow(() -> yaml.error(at, "a route needs 'by': the field looked up in the directory"));
+      String directory = text(yaml, body, at, "directory").orElseThrow(() -> yaml.error(at, "a route needs 'directory'"));
+      if (!directories.containsKey(directory)) {
+        throw yaml.error(at + "/directory", "directory '" + directory + "' is not declared under directories; declared: " + directories.keySet());
+      }
+      String to = declaredStream(yaml, body, at, "to", streams, "the stream routed events are written to");
+      String invalid = declaredStream(yaml, body, at, "invalid", streams, "the stream unroutable events are written to");
+      try {
+        routes.add(new RouteRule(name, stream, by, directory, to, invalid,
+            text(yaml, body, at, "recipientField").orElse(RouteRule.DEFAULT_RECIPIENT_FIELD),
+            text(yaml, body, at, "checkField").orElse(RouteRule.DEFAULT_CHECK_FIELD)));
+      } catch (IllegalArgumentException e) {
+        throw yaml.error(at, e.getMessage());
+      }
+    }
+    return routes;
+  }
+
+  private static List<InboxRule> inboxes(LocatedYaml yaml, JsonNode node, Map<String, StreamConfig> streams) {
+    List<InboxRule> inboxes = new ArrayList<>();
+    if (node.isMissingNode() || node.isNull()) {
+      return inboxes;
+    }
+    requireObject(yaml, node, "/inboxes");
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> entry = it.next();
+      String name = entry.getKey();
+      String at = "/inboxes/" + name;
+      JsonNode body = entry.getValue();
+      requireObject(yaml, body, at);
+      allowOnly(yaml, body, at, Set.of("stream", "recipient", "itemKey", "staleAfter", "dedupeWindow"));
+      if (!name.matches("[A-Za-z0-9._-]{1,200}")) {
+        throw yaml.error(at, "an inbox name may hold letters, digits, '.', '_' and '-', but was '" + name + "'");
+      }
+      String stream = declaredStream(yaml, body, at, "stream", streams, "the stream it reads");
+      String recipient = text(yaml, body, at, "recipient").orElse(RouteRule.DEFAULT_RECIPIENT_FIELD);
+      String itemKey = text(yaml, body, at, "itemKey").orElseThrow(() -> yaml.error(at, "an inbox needs 'itemKey': the field identifying an item"));
+      Duration staleAfter = optionalDuration(yaml, body, at, "staleAfter").orElse(Duration.ofHours(1));
+      Duration dedupe = optionalDuration(yaml, body, at, "dedupeWindow").orElse(InboxRule.DEFAULT_DEDUPE_WINDOW);
+      inboxes.add(new InboxRule(name, stream, recipient, itemKey, staleAfter, dedupe));
+    }
+    return inboxes;
+  }
+
+  private static AlertSettings alerts(LocatedYaml yaml, JsonNode node, Map<String, StreamConfig> streams) {
+    AlertSettings settings = AlertSettings.DEFAULT;
+    if (!node.isMissingNode() && !node.isNull()) {
+      requireObject(yaml, node, "/alerts");
+      allowOnly(yaml, node, "/alerts", Set.of("stream", "checkEvery"));
+      settings = new AlertSettings(
+          node.has("stream") ? declaredStream(yaml, node, "/alerts", "stream", streams, "the alerts stream") : settings.stream(),
+          optionalDuration(yaml, node, "/alerts", "checkEvery").orElse(settings.checkEvery()));
+    }
+    streams.putIfAbsent(settings.stream(), new StreamConfig(settings.stream(), OptionalLong.empty(), Optional.empty()));
+    return settings;
+  }
+
+  private static String declaredStream(
+      LocatedYaml yaml, JsonNode body, String at, String field, Map<String, StreamConfig> streams, String what) {
+    String stream = text(yaml, body, at, field).orElseThrow(() -> yaml.error(at, "'" + field + "' is required: " + what));
+    if (!streams.containsKey(stream)) {
+      throw yaml.error(at + "/" + field, "stream '" + stream + "' is not declared under streams; declared: " + streams.keySet());
+    }
+    return stream;
   }
 
   private static RetryPolicy retry(LocatedYaml yaml, JsonNode node) {

@@ -2,6 +2,8 @@ package dev.herald.server.config;
 
 import dev.herald.digest.DigestRule;
 import dev.herald.notify.RetryPolicy;
+import dev.herald.inbox.InboxRule;
+import dev.herald.route.RouteRule;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -15,9 +17,14 @@ import java.util.Optional;
  * @param streams declared streams by name; only these accept events
  * @param digests digest rules
  * @param retry how failed deliveries are retried
+ * @param directories declared directories by name
+ * @param routes route rules
+ * @param inboxes inbox rules
+ * @param alerts the alerts stream and the monitor's period
  */
 public record HeraldConfig(
-    Path source, ServerSettings server, Map<String, StreamConfig> streams, List<DigestRule> digests, RetryPolicy retry) {
+    Path source, ServerSettings server, Map<String, StreamConfig> streams, List<DigestRule> digests, RetryPolicy retry,
+    Map<String, DirectoryConfig> directories, List<RouteRule> routes, List<InboxRule> inboxes, AlertSettings alerts) {
 
   /** The stream that receives notifications whose delivery was given up. */
   public static final String FAILED_STREAM = "notifications.failed";
@@ -27,6 +34,6 @@ public record HeraldConfig(
   }
 
   public HeraldConfig withServer(ServerSettings settings) {
-    return new HeraldConfig(source, settings, streams, digests, retry);
+    return new HeraldConfig(source, settings, streams, digests, retry, directories, routes, inboxes, alerts);
   }
 }

@@ -63,6 +63,15 @@ final class EventBodies {
     throw ProblemException.badRequest("the body must be a JSON object, an array of objects, or NDJSON, but was " + kind(root));
   }
 
+  /** Reads the body as one JSON document of any kind. */
+  JsonNode document(ServerRequest req) {
+    String text = new String(bytes(req), StandardCharsets.UTF_8);
+    if (text.isBlank()) {
+      throw ProblemException.badRequest("the body is empty; send a JSON document");
+    }
+    return parse(text, "the body");
+  }
+
   private byte[] bytes(ServerRequest req) {
     long declared = req.headers().contentLength().orElse(-1);
     if (declared > maxBytes) {

@@ -4,19 +4,27 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.digest.DigestItem;
 import dev.herald.digest.DigestRule;
-import dev.herald.log.InvalidEventException;
+import dev.herald.inbox.InboxDelivery;
+import dev.herald.inbox.InboxRule;
 import dev.herald.json.Json;
 import dev.herald.log.Event;
 import dev.herald.log.EventLog;
+import dev.herald.log.InvalidEventException;
 import dev.herald.log.NewEvent;
+import dev.herald.route.RouteRule;
+import dev.herald.route.Routing;
 import dev.herald.server.config.HeraldConfig;
 import dev.herald.server.metrics.HeraldMetrics;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /** {@code /api/streams/{stream}/events}: append events, read them back. */
 public final class StreamRoutes implements HttpService {
@@ -26,6 +34,8 @@ public final class StreamRoutes implements HttpService {
   private final HeraldMetrics metrics;
   private final Runnable onAppend;
   private final EventBodies bodies;
+  /** What each consumer of a stream needs from its events, checked before anything is stored. */
+  private final Map<String, List<Consumer<ObjectNode>>> checks = new HashMap<>();
 
   public StreamRoutes(HeraldConfig config, EventLog log, HeraldMetrics metrics, Runnable onAppend) {
     this.config = Objects.requireNonNull(config, "config");
@@ -33,6 +43,15 @@ public final class StreamRoutes implements HttpService {
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.onAppend = Objects.requireNonNull(onAppend, "onAppend");
     this.bodies = new EventBodies(config.server().maxBodyBytes());
+    for (DigestRule rule : config.digests()) {
+      checks.computeIfAbsent(rule.stream(), s -> new ArrayList<>()).add(data -> DigestItem.check(rule, data));
+    }
+    for (RouteRule rule : config.routes()) {
+      checks.computeIfAbsent(rule.stream(), s -> new ArrayList<>()).add(data -> Routing.check(rule, data));
+    }
+    for (InboxRule rule : config.inboxes()) {
+      checks.computeIfAbsent(rule.stream(), s -> new ArrayList<>()).add(data -> InboxDelivery.check(rule, data));
+    }
   }
 
   @Override
@@ -52,11 +71,11 @@ public final class StreamRoutes implements HttpService {
   private void append(ServerRequest req, ServerResponse res) {
     String stream = knownStream(req);
     List<ObjectNode> events = bodies.read(req);
-    List<DigestRule> rules = config.digests().stream().filter(r -> r.stream().equals(stream)).toList();
+    List<Consumer<ObjectNode>> rules = checks.getOrDefault(stream, List.of());
     for (int i = 0; i < events.size(); i++) {
-      for (DigestRule rule : rules) {
+      for (Consumer<ObjectNode> rule : rules) {
         try {
-          DigestItem.check(rule, events.get(i));
+          rule.accept(events.get(i));
         } catch (InvalidEventException e) {
           String where = events.size() == 1 ? "" : "event " + i + " of the batch: ";
           throw new InvalidEventException(where + e.getMessage() + (events.size() == 1 ? "" : "; nothing was stored"));

@@ -3,16 +3,24 @@ package dev.herald.server.metrics;
 import dev.herald.digest.DigestListener;
 import dev.herald.digest.DigestRule;
 import dev.herald.digest.DigestStore;
-import dev.herald.log.InvalidEventException;
+import dev.herald.inbox.InboxEngine;
+import dev.herald.inbox.InboxRule;
+import dev.herald.inbox.InboxStats;
+import dev.herald.inbox.InboxStore;
 import dev.herald.log.Event;
+import dev.herald.log.InvalidEventException;
 import dev.herald.notify.DeliveryListener;
 import dev.herald.notify.DeliveryOutcome;
 import dev.herald.notify.Notification;
+import dev.herald.route.RouteListener;
+import dev.herald.route.RouteRule;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +31,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe.
  */
-public final class HeraldMetrics implements DigestListener, DeliveryListener {
+public final class HeraldMetrics implements DigestListener, DeliveryListener, RouteListener, InboxEngine.Listener {
 
   private static final Logger LOG = LoggerFactory.getLogger(HeraldMetrics.class);
   private static final double[] LATENESS_BOUNDS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
@@ -38,8 +46,17 @@ public final class HeraldMetrics implements DigestListener, DeliveryListener {
   private final LongAdder[] latenessBuckets = new LongAdder[LATENESS_BOUNDS.length + 1];
   private final LongAdder latenessCount = new LongAdder();
   private final java.util.concurrent.atomic.DoubleAdder latenessSum = new java.util.concurrent.atomic.DoubleAdder();
+  private final Map<String, LongAdder> routed = new ConcurrentHashMap<>();
+  private final Map<String, LongAdder> routedDeliveries = new ConcurrentHashMap<>();
+  private final Map<String, LongAdder> unroutable = new ConcurrentHashMap<>();
+  private final Map<String, LongAdder> inboxEvents = new ConcurrentHashMap<>();
+  private final Map<String, LongAdder> inboxDuplicates = new ConcurrentHashMap<>();
   private final List<DigestRule> rules;
   private final DigestStore store;
+  private volatile List<InboxRule> inboxRules = List.of();
+  private volatile InboxStore inboxStore;
+  private volatile IntSupplier activeAlerts = () -> 0;
+  private volatile LongSupplier monitorCheckNanos = () -> 0;
 
   public HeraldMetrics(List<DigestRule> rules, DigestStore store) {
     this.rules = List.copyOf(rules);
@@ -97,6 +114,31 @@ public final class HeraldMetrics implements DigestListener, DeliveryListener {
     }
   }
 
+  /** Adds the inbox gauges, read from {@code store} at scrape time. */
+  public void watchInboxes(List<InboxRule> rules, InboxStore store, IntSupplier activeAlerts, LongSupplier monitorCheckNanos) {
+    this.inboxRules = List.copyOf(rules);
+    this.inboxStore = store;
+    this.activeAlerts = activeAlerts;
+    this.monitorCheckNanos = monitorCheckNanos;
+  }
+
+  @Override
+  public void onRouted(RouteRule rule, int count, int deliveries) {
+    add(routed, rule.name(), count);
+    add(routedDeliveries, rule.name(), deliveries);
+  }
+
+  @Override
+  public void onInvalid(RouteRule rule, Event event, String reason, String invalidId) {
+    add(unroutable, rule.name(), 1);
+  }
+
+  @Override
+  public void onDelivered(InboxRule rule, int events, int added) {
+    add(inboxEvents, rule.name(), added);
+    add(inboxDuplicates, rule.name(), events - added);
+  }
+
   /** The Prometheus text exposition of every metric. */
   public String scrape() {
     StringBuilder out = new StringBuilder(4096);
@@ -107,6 +149,12 @@ public final class HeraldMetrics implements DigestListener, DeliveryListener {
     counter(out, "herald_deliveries_total", "Successful deliveries, by sink.", "sink", delivered);
     counter(out, "herald_delivery_failures_total", "Failed delivery attempts, by sink.", "sink", deliveryFailures);
     counter(out, "herald_deliveries_given_up_total", "Deliveries abandoned after the last retry, by sink.", "sink", givenUp);
+    counter(out, "herald_route_events_total", "Events routed to at least one recipient, by route.", "route", routed);
+    counter(out, "herald_route_deliveries_total", "Recipient events written by routes, by route.", "route", routedDeliveries);
+    counter(out, "herald_route_invalid_total", "Events a route could not route (written to its invalid stream), by route.", "route", unroutable);
+    counter(out, "herald_inbox_events_total", "Events added to inboxes, by inbox.", "inbox", inboxEvents);
+    counter(out, "herald_inbox_duplicates_total", "Redelivered or re-routed events skipped by inboxes, by inbox.", "inbox", inboxDuplicates);
+    inboxGauges(out);
     out.append("# HELP herald_buckets_open Open digest buckets, by rule.\n# TYPE herald_buckets_open gauge\n");
     for (DigestRule rule : rules) {
       out.append("herald_buckets_open{rule=\"").append(escape(rule.name())).append("\"} ").append(store.openBucketCount(rule.name())).append('\n');
@@ -123,6 +171,33 @@ public final class HeraldMetrics implements DigestListener, DeliveryListener {
     out.append("herald_notification_lateness_seconds_sum ").append(latenessSum.sum()).append('\n');
     out.append("herald_notification_lateness_seconds_count ").append(latenessCount.sum()).append('\n');
     return out.toString();
+  }
+
+  private void inboxGauges(StringBuilder out) {
+    InboxStore inboxes = inboxStore;
+    if (inboxes == null || inboxRules.isEmpty()) {
+      return;
+    }
+    StringBuilder count = new StringBuilder("# HELP herald_inboxes Inboxes with pending items, by inbox.\n# TYPE herald_inboxes gauge\n");
+    StringBuilder pending = new StringBuilder("# HELP herald_inbox_pending_items Pending items, by inbox.\n# TYPE herald_inbox_pending_items gauge\n");
+    StringBuilder oldest = new StringBuilder(
+        "# HELP herald_inbox_oldest_pending_seconds Age of the oldest pending item, by inbox (0 when none).\n"
+            + "# TYPE herald_inbox_oldest_pending_seconds gauge\n");
+    java.time.Instant now = java.time.Instant.now();
+    for (InboxRule rule : inboxRules) {
+      InboxStats stats = inboxes.stats(rule.name());
+      String label = "{inbox=\"" + escape(rule.name()) + "\"} ";
+      count.append("herald_inboxes").append(label).append(stats.inboxes()).append('\n');
+      pending.append("herald_inbox_pending_items").append(label).append(stats.pendingItems()).append('\n');
+      double age = stats.oldestPendingAt().map(at -> Math.max(0, Duration.between(at, now).toMillis() / 1000.0)).orElse(0.0);
+      oldest.append("herald_inbox_oldest_pending_seconds").append(label).append(age).append('\n');
+    }
+    out.append(count).append(pending).append(oldest);
+    out.append("# HELP herald_alerts_active Active alerts (stale inboxes).\n# TYPE herald_alerts_active gauge\nherald_alerts_active ")
+        .append(activeAlerts.getAsInt()).append('\n');
+    out.append("# HELP herald_inbox_monitor_check_seconds Duration of the last stale-inbox check.\n"
+        + "# TYPE herald_inbox_monitor_check_seconds gauge\nherald_inbox_monitor_check_seconds ")
+        .append(monitorCheckNanos.getAsLong() / 1e9).append('\n');
   }
 
   private static void counter(StringBuilder out, String name, String help, String label, Map<String, LongAdder> values) {
