@@ -1,12 +1,15 @@
 package dev.herald.server;
 
+import dev.herald.server.cli.AlertsCommand;
+import dev.herald.server.cli.InboxCommand;
 import dev.herald.server.cli.NotificationsCommand;
 import dev.herald.server.cli.PublishCommand;
+import dev.herald.server.cli.ReviewsCommand;
 import dev.herald.server.cli.ServerCommand;
 import dev.herald.server.cli.WorkerCommand;
 import org.slf4j.bridge.SLF4JBridgeHandler;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code herald} command line: {@code server}, {@code publish}, {@code notifications}. */
 @Command(
@@ -14,7 +17,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "Herald 0.1.0",
     description = "Turns streams of domain events into timely, aggregated, reliably delivered notifications.",
-    subcommands = {ServerCommand.class, WorkerCommand.class, PublishCommand.class, NotificationsCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ServerCommand.class, WorkerCommand.class, PublishCommand.class, NotificationsCommand.class, ReviewsCommand.class,
+        InboxCommand.class, AlertsCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -88,6 +88,42 @@ class CliIT {
     }
   }
 
+  @Test
+  void shouldPushReviewsPullInboxesCleanAndListAlerts() throws Exception {
+    Path s = dir.resolve("reviews");
+    Files.createDirectories(s);
+    Files.writeString(s.resolve("brand-users.json"), "{\"Brand1\": [1, 2], \"Brand2\": [4]}");
+    try (HeraldServer server = ServerFixture.start(s, ReviewsApiTest.REVIEWS, InstantSource.system())) {
+      String url = "http://127.0.0.1:" + server.port();
+      TestHttp http = new TestHttp(server.port());
+
+      assertThat(run(dir.resolve("push.log"), "reviews", "push", "--valid", "30", "--invalid", "3", "--seed", "7", "--server", url))
+          .contains("pushed 30 valid and 3 invalid reviews to stream 'reviews'");
+      await().atMost(Duration.ofSeconds(30)).until(() -> http.get("/api/alerts").json().path("alerts").size() == 3
+          && http.get("/api/streams/reviews.by-user/events?limit=1000").json().path("events").size() == 30);
+
+      String alerts = run(dir.resolve("alerts.log"), "alerts", "--server", url);
+      assertThat(alerts.lines().filter(l -> l.contains("RAISED   invalid-event  reviews.invalid/"))).hasSize(3);
+      assertThat(alerts).contains("is not responsible for brand");
+
+      String list = run(dir.resolve("list.log"), "inbox", "list", "--server", url);
+      assertThat(list).contains("pending");
+      String pulled = run(dir.resolve("pull.log"), "inbox", "pull", "--all", "--server", url);
+      assertThat(pulled).containsPattern("pulled [1-3] inbox\\(es\\), \\d+ item\\(s\\)").contains("change(s)");
+      for (String user : List.of("1", "2", "4")) {
+        assertThat(http.get("/api/inboxes/reviews/" + user).json().path("items")).isEmpty();
+      }
+      assertThat(run(dir.resolve("pull1.log"), "inbox", "pull", "1", "--server", url)).contains("user 1: 0 item(s)");
+
+      String anyUser = http.get("/api/inboxes/reviews").json().path("inboxes").path(0).path("recipient").asText();
+      assertThat(run(dir.resolve("clean.log"), "inbox", "clean", anyUser, "--server", url)).contains("cleaned inbox reviews/" + anyUser);
+      Process again = ServerProcess.herald(dir.resolve("clean2.log"), Map.of(), "inbox", "clean", anyUser, "--server", url);
+      assertThat(again.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(again.exitValue()).isEqualTo(2);
+      assertThat(Files.readString(dir.resolve("clean2.log"))).contains("server answered 404").contains("recipient '" + anyUser + "'");
+    }
+  }
+
   private static List<String> followCommand(String url) {
     return List.of(ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED", "-cp",
         System.getProperty("java.class.path"), Main.class.getName(), "notifications", "--follow", "--json", "--server", url);

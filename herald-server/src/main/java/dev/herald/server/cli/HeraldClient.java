@@ -6,9 +6,11 @@ import dev.herald.json.Json;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /** The CLI's HTTP client for a running Herald server. */
@@ -34,6 +36,14 @@ final class HeraldClient {
         .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(json))
         .build());
+  }
+
+  JsonNode delete(String path) {
+    return send(HttpRequest.newBuilder(base.resolve(path)).DELETE().build());
+  }
+
+  static String encode(String pathSegment) {
+    return URLEncoder.encode(pathSegment, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
   private JsonNode send(HttpRequest request) {
