@@ -141,7 +141,6 @@ public final class SqliteDatabase implements AutoCloseable {
     properties.setProperty("synchronous", sync.name());
     properties.setProperty("busy_timeout", "10000");
     properties.setProperty("cache_size", "-65536");
-    properties.setProperty("temp_store", "MEMORY");
     properties.setProperty("journal_size_limit", Long.toString(256L << 20));
     if (readOnly) {
       properties.setProperty("open_mode", "1");

@@ -118,13 +118,16 @@ public final class SqliteInboxStore implements InboxStore {
       long pending = 0;
       for (Map.Entry<String, Integer> recipient : newItems.entrySet()) {
         int fresh = recipient.getValue();
+        if (fresh == 0) {
+          continue; // only changes of pending items: the inbox row already counts them
+        }
         inbox.setString(1, rule.name());
         inbox.setString(2, recipient.getKey());
         inbox.setInt(3, fresh);
         inbox.setLong(4, nowMs);
         try (ResultSet rs = inbox.executeQuery()) {
           rs.next();
-          if (fresh > 0 && rs.getLong(1) == fresh) {
+          if (rs.getLong(1) == fresh) {
             inboxes++;
           }
         }

@@ -114,7 +114,23 @@ public final class RedisInboxStore implements InboxStore {
       return {redis.call('HLEN', KEYS[1]), redis.call('ZSCORE', KEYS[2], ARGV[1]) or '', redis.call('HGET', KEYS[4], ARGV[1]) or ''}
       """;
 
+  // KEYS: old, pulled. ARGV: tag, cutoff ms, limit. The stale inboxes of one shard with their
+  // summaries, in one round trip: recipient, oldest ms, pending, last pull ms ('' when never).
+  private static final String STALE = """
+      local found = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[3]))
+      local out = {}
+      for i = 1, #found, 2 do
+        local r = found[i]
+        out[#out + 1] = r
+        out[#out + 1] = found[i + 1]
+        out[#out + 1] = redis.call('HLEN', ARGV[1] .. ':it:' .. r)
+        out[#out + 1] = redis.call('HGET', KEYS[2], r) or ''
+      end
+      return out
+      """;
+
   private final RedisDatabase db;
+  private final RedisDatabase.Script staleScript;
   private final RedisDatabase.Script add;
   private final RedisDatabase.Script pull;
   private final RedisDatabase.Script clean;
@@ -123,6 +139,7 @@ public final class RedisInboxStore implements InboxStore {
   public RedisInboxStore(RedisDatabase db) {
     this.db = Objects.requireNonNull(db, "db");
     this.add = db.script(ADD);
+    this.staleScript = db.script(STALE);
     this.pull = db.script(PULL);
     this.clean = db.script(CLEAN);
     this.summary = db.script(SUMMARY);
@@ -238,18 +255,18 @@ public final class RedisInboxStore implements InboxStore {
 
   @Override
   public List<InboxSummary> stale(String inbox, Instant pendingSince, int limit) {
-    List<ScoredValue<String>> candidates = new ArrayList<>();
-    Range<Double> range = Range.create(Double.NEGATIVE_INFINITY, (double) pendingSince.toEpochMilli());
+    List<InboxSummary> candidates = new ArrayList<>();
     for (int shard = 0; shard < SHARDS; shard++) {
-      String index = tag(inbox, shard) + ":old";
-      candidates.addAll(db.call(redis -> redis.zrangebyscoreWithScores(index, range, Limit.from(limit))));
+      String t = tag(inbox, shard);
+      List<Object> found = staleScript.run(ScriptOutputType.MULTI, new String[] {t + ":old", t + ":pulled"},
+          t, Long.toString(pendingSince.toEpochMilli()), Integer.toString(limit));
+      for (int i = 0; i + 3 < found.size(); i += 4) {
+        candidates.add(new InboxSummary(String.valueOf(found.get(i)), ((Number) found.get(i + 2)).longValue(),
+            instant(found.get(i + 1)), instant(found.get(i + 3))));
+      }
     }
-    candidates.sort(Comparator.comparingDouble(ScoredValue<String>::getScore).thenComparing(ScoredValue::getValue));
-    List<InboxSummary> stale = new ArrayList<>();
-    for (ScoredValue<String> candidate : candidates.subList(0, Math.min(limit, candidates.size()))) {
-      summary(inbox, candidate.getValue()).filter(s -> s.oldestPendingAt().isPresent()).ifPresent(stale::add);
-    }
-    return stale;
+    candidates.sort(Comparator.comparing((InboxSummary s) -> s.oldestPendingAt().orElseThrow()).thenComparing(InboxSummary::recipient));
+    return List.copyOf(candidates.subList(0, Math.min(limit, candidates.size())));
   }
 
   @Override
