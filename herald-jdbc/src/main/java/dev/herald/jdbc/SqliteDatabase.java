@@ -64,6 +64,9 @@ public final class SqliteDatabase implements AutoCloseable {
   private final BlockingQueue<SqlSession> readers = new ArrayBlockingQueue<>(READERS);
   private final SqlSession writer;
   private final Thread writerThread;
+  private static final long WAL_RESTART_BYTES = 64L << 20;
+
+  private final java.util.concurrent.locks.ReentrantLock writerTurn = new java.util.concurrent.locks.ReentrantLock();
   private final Thread checkpointThread;
   private final Connection checkpointer;
   private volatile boolean open = true;
@@ -228,7 +231,12 @@ public final class SqliteDatabase implements AutoCloseable {
         }
         batch.add(first);
         writes.drainTo(batch, MAX_WRITES_PER_COMMIT - 1);
-        commit(batch);
+        writerTurn.lock();
+        try {
+          commit(batch);
+        } finally {
+          writerTurn.unlock();
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
@@ -238,15 +246,34 @@ public final class SqliteDatabase implements AutoCloseable {
     }
   }
 
-  /** Copies committed WAL frames into the database file in the background, every 200 ms. */
+  /**
+   * Copies committed WAL frames into the database file in the background, every 200 ms. A passive
+   * checkpoint never waits, but while readers are always active (engines reading their streams)
+   * the WAL is never restarted and grows without bound, and every page read then searches a
+   * longer WAL index (measured: 2.7 GB of WAL within 90 s of routing reviews). So once the WAL
+   * passes {@link #WAL_RESTART_BYTES}, a RESTART checkpoint waits for the current readers to end
+   * and makes the next commit start the WAL from its beginning. It runs while the writer is
+   * between commits ({@link #writerTurn}).
+   */
   private void checkpointLoop() {
+    Path wal = file.resolveSibling(file.getFileName() + "-wal");
     while (open) {
       try {
         Thread.sleep(200);
         checkpoint("PASSIVE");
+        if (Files.size(wal) > WAL_RESTART_BYTES) {
+          // between two group commits the writer holds no snapshot, so the restart cannot
+          // deadlock with it; commits wait meanwhile
+          writerTurn.lock();
+          try {
+            checkpoint("RESTART");
+          } finally {
+            writerTurn.unlock();
+          }
+        }
       } catch (InterruptedException e) {
         return;
-      } catch (SQLException e) {
+      } catch (SQLException | IOException e) {
         LOG.warn("SQLite checkpoint of {} failed; retrying", file, e);
       }
     }
