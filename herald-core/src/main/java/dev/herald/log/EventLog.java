@@ -70,6 +70,13 @@ public interface EventLog extends AutoCloseable {
   /** Removes events whose time is before {@code before}; returns how many went. */
   long trimBefore(String stream, Instant before);
 
+  /**
+   * Orders two ids of this log as their events are ordered; "" comes before every id.
+   *
+   * @throws IllegalArgumentException naming the id when either is not an id of this log
+   */
+  int compareIds(String a, String b);
+
   /** What the stream holds now; an unknown stream is empty. */
   StreamInfo info(String stream);
 

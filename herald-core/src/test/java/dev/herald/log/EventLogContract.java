@@ -94,6 +94,24 @@ public abstract class EventLogContract {
   }
 
   @Test
+  void shouldCompareIdsInAppendOrder() {
+    List<String> ids = new ArrayList<>(appendN("s", 3));
+    ids.addAll(appendN("s", 12));
+
+    for (int i = 0; i < ids.size(); i++) {
+      assertThat(log.compareIds(ids.get(i), ids.get(i))).isZero();
+      assertThat(log.compareIds("", ids.get(i))).isNegative();
+      for (int j = i + 1; j < ids.size(); j++) {
+        assertThat(log.compareIds(ids.get(i), ids.get(j))).as(ids.get(i) + " < " + ids.get(j)).isNegative();
+        assertThat(log.compareIds(ids.get(j), ids.get(i))).isPositive();
+      }
+    }
+    assertThat(log.compareIds("", "")).isZero();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> log.compareIds("not-an-id", ids.getFirst()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not-an-id");
+  }
+
+  @Test
   void shouldKeepStreamsApart() {
     log.append("a", NewEvent.of(event("x", 1)));
     log.append("b", NewEvent.of(event("x", 2)));

@@ -24,6 +24,11 @@ public record ClosingEventLog(EventLog log, AutoCloseable owner) implements Even
   }
 
   @Override
+  public int compareIds(String a, String b) {
+    return log.compareIds(a, b);
+  }
+
+  @Override
   public void createGroup(String stream, String group, GroupStart start) {
     log.createGroup(stream, group, start);
   }

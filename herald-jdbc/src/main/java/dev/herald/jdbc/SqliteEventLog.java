@@ -38,6 +38,11 @@ public final class SqliteEventLog implements EventLog {
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
+  @Override
+  public int compareIds(String a, String b) {
+    return Long.compare(parseId(a), parseId(b));
+  }
+
   /** Parses an id this log issued; "" is before the first event. */
   static long parseId(String id) {
     if (id.isEmpty()) {

@@ -76,6 +76,30 @@ public final class RedisEventLog implements EventLog {
     return db.key("s:{" + stream + "}");
   }
 
+  @Override
+  public int compareIds(String a, String b) {
+    long[] x = parts(a);
+    long[] y = parts(b);
+    int byTime = Long.compare(x[0], y[0]);
+    return byTime != 0 ? byTime : Long.compare(x[1], y[1]);
+  }
+
+  private static long[] parts(String id) {
+    if (id.isEmpty()) {
+      return new long[] {-1, -1};
+    }
+    String checked = checkedId(id);
+    int dash = checked.indexOf('-');
+    if (dash < 0) {
+      return new long[] {Long.parseLong(checked), 0};
+    }
+    try {
+      return new long[] {Long.parseLong(checked, 0, dash, 10), Long.parseLong(checked, dash + 1, checked.length(), 10)};
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("'" + id + "' is not an event id of this log (ids are like \"1719600000000-0\")");
+    }
+  }
+
   private static String checkedId(String id) {
     if (!ID.matcher(id).matches()) {
       throw new IllegalArgumentException("'" + id + "' is not an event id of this log (ids are like \"1719600000000-0\")");

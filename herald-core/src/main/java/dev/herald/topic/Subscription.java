@@ -1,0 +1,108 @@
+package dev.herald.topic;
+
+import dev.herald.log.Event;
+import dev.herald.log.EventLog;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One subscriber's position in a stream: every event after its cursor, exactly once, in order.
+ * It reads history from the log, then follows the shared {@link TopicFeed}.
+ *
+ * <p>Thread ownership: used by one thread (the subscriber's connection).
+ */
+public final class Subscription implements AutoCloseable {
+
+  private static final int HISTORY_BATCH = 500;
+
+  private final TopicFeed feed;
+  private final EventLog log;
+  private final int maxLag;
+  private final Runnable onClose;
+  private final Optional<String> reset;
+  private String cursor;
+  private long position = -1;
+  private volatile boolean closed;
+
+  Subscription(TopicFeed feed, String cursor, int maxLag, Optional<String> reset, Runnable onClose) {
+    this.feed = Objects.requireNonNull(feed, "feed");
+    this.log = feed.log();
+    this.cursor = Objects.requireNonNull(cursor, "cursor");
+    this.maxLag = maxLag;
+    this.reset = reset;
+    this.onClose = onClose;
+  }
+
+  public String stream() {
+    return feed.stream();
+  }
+
+  /** The id of the last event handed out ("" before the first). */
+  public String cursor() {
+    return cursor;
+  }
+
+  /**
+   * When the cursor the subscriber asked for was trimmed away: the oldest retained id, from which
+   * it now continues. The subscriber should say so to its client rather than skip silently.
+   */
+  public Optional<String> reset() {
+    return reset;
+  }
+
+  /**
+   * The next events after the cursor, oldest first; empty when none came within {@code wait}
+   * (time for a heartbeat) or the subscription was closed.
+   *
+   * @throws SubscriberTooSlowException when the subscriber fell too far behind the live feed
+   */
+  public List<Event> next(Duration wait) throws InterruptedException {
+    long deadline = TopicFeed.deadline(wait);
+    while (!closed) {
+      if (position < 0) {
+        position = feed.positionAfter(cursor);
+        if (position < 0) {
+          List<Event> history = log.read(feed.stream(), cursor, HISTORY_BATCH);
+          if (!history.isEmpty()) {
+            cursor = history.getLast().id();
+            return history;
+          }
+          // the log has nothing newer and the feed has not read up to the cursor yet
+          if (System.nanoTime() >= deadline) {
+            return List.of();
+          }
+          Thread.sleep(5);
+          continue;
+        }
+      }
+      List<Event> live = feed.from(position, maxLag, TopicFeed.remaining(deadline));
+      position += live.size();
+      List<Event> fresh = new ArrayList<>(live.size());
+      for (Event event : live) {
+        // the ring may hold events at or before the cursor when the subscriber joined it
+        if (log.compareIds(event.id(), cursor) > 0) {
+          fresh.add(event);
+        }
+      }
+      if (!fresh.isEmpty()) {
+        cursor = fresh.getLast().id();
+        return fresh;
+      }
+      if (System.nanoTime() >= deadline) {
+        return List.of();
+      }
+    }
+    return List.of();
+  }
+
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      onClose.run();
+    }
+  }
+}
