@@ -21,6 +21,7 @@ import dev.herald.server.config.DirectoryFiles;
 import dev.herald.server.config.HeraldConfig;
 import dev.herald.server.metrics.HeraldMetrics;
 import dev.herald.store.Backend;
+import dev.herald.topic.Topics;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -55,6 +56,8 @@ public final class HeraldEngines implements AutoCloseable {
   private final AgentRunner routeRunner;
   private final AgentRunner inboxRunner;
   private final AgentRunner monitorRunner;
+  private final Topics topics;
+  private final AgentRunner topicsRunner;
 
   public HeraldEngines(HeraldConfig config, InstantSource clock) {
     backend = track(openBackend(config, clock));
@@ -98,6 +101,9 @@ public final class HeraldEngines implements AutoCloseable {
       routeRunner = track(new AgentRunner(router, Duration.ofMillis(10)).start());
       inboxRunner = track(new AgentRunner(inboxEngine, Duration.ofMillis(10)).start());
       monitorRunner = track(new AgentRunner(monitor, Duration.ofMillis(100)).start());
+      topics = new Topics(backend.log(), new Topics.Options(config.live().ringCapacity(), config.live().maxLag()));
+      // other processes append to a shared store too: poll at least every 5 ms while subscribed
+      topicsRunner = track(new AgentRunner(topics, Duration.ofMillis(5)).start());
       track(new AgentRunner(new StreamRetention(backend.log(), List.copyOf(config.streams().values()), clock), Duration.ofSeconds(1)).start());
     } catch (RuntimeException e) {
       close();
@@ -153,6 +159,11 @@ public final class HeraldEngines implements AutoCloseable {
     engineRunner.wake();
     routeRunner.wake();
     inboxRunner.wake();
+    topicsRunner.wake();
+  }
+
+  public Topics topics() {
+    return topics;
   }
 
   /** An inbox was pulled or cleaned: let the monitor resolve its alert now. */

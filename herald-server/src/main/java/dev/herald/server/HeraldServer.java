@@ -8,6 +8,8 @@ import dev.herald.server.http.AlertRoutes;
 import dev.herald.server.http.DigestRoutes;
 import dev.herald.server.http.DirectoryRoutes;
 import dev.herald.server.http.InboxRoutes;
+import dev.herald.server.http.LiveRoutes;
+import dev.herald.server.http.LiveSocket;
 import dev.herald.server.http.NotificationRoutes;
 import dev.herald.server.http.OpsRoutes;
 import dev.herald.server.http.ProblemException;
@@ -16,6 +18,7 @@ import dev.herald.server.http.StreamRoutes;
 import dev.herald.server.metrics.HeraldMetrics;
 import dev.herald.store.Backend;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.websocket.WsRouting;
 import java.time.InstantSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,12 +40,13 @@ public final class HeraldServer implements AutoCloseable {
     engines = new HeraldEngines(config, clock);
     Backend backend = engines.backend();
     HeraldMetrics metrics = engines.metrics();
+    StreamRoutes streams = new StreamRoutes(config, backend.log(), metrics, engines::wakeEngine);
     web = WebServer.builder()
         .host(config.server().host())
         .port(config.server().port())
         .routing(routing -> {
           ProblemResponses.register(routing);
-          routing.register("/api/streams", new StreamRoutes(config, backend.log(), metrics, engines::wakeEngine))
+          routing.register("/api/streams", new LiveRoutes(config, engines.topics()), streams)
               .register("/api/digests", new DigestRoutes(engines.engine(), backend.digests(), engines::wakeDispatcher))
               .register("/api/notifications", new NotificationRoutes(backend.notifications()))
               .register("/api/directories", new DirectoryRoutes(engines.directories(), config.server().maxBodyBytes()))
@@ -66,6 +70,7 @@ public final class HeraldServer implements AutoCloseable {
                     + "; see the README's HTTP API section");
               });
         })
+        .addRouting(WsRouting.builder().endpoint("/ws/streams/{stream}", () -> new LiveSocket(config, engines.topics(), streams)))
         .build();
     try {
       web.start();

@@ -49,7 +49,8 @@ public final class ConfigLoader {
     if (!root.isObject()) {
       throw yaml.error("", "the configuration must be a mapping with streams, digests, server and delivery sections");
     }
-    allowOnly(yaml, root, "", Set.of("server", "store", "streams", "digests", "delivery", "directories", "routes", "inboxes", "alerts"));
+    allowOnly(yaml, root, "", Set.of("server", "store", "streams", "digests", "delivery", "directories", "routes", "inboxes", "alerts",
+        "topics", "live"));
     ServerSettings server = store(yaml, root.path("store"), server(yaml, root.path("server")));
     Map<String, StreamConfig> streams = streams(yaml, root.path("streams"));
     List<DigestRule> digests = digests(yaml, root.path("digests"), streams);
@@ -58,7 +59,8 @@ public final class ConfigLoader {
     List<RouteRule> routes = routes(yaml, root.path("routes"), streams, directories);
     List<InboxRule> inboxes = inboxes(yaml, root.path("inboxes"), streams);
     AlertSettings alerts = alerts(yaml, root.path("alerts"), streams);
-    return new HeraldConfig(file, overridden(server, file), streams, digests, retry, directories, routes, inboxes, alerts);
+    LiveSettings live = live(yaml, root.path("topics"), root.path("live"), streams);
+    return new HeraldConfig(file, overridden(server, file), streams, digests, retry, directories, routes, inboxes, alerts, live);
   }
 
   private ServerSettings overridden(ServerSettings s, Path file) {
@@ -395,6 +397,35 @@ public final class ConfigLoader {
     }
     streams.putIfAbsent(settings.stream(), new StreamConfig(settings.stream(), OptionalLong.empty(), Optional.empty()));
     return settings;
+  }
+
+  private static LiveSettings live(LocatedYaml yaml, JsonNode topicsNode, JsonNode node, Map<String, StreamConfig> streams) {
+    List<String> topics = new ArrayList<>();
+    if (!topicsNode.isMissingNode() && !topicsNode.isNull()) {
+      if (!topicsNode.isArray()) {
+        throw yaml.error("/topics", "topics must be a list of stream names offered by /chat, like [chat.general, chat.random]");
+      }
+      for (int i = 0; i < topicsNode.size(); i++) {
+        String name = topicsNode.get(i).asText();
+        if (!topicsNode.get(i).isTextual() || !name.matches("[A-Za-z0-9._-]{1,200}")) {
+          throw yaml.error("/topics/" + i, "a topic is a stream name of letters, digits, '.', '_' and '-', but was " + topicsNode.get(i));
+        }
+        topics.add(name);
+        streams.putIfAbsent(name, new StreamConfig(name, OptionalLong.empty(), Optional.empty()));
+      }
+    }
+    LiveSettings d = LiveSettings.DEFAULT;
+    if (node.isMissingNode() || node.isNull()) {
+      return new LiveSettings(topics, d.heartbeat(), d.maxLag(), d.ringCapacity());
+    }
+    requireObject(yaml, node, "/live");
+    allowOnly(yaml, node, "/live", Set.of("heartbeat", "maxLag", "ringCapacity"));
+    int maxLag = node.has("maxLag") ? integer(yaml, node.get("maxLag"), "/live/maxLag", 1, 1_000_000) : d.maxLag();
+    int ring = node.has("ringCapacity") ? integer(yaml, node.get("ringCapacity"), "/live/ringCapacity", 1, 10_000_000) : Math.max(d.ringCapacity(), maxLag);
+    if (ring < maxLag) {
+      throw yaml.error("/live/ringCapacity", "ringCapacity must be at least maxLag (" + maxLag + "), but was " + ring);
+    }
+    return new LiveSettings(topics, optionalDuration(yaml, node, "/live", "heartbeat").orElse(d.heartbeat()), maxLag, ring);
   }
 
   private static String declaredStream(

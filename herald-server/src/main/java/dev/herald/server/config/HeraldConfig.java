@@ -21,10 +21,12 @@ import java.util.Optional;
  * @param routes route rules
  * @param inboxes inbox rules
  * @param alerts the alerts stream and the monitor's period
+ * @param live chat topics and live subscription settings
  */
 public record HeraldConfig(
     Path source, ServerSettings server, Map<String, StreamConfig> streams, List<DigestRule> digests, RetryPolicy retry,
-    Map<String, DirectoryConfig> directories, List<RouteRule> routes, List<InboxRule> inboxes, AlertSettings alerts) {
+    Map<String, DirectoryConfig> directories, List<RouteRule> routes, List<InboxRule> inboxes, AlertSettings alerts,
+    LiveSettings live) {
 
   /** The stream that receives notifications whose delivery was given up. */
   public static final String FAILED_STREAM = "notifications.failed";
@@ -34,6 +36,6 @@ public record HeraldConfig(
   }
 
   public HeraldConfig withServer(ServerSettings settings) {
-    return new HeraldConfig(source, settings, streams, digests, retry, directories, routes, inboxes, alerts);
+    return new HeraldConfig(source, settings, streams, digests, retry, directories, routes, inboxes, alerts, live);
   }
 }

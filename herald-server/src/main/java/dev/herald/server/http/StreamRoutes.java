@@ -11,6 +11,7 @@ import dev.herald.log.Event;
 import dev.herald.log.EventLog;
 import dev.herald.log.InvalidEventException;
 import dev.herald.log.NewEvent;
+import dev.herald.log.StreamInfo;
 import dev.herald.route.RouteRule;
 import dev.herald.route.Routing;
 import dev.herald.server.config.HeraldConfig;
@@ -56,21 +57,33 @@ public final class StreamRoutes implements HttpService {
 
   @Override
   public void routing(HttpRules rules) {
-    rules.post("/{stream}/events", this::append).get("/{stream}/events", this::read);
+    rules.get("/", this::list).post("/{stream}/events", this::append).get("/{stream}/events", this::read);
   }
 
-  private String knownStream(ServerRequest req) {
+  static String knownStream(HeraldConfig config, ServerRequest req) {
     String stream = req.path().pathParameters().get("stream");
     if (!config.streams().containsKey(stream)) {
-      throw ProblemException.notFound("unknown-stream", "stream '" + stream + "' is not declared in " + config.source().getFileName()
-          + "; known streams: " + config.streams().keySet());
+      throw unknownStream(config, stream);
     }
     return stream;
   }
 
-  private void append(ServerRequest req, ServerResponse res) {
-    String stream = knownStream(req);
-    List<ObjectNode> events = bodies.read(req);
+  static ProblemException unknownStream(HeraldConfig config, String stream) {
+    return ProblemException.notFound("unknown-stream", "stream '" + stream + "' is not declared in " + config.source().getFileName()
+        + "; known streams: " + config.streams().keySet());
+  }
+
+  private String knownStream(ServerRequest req) {
+    return knownStream(config, req);
+  }
+
+  /**
+   * Checks the events against every consumer of the stream and appends them all, or none: the
+   * path shared by POST and WebSocket publishers.
+   *
+   * @throws dev.herald.log.InvalidEventException naming the event and field when one is unusable
+   */
+  public List<String> publish(String stream, List<ObjectNode> events) {
     List<Consumer<ObjectNode>> rules = checks.getOrDefault(stream, List.of());
     for (int i = 0; i < events.size(); i++) {
       for (Consumer<ObjectNode> rule : rules) {
@@ -85,6 +98,34 @@ public final class StreamRoutes implements HttpService {
     List<String> ids = log.appendAll(stream, events.stream().map(NewEvent::of).toList());
     metrics.onAppended(stream, ids.size());
     onAppend.run();
+    return ids;
+  }
+
+  private void list(ServerRequest req, ServerResponse res) {
+    ObjectNode body = Json.object();
+    ArrayNode array = body.putArray("streams");
+    for (String name : config.streams().keySet()) {
+      StreamInfo info = log.info(name);
+      ObjectNode json = array.addObject();
+      json.put("name", name);
+      json.put("length", info.length());
+      info.firstId().ifPresentOrElse(id -> json.put("firstId", id), () -> json.putNull("firstId"));
+      info.lastId().ifPresentOrElse(id -> json.put("lastId", id), () -> json.putNull("lastId"));
+      ArrayNode groups = json.putArray("groups");
+      for (StreamInfo.GroupInfo group : info.groups()) {
+        ObjectNode g = groups.addObject();
+        g.put("name", group.name());
+        g.put("pending", group.pending());
+        g.put("lag", group.lag());
+      }
+    }
+    HttpJson.send(res, 200, body);
+  }
+
+  private void append(ServerRequest req, ServerResponse res) {
+    String stream = knownStream(req);
+    List<ObjectNode> events = bodies.read(req);
+    List<String> ids = publish(stream, events);
     ObjectNode body = Json.object();
     ArrayNode idArray = body.putArray("ids");
     ids.forEach(idArray::add);

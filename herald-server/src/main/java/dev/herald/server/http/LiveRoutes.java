@@ -1,0 +1,139 @@
+package dev.herald.server.http;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.json.Json;
+import dev.herald.log.Event;
+import dev.herald.server.config.HeraldConfig;
+import dev.herald.topic.SubscriberTooSlowException;
+import dev.herald.topic.Subscription;
+import dev.herald.topic.Topics;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code GET /api/streams/{stream}/live}: server-sent events, each with {@code id:} = its event
+ * id, resuming after {@code Last-Event-ID} (or the {@code lastEventId} query parameter, which a
+ * browser's first EventSource connection can set; the header wins), or {@code after=ID},
+ * {@code after=earliest} (all retained history) or {@code after=latest} (the default: only new
+ * events).
+ */
+public final class LiveRoutes implements HttpService {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LiveRoutes.class);
+
+  private final HeraldConfig config;
+  private final Topics topics;
+  private final Duration heartbeat;
+
+  public LiveRoutes(HeraldConfig config, Topics topics) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.topics = Objects.requireNonNull(topics, "topics");
+    this.heartbeat = config.live().heartbeat();
+  }
+
+  @Override
+  public void routing(HttpRules rules) {
+    rules.get("/{stream}/live", this::live);
+  }
+
+  /** Resolves where a subscriber starts, from what it sent; throws a 400 problem when unusable. */
+  static Subscription subscribe(Topics topics, String stream, Optional<String> lastEventId, Optional<String> after) {
+    String cursor;
+    String source;
+    if (lastEventId.isPresent()) {
+      cursor = lastEventId.get();
+      source = "Last-Event-ID";
+    } else if (after.isEmpty() || after.get().equals("latest")) {
+      cursor = topics.latest(stream);
+      source = "after";
+    } else if (after.get().equals("earliest")) {
+      cursor = "";
+      source = "after";
+    } else {
+      cursor = after.get();
+      source = "after";
+    }
+    try {
+      return topics.subscribe(stream, cursor);
+    } catch (IllegalArgumentException e) {
+      throw ProblemException.badRequest(source + ": " + e.getMessage());
+    }
+  }
+
+  static ObjectNode eventJson(Event event) {
+    ObjectNode json = Json.object();
+    json.put("id", event.id());
+    json.put("time", event.time().toString());
+    json.set("data", event.data());
+    return json;
+  }
+
+  private void live(ServerRequest req, ServerResponse res) {
+    String stream = StreamRoutes.knownStream(config, req);
+    Optional<String> lastEventId = req.headers().first(HeaderNames.create("Last-Event-ID")).filter(v -> !v.isBlank())
+        .or(() -> HttpJson.query(req, "lastEventId"));
+    Subscription subscription = subscribe(topics, stream, lastEventId, HttpJson.query(req, "after"));
+    res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+    res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+    res.header("X-Accel-Buffering", "no");
+    try (subscription; OutputStream out = res.outputStream()) {
+      write(out, "retry: 1000\n: subscribed to " + stream + " after " + (subscription.cursor().isEmpty() ? "the start" : subscription.cursor()) + "\n\n");
+      subscription.reset().ifPresent(oldest -> {
+        ObjectNode reset = Json.object();
+        reset.put("type", "reset");
+        reset.put("requested", subscription.cursor());
+        reset.put("oldestId", oldest);
+        reset.put("detail", "events after " + subscription.cursor() + " up to " + oldest + " were trimmed; continuing from " + oldest);
+        write(out, "event: reset\ndata: " + Json.write(reset) + "\n\n");
+      });
+      while (true) {
+        List<Event> events;
+        try {
+          events = subscription.next(heartbeat);
+        } catch (SubscriberTooSlowException e) {
+          ObjectNode error = Json.object();
+          error.put("type", "too-slow");
+          error.put("detail", e.getMessage());
+          error.put("lastEventId", subscription.cursor());
+          write(out, "event: error\ndata: " + Json.write(error) + "\n\n");
+          return;
+        }
+        if (events.isEmpty()) {
+          write(out, ": heartbeat\n\n");
+          continue;
+        }
+        StringBuilder frame = new StringBuilder(events.size() * 128);
+        for (Event event : events) {
+          frame.append("id: ").append(event.id()).append("\ndata: ").append(Json.write(eventJson(event))).append("\n\n");
+        }
+        write(out, frame.toString());
+      }
+    } catch (UncheckedIOException | IOException gone) {
+      LOG.debug("SSE subscriber of {} left: {}", stream, gone.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void write(OutputStream out, String text) {
+    try {
+      out.write(text.getBytes(StandardCharsets.UTF_8));
+      out.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
