@@ -51,4 +51,39 @@ class RedisServerIT {
       assertThat(http.get("/api/digests").json().path("digests").path(0).path("openBuckets").asInt()).isZero();
     }
   }
+
+  @Test
+  void aSubscriberOfOneInstanceReceivesWhatAnotherPublishedInOrder() throws Exception {
+    HeraldConfig a = ServerFixture.config(dir.resolve("a"), LiveApiTest.TOPICS);
+    a = a.withServer(a.server().withStore(RedisTestSupport.URL, prefix));
+    HeraldConfig b = ServerFixture.config(dir.resolve("b"), LiveApiTest.TOPICS);
+    b = b.withServer(b.server().withStore(RedisTestSupport.URL, prefix));
+    try (HeraldServer first = HeraldServer.start(a, InstantSource.system()); HeraldServer second = HeraldServer.start(b, InstantSource.system())) {
+      java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+      var response = client.send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create("http://127.0.0.1:" + first.port() + "/api/streams/chat.general/live")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofLines());
+      java.util.concurrent.BlockingQueue<String> data = new java.util.concurrent.LinkedBlockingQueue<>();
+      Thread reader = Thread.ofVirtual().start(() -> {
+        try {
+          response.body().filter(l -> l.startsWith("data: ")).forEach(data::add);
+        } catch (RuntimeException closed) {
+          // closed at the end of the test
+        }
+      });
+      TestHttp viaB = new TestHttp(second.port());
+      for (int i = 0; i < 50; i++) {
+        assertThat(viaB.post("/api/streams/chat.general/events", "{\"n\":" + i + "}").status()).isEqualTo(201);
+      }
+      List<Integer> received = new ArrayList<>();
+      while (received.size() < 50) {
+        String line = data.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(line).as("event " + received.size() + " within 10 s").isNotNull();
+        received.add(dev.herald.json.Json.parseTrusted(line.substring(6)).path("data").path("n").asInt());
+      }
+      assertThat(received).isEqualTo(java.util.stream.IntStream.range(0, 50).boxed().toList());
+      response.body().close();
+      reader.interrupt();
+    }
+  }
 }
