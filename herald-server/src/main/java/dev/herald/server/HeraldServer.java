@@ -10,6 +10,7 @@ import dev.herald.server.http.DirectoryRoutes;
 import dev.herald.server.http.InboxRoutes;
 import dev.herald.server.http.LiveRoutes;
 import dev.herald.server.http.LiveSocket;
+import dev.herald.server.http.WebRoutes;
 import dev.herald.server.http.NotificationRoutes;
 import dev.herald.server.http.OpsRoutes;
 import dev.herald.server.http.ProblemException;
@@ -53,7 +54,8 @@ public final class HeraldServer implements AutoCloseable {
               .register("/api/inboxes", new InboxRoutes(config.inboxes(), backend.inboxes(), clock, engines::wakeMonitor))
               .register("/api/alerts", new AlertRoutes(engines.alerts(), backend.log()))
               .register(new OpsRoutes(backend, metrics))
-              .get("/", (req, res) -> {
+              .register(new WebRoutes(config.live().topics()))
+              .get("/api", (req, res) -> {
                 ObjectNode about = Json.object();
                 about.put("name", "Herald");
                 about.put("store", backend.describe());
