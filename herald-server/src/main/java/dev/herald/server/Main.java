@@ -6,6 +6,7 @@ import dev.herald.server.cli.NotificationsCommand;
 import dev.herald.server.cli.PublishCommand;
 import dev.herald.server.cli.ReviewsCommand;
 import dev.herald.server.cli.ServerCommand;
+import dev.herald.server.cli.SubscribeCommand;
 import dev.herald.server.cli.WorkerCommand;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine.Command;
@@ -18,7 +19,7 @@ import picocli.CommandLine;
     version = "Herald 0.1.0",
     description = "Turns streams of domain events into timely, aggregated, reliably delivered notifications.",
     subcommands = {ServerCommand.class, WorkerCommand.class, PublishCommand.class, NotificationsCommand.class, ReviewsCommand.class,
-        InboxCommand.class, AlertsCommand.class, CommandLine.HelpCommand.class})
+        InboxCommand.class, AlertsCommand.class, SubscribeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

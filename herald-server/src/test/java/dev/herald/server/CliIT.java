@@ -124,6 +124,72 @@ class CliIT {
     }
   }
 
+  /** Starts {@code herald subscribe} in its own JVM; its output lines are collected. */
+  private static Process subscriber(String url, Path cursor, List<String> lines) throws Exception {
+    Process process = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED", "-cp",
+        System.getProperty("java.class.path"), Main.class.getName(), "subscribe", "chat.general", "--after", "earliest", "--json",
+        "--cursor-file", cursor.toString(), "--server", url).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    Thread.ofVirtual().start(() -> {
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = in.readLine()) != null) {
+          synchronized (lines) {
+            lines.add(line);
+          }
+        }
+      } catch (java.io.IOException ignored) {
+        // stopped
+      }
+    });
+    return process;
+  }
+
+  @Test
+  void shouldSubscribeAndResumeAfterARestartFromTheCursorFile() throws Exception {
+    try (HeraldServer server = ServerFixture.start(dir.resolve("live"), LiveApiTest.TOPICS, InstantSource.system())) {
+      String url = "http://127.0.0.1:" + server.port();
+      TestHttp http = new TestHttp(server.port());
+      Path cursor = dir.resolve("chat.cursor");
+      for (int i = 0; i < 3; i++) {
+        http.post("/api/streams/chat.general/events", "{\"n\":" + i + "}");
+      }
+      List<String> first = new ArrayList<>();
+      Process one = subscriber(url, cursor, first);
+      try {
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+          synchronized (first) {
+            return first.size() == 3;
+          }
+        });
+        String lastId = http.get("/api/streams/chat.general/events").json().path("events").path(2).path("id").asText();
+        await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(cursor) && Files.readString(cursor).strip().equals(lastId));
+      } finally {
+        one.destroyForcibly().waitFor();
+      }
+      for (int i = 3; i < 5; i++) {
+        http.post("/api/streams/chat.general/events", "{\"n\":" + i + "}");
+      }
+      List<String> second = new ArrayList<>();
+      Process two = subscriber(url, cursor, second);
+      try {
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+          synchronized (second) {
+            return second.size() >= 2;
+          }
+        });
+        await().pollDelay(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> true);
+        synchronized (second) {
+          assertThat(second).extracting(l -> dev.herald.json.Json.parseTrusted(l).path("data").path("n").asInt()).containsExactly(3, 4);
+        }
+        synchronized (first) {
+          assertThat(first).extracting(l -> dev.herald.json.Json.parseTrusted(l).path("data").path("n").asInt()).containsExactly(0, 1, 2);
+        }
+      } finally {
+        two.destroyForcibly().waitFor();
+      }
+    }
+  }
+
   private static List<String> followCommand(String url) {
     return List.of(ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED", "-cp",
         System.getProperty("java.class.path"), Main.class.getName(), "notifications", "--follow", "--json", "--server", url);
