@@ -37,10 +37,12 @@ public final class BenchMain {
       case "digest" -> digest(events, sellers, out);
       case "redis" -> redis(option(args, "--url", "redis://127.0.0.1:6379/13"), Integer.parseInt(option(args, "--scans", "200000")),
           Integer.parseInt(option(args, "--sellers", "20000")), Integer.parseInt(option(args, "--open", "100000")), out);
+      case "live" -> live(option(args, "--url", "redis://127.0.0.1:6379/13"), Integer.parseInt(option(args, "--subscribers", "1000")),
+          Integer.parseInt(option(args, "--messages", "10000")), Integer.parseInt(option(args, "--idle", "10000")), out);
       case "reviews" -> reviews(option(args, "--url", "redis://127.0.0.1:6379/13"), Integer.parseInt(option(args, "--reviews", "1000000")),
           Integer.parseInt(option(args, "--inboxes", "1000000")), option(args, "--backends", "sqlite,redis"), out);
       default -> {
-        System.err.println("herald-bench: unknown benchmark '" + which + "'; available: digest, redis, reviews");
+        System.err.println("herald-bench: unknown benchmark '" + which + "'; available: digest, redis, reviews, live");
         System.exit(2);
       }
     }
@@ -53,6 +55,66 @@ public final class BenchMain {
       }
     }
     return fallback;
+  }
+
+  /** Live topics: Herald's SSE and WebSocket subscribers beside Redis Pub/Sub, and idle subscribers' heap. */
+  private static void live(String url, int subscribers, int messages, int idle, Path out) throws Exception {
+    String machine = Machine.describe();
+    Path work = Files.createTempDirectory("herald-bench-live");
+    int port;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    Process server = LiveBenchmark.startServer(work, port);
+    LiveBenchmark bench = new LiveBenchmark(subscribers, messages);
+    List<LiveBenchmark.Result> results = new ArrayList<>();
+    double heapPerIdle;
+    try {
+      System.out.printf("live: %,d subscribers, %,d messages%n", subscribers, messages);
+      results.add(bench.herald(port));
+      heapPerIdle = LiveBenchmark.idleHeapBytesPerSubscriber(port, server.pid(), idle);
+      System.out.printf("  %,d idle subscribers: %,.0f bytes of heap each%n", idle, heapPerIdle);
+    } finally {
+      server.destroy();
+      server.waitFor();
+      deleteTree(work);
+    }
+    results.add(bench.redisPubSub(url));
+    StringBuilder rows = new StringBuilder();
+    for (LiveBenchmark.Result r : results) {
+      Histogram l = r.latencyMicros();
+      String row = String.format(Locale.ROOT, "| %s | %,d of %,d | %.2f s | **%,.0f deliveries/s** | %.1f ms | **%.1f ms** | %.1f ms |%n",
+          r.design(), r.deliveries(), (long) r.subscribers() * r.messages(), r.seconds(), r.deliveriesPerSecond(),
+          ms(l.getValueAtPercentile(50)), ms(l.getValueAtPercentile(99)), ms(l.getMaxValue()));
+      System.out.print(row);
+      rows.append(row);
+    }
+    LiveBenchmark.Result h = results.get(0);
+    LiveBenchmark.Result r = results.get(1);
+    String report = String.format(Locale.ROOT, """
+        # Live topics benchmark: Herald beside Redis Pub/Sub
+
+        Run: `bin/herald-bench live` on %s, %s; Redis 7.0 on the same machine.
+
+        One topic, %,d subscribers (Herald: half server-sent events, half WebSocket, against a
+        `herald server` process on the embedded store; Redis: one Pub/Sub connection each), %,d
+        messages published by 4 threads (Herald: one `POST` per message; Redis: one `PUBLISH`). All
+        subscribers live in the benchmark's JVM; latency is receive time minus send time per delivery.
+
+        | design | deliveries | time | throughput | latency p50 | p99 | max |
+        |---|---|---|---|---|---|---|
+        %s
+        Herald / Redis Pub/Sub deliveries/s: **%.2f×** (target ≥ 0.5× while persisting every message
+        and letting any subscriber resume after its last id); target p99 ≤ 50 ms.
+
+        Idle subscribers: %,d SSE connections held open cost **%,.0f bytes of server heap each**
+        (%,.1f MiB for all of them; target ≤ 200 MiB), measured from the server's heap after a full GC
+        before and after opening them.
+        """, machine, Instant.now(), subscribers, messages, rows, h.deliveriesPerSecond() / r.deliveriesPerSecond(), idle, heapPerIdle,
+        heapPerIdle * idle / (1024 * 1024));
+    Files.createDirectories(out);
+    Files.writeString(out.resolve("live.md"), report);
+    System.out.println("report written to " + out.resolve("live.md"));
   }
 
   /** The reviews path on the embedded backend and on Redis (flushing the given database). */

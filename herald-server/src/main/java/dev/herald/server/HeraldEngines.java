@@ -104,6 +104,7 @@ public final class HeraldEngines implements AutoCloseable {
       topics = new Topics(backend.log(), new Topics.Options(config.live().ringCapacity(), config.live().maxLag()));
       // other processes append to a shared store too: poll at least every 5 ms while subscribed
       topicsRunner = track(new AgentRunner(topics, Duration.ofMillis(5)).start());
+      metrics.watchSubscribers(topics::subscribers);
       track(new AgentRunner(new StreamRetention(backend.log(), List.copyOf(config.streams().values()), clock), Duration.ofSeconds(1)).start());
     } catch (RuntimeException e) {
       close();

@@ -114,6 +114,13 @@ public final class HeraldMetrics implements DigestListener, DeliveryListener, Ro
     }
   }
 
+  private volatile IntSupplier liveSubscribers = () -> 0;
+
+  /** Adds the gauge of open live subscriptions (SSE and WebSocket). */
+  public void watchSubscribers(IntSupplier subscribers) {
+    this.liveSubscribers = subscribers;
+  }
+
   /** Adds the inbox gauges, read from {@code store} at scrape time. */
   public void watchInboxes(List<InboxRule> rules, InboxStore store, IntSupplier activeAlerts, LongSupplier monitorCheckNanos) {
     this.inboxRules = List.copyOf(rules);
@@ -155,6 +162,11 @@ public final class HeraldMetrics implements DigestListener, DeliveryListener, Ro
     counter(out, "herald_inbox_events_total", "Events added to inboxes, by inbox.", "inbox", inboxEvents);
     counter(out, "herald_inbox_duplicates_total", "Redelivered or re-routed events skipped by inboxes, by inbox.", "inbox", inboxDuplicates);
     inboxGauges(out);
+    out.append("# HELP herald_live_subscribers Open live subscriptions (SSE and WebSocket).\n# TYPE herald_live_subscribers gauge\n")
+        .append("herald_live_subscribers ").append(liveSubscribers.getAsInt()).append('\n');
+    java.lang.management.MemoryUsage heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+    out.append("# HELP herald_jvm_heap_used_bytes Heap in use.\n# TYPE herald_jvm_heap_used_bytes gauge\n")
+        .append("herald_jvm_heap_used_bytes ").append(heap.getUsed()).append('\n');
     out.append("# HELP herald_buckets_open Open digest buckets, by rule.\n# TYPE herald_buckets_open gauge\n");
     for (DigestRule rule : rules) {
       out.append("herald_buckets_open{rule=\"").append(escape(rule.name())).append("\"} ").append(store.openBucketCount(rule.name())).append('\n');
