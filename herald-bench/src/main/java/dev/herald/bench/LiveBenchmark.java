@@ -44,10 +44,13 @@ final class LiveBenchmark {
 
   private final int subscribers;
   private final int messages;
+  /** Messages per second over all publishers; 0 publishes as fast as they can. */
+  private final double rate;
 
-  LiveBenchmark(int subscribers, int messages) {
+  LiveBenchmark(int subscribers, int messages, double rate) {
     this.subscribers = subscribers;
     this.messages = messages;
+    this.rate = rate;
   }
 
   /** Starts {@code bin/herald server} with one topic on a fresh data folder. */
@@ -199,12 +202,19 @@ final class LiveBenchmark {
 
   private void publish(Publish publish) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(PUBLISHERS);
+    long begin = System.nanoTime();
     try {
       List<Future<?>> futures = new ArrayList<>();
       for (int p = 0; p < PUBLISHERS; p++) {
         int first = p;
         futures.add(pool.submit(() -> {
           for (int i = first; i < messages; i += PUBLISHERS) {
+            if (rate > 0) {
+              long due = begin + (long) (i / rate * 1e9);
+              while (System.nanoTime() < due) {
+                java.util.concurrent.locks.LockSupport.parkNanos(due - System.nanoTime());
+              }
+            }
             publish.message(i);
           }
           return null;

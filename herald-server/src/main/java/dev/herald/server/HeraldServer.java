@@ -45,6 +45,9 @@ public final class HeraldServer implements AutoCloseable {
     web = WebServer.builder()
         .host(config.server().host())
         .port(config.server().port())
+        // live subscribers get small frames: without TCP_NODELAY, Nagle's algorithm holds them
+        // back waiting for the previous frame's ACK
+        .connectionOptions(socket -> socket.tcpNoDelay(true))
         .routing(routing -> {
           ProblemResponses.register(routing);
           routing.register("/api/streams", new LiveRoutes(config, engines.topics()), streams)
