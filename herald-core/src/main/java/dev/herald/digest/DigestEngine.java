@@ -4,7 +4,7 @@ import dev.herald.log.InvalidEventException;
 import dev.herald.agent.Agent;
 import dev.herald.log.Event;
 import dev.herald.log.EventLog;
-import dev.herald.log.GroupStart;
+import dev.herald.log.GroupReader;
 import dev.herald.notify.Notification;
 import java.time.Duration;
 import java.time.Instant;
@@ -53,7 +53,7 @@ public final class DigestEngine implements Agent {
   private final InstantSource clock;
   private final Options options;
   private final DigestListener listener;
-  private final Map<String, Instant> nextClaim = new HashMap<>();
+  private final Map<String, GroupReader> readers = new HashMap<>();
 
   public DigestEngine(
       EventLog log, DigestStore store, List<DigestRule> rules, InstantSource clock, Options options,
@@ -68,7 +68,7 @@ public final class DigestEngine implements Agent {
       if (byName.put(rule.name(), rule) != null) {
         throw new IllegalArgumentException("two digest rules are named '" + rule.name() + "'");
       }
-      log.createGroup(rule.stream(), rule.consumerGroup(), GroupStart.EARLIEST);
+      readers.put(rule.name(), new GroupReader(log, rule.stream(), rule.consumerGroup(), options.consumer(), options.batchSize(), options.lease()));
     }
     this.rules = Map.copyOf(byName);
   }
@@ -86,17 +86,15 @@ public final class DigestEngine implements Agent {
     int work = 0;
     Instant now = clock.instant();
     for (DigestRule rule : rules.values()) {
-      work += ingest(rule, log.readGroup(rule.stream(), rule.consumerGroup(), options.consumer(), options.batchSize()), now);
-      if (!now.isBefore(nextClaim.getOrDefault(rule.name(), Instant.MIN))) {
-        nextClaim.put(rule.name(), now.plus(options.lease().dividedBy(2)));
-        work += ingest(rule, log.claim(rule.stream(), rule.consumerGroup(), options.consumer(), options.lease(), options.batchSize()), now);
-      }
+      GroupReader reader = readers.get(rule.name());
+      work += ingest(rule, reader, reader.fresh(), now);
+      work += ingest(rule, reader, reader.abandoned(now), now);
       work += closeDue(rule, now);
     }
     return work;
   }
 
-  private int ingest(DigestRule rule, List<Event> events, Instant now) {
+  private int ingest(DigestRule rule, GroupReader reader, List<Event> events, Instant now) {
     if (events.isEmpty()) {
       return 0;
     }
@@ -111,7 +109,7 @@ public final class DigestEngine implements Agent {
       }
     }
     emit(store.add(rule, items, now));
-    log.ack(rule.stream(), rule.consumerGroup(), ids);
+    reader.ack(ids);
     listener.onIngested(rule, events.size());
     return events.size();
   }

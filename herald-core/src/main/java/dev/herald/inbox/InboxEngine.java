@@ -3,7 +3,7 @@ package dev.herald.inbox;
 import dev.herald.agent.Agent;
 import dev.herald.log.Event;
 import dev.herald.log.EventLog;
-import dev.herald.log.GroupStart;
+import dev.herald.log.GroupReader;
 import dev.herald.log.InvalidEventException;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,29 +37,24 @@ public final class InboxEngine implements Agent {
     default void onRejected(InboxRule rule, Event event, InvalidEventException reason) {}
   }
 
-  private final EventLog log;
   private final InboxStore store;
   private final List<InboxRule> rules;
   private final InstantSource clock;
-  private final String consumer;
-  private final int batchSize;
-  private final Duration lease;
   private final Listener listener;
-  private final Map<String, Instant> nextClaim = new HashMap<>();
+  private final Map<String, GroupReader> readers = new HashMap<>();
+  private final String roleName;
 
   public InboxEngine(
       EventLog log, InboxStore store, List<InboxRule> rules, InstantSource clock, String consumer, int batchSize, Duration lease,
       Listener listener) {
-    this.log = Objects.requireNonNull(log, "log");
+    Objects.requireNonNull(log, "log");
     this.store = Objects.requireNonNull(store, "store");
     this.rules = List.copyOf(rules);
     this.clock = Objects.requireNonNull(clock, "clock");
-    this.consumer = Objects.requireNonNull(consumer, "consumer");
-    this.batchSize = batchSize;
-    this.lease = Objects.requireNonNull(lease, "lease");
     this.listener = Objects.requireNonNull(listener, "listener");
+    this.roleName = "herald-inbox-" + consumer;
     for (InboxRule rule : this.rules) {
-      log.createGroup(rule.stream(), rule.consumerGroup(), GroupStart.EARLIEST);
+      readers.put(rule.name(), new GroupReader(log, rule.stream(), rule.consumerGroup(), consumer, batchSize, lease));
     }
   }
 
@@ -76,16 +71,14 @@ public final class InboxEngine implements Agent {
     int work = 0;
     Instant now = clock.instant();
     for (InboxRule rule : rules) {
-      work += deliver(rule, log.readGroup(rule.stream(), rule.consumerGroup(), consumer, batchSize));
-      if (!now.isBefore(nextClaim.getOrDefault(rule.name(), Instant.MIN))) {
-        nextClaim.put(rule.name(), now.plus(lease.dividedBy(2)));
-        work += deliver(rule, log.claim(rule.stream(), rule.consumerGroup(), consumer, lease, batchSize));
-      }
+      GroupReader reader = readers.get(rule.name());
+      work += deliver(rule, reader, reader.fresh());
+      work += deliver(rule, reader, reader.abandoned(now));
     }
     return work;
   }
 
-  private int deliver(InboxRule rule, List<Event> events) {
+  private int deliver(InboxRule rule, GroupReader reader, List<Event> events) {
     if (events.isEmpty()) {
       return 0;
     }
@@ -101,13 +94,13 @@ public final class InboxEngine implements Agent {
       }
     }
     int added = deliveries.isEmpty() ? 0 : store.add(rule, deliveries, clock.instant());
-    log.ack(rule.stream(), rule.consumerGroup(), ids);
+    reader.ack(ids);
     listener.onDelivered(rule, events.size(), added);
     return events.size();
   }
 
   @Override
   public String roleName() {
-    return "herald-inbox-" + consumer;
+    return roleName;
   }
 }

@@ -5,7 +5,7 @@ import dev.herald.agent.Agent;
 import dev.herald.json.Json;
 import dev.herald.log.Event;
 import dev.herald.log.EventLog;
-import dev.herald.log.GroupStart;
+import dev.herald.log.GroupReader;
 import dev.herald.log.InvalidEventException;
 import dev.herald.log.NewEvent;
 import java.time.Duration;
@@ -39,11 +39,9 @@ public final class RouteEngine implements Agent {
   private final Directories directories;
   private final List<RouteRule> rules;
   private final InstantSource clock;
-  private final String consumer;
-  private final int batchSize;
-  private final Duration lease;
   private final RouteListener listener;
-  private final Map<String, Instant> nextClaim = new HashMap<>();
+  private final String roleName;
+  private final Map<String, GroupReader> readers = new HashMap<>();
 
   public RouteEngine(
       EventLog log, Directories directories, List<RouteRule> rules, InstantSource clock, String consumer, int batchSize,
@@ -52,15 +50,13 @@ public final class RouteEngine implements Agent {
     this.directories = Objects.requireNonNull(directories, "directories");
     this.rules = List.copyOf(rules);
     this.clock = Objects.requireNonNull(clock, "clock");
-    this.consumer = Objects.requireNonNull(consumer, "consumer");
-    this.batchSize = batchSize;
-    this.lease = Objects.requireNonNull(lease, "lease");
+    this.roleName = "herald-route-" + Objects.requireNonNull(consumer, "consumer");
     this.listener = Objects.requireNonNull(listener, "listener");
     for (RouteRule rule : this.rules) {
       if (directories.get(rule.directory()).isEmpty()) {
         throw new IllegalArgumentException("route '" + rule.name() + "' uses directory '" + rule.directory() + "', which is not declared");
       }
-      log.createGroup(rule.stream(), rule.consumerGroup(), GroupStart.EARLIEST);
+      readers.put(rule.name(), new GroupReader(log, rule.stream(), rule.consumerGroup(), consumer, batchSize, lease));
     }
   }
 
@@ -77,16 +73,14 @@ public final class RouteEngine implements Agent {
     int work = 0;
     Instant now = clock.instant();
     for (RouteRule rule : rules) {
-      work += route(rule, log.readGroup(rule.stream(), rule.consumerGroup(), consumer, batchSize));
-      if (!now.isBefore(nextClaim.getOrDefault(rule.name(), Instant.MIN))) {
-        nextClaim.put(rule.name(), now.plus(lease.dividedBy(2)));
-        work += route(rule, log.claim(rule.stream(), rule.consumerGroup(), consumer, lease, batchSize));
-      }
+      GroupReader reader = readers.get(rule.name());
+      work += route(rule, reader, reader.fresh());
+      work += route(rule, reader, reader.abandoned(now));
     }
     return work;
   }
 
-  private int route(RouteRule rule, List<Event> events) {
+  private int route(RouteRule rule, GroupReader reader, List<Event> events) {
     if (events.isEmpty()) {
       return 0;
     }
@@ -133,13 +127,13 @@ public final class RouteEngine implements Agent {
         listener.onInvalid(rule, entry.getKey(), entry.getValue(), invalidIds.get(i++));
       }
     }
-    log.ack(rule.stream(), rule.consumerGroup(), ids);
+    reader.ack(ids);
     listener.onRouted(rule, events.size() - invalid.size(), routed.size());
     return events.size();
   }
 
   @Override
   public String roleName() {
-    return "herald-route-" + consumer;
+    return roleName;
   }
 }

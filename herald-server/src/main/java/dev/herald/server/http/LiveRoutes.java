@@ -73,6 +73,16 @@ public final class LiveRoutes implements HttpService {
     }
   }
 
+  /** What a subscriber is told when its cursor was trimmed away. */
+  static ObjectNode resetJson(Subscription subscription, String oldest) {
+    ObjectNode reset = Json.object();
+    reset.put("type", "reset");
+    reset.put("requested", subscription.cursor());
+    reset.put("oldestId", oldest);
+    reset.put("detail", "events after " + subscription.cursor() + " up to " + oldest + " were trimmed; continuing from " + oldest);
+    return reset;
+  }
+
   static ObjectNode eventJson(Event event) {
     ObjectNode json = Json.object();
     json.put("id", event.id());
@@ -91,14 +101,7 @@ public final class LiveRoutes implements HttpService {
     res.header("X-Accel-Buffering", "no");
     try (subscription; OutputStream out = res.outputStream()) {
       write(out, "retry: 1000\n: subscribed to " + stream + " after " + (subscription.cursor().isEmpty() ? "the start" : subscription.cursor()) + "\n\n");
-      subscription.reset().ifPresent(oldest -> {
-        ObjectNode reset = Json.object();
-        reset.put("type", "reset");
-        reset.put("requested", subscription.cursor());
-        reset.put("oldestId", oldest);
-        reset.put("detail", "events after " + subscription.cursor() + " up to " + oldest + " were trimmed; continuing from " + oldest);
-        write(out, "event: reset\ndata: " + Json.write(reset) + "\n\n");
-      });
+      subscription.reset().ifPresent(oldest -> write(out, "event: reset\ndata: " + Json.write(resetJson(subscription, oldest)) + "\n\n"));
       while (true) {
         List<Event> events;
         try {

@@ -81,14 +81,7 @@ public final class LiveSocket implements WsListener {
 
   private void pump(WsSession session, Subscription subscription) {
     try (subscription) {
-      subscription.reset().ifPresent(oldest -> {
-        ObjectNode reset = Json.object();
-        reset.put("type", "reset");
-        reset.put("requested", subscription.cursor());
-        reset.put("oldestId", oldest);
-        reset.put("detail", "events after " + subscription.cursor() + " up to " + oldest + " were trimmed; continuing from " + oldest);
-        send(session, Json.write(reset));
-      });
+      subscription.reset().ifPresent(oldest -> send(session, Json.write(LiveRoutes.resetJson(subscription, oldest))));
       Duration heartbeat = config.live().heartbeat();
       while (!Thread.currentThread().isInterrupted()) {
         List<Event> events;
