@@ -106,6 +106,40 @@ public final class RedisDatabase implements AutoCloseable {
       this.text = text;
     }
 
+    /**
+     * Runs the script once per call in {@code calls}, all sent before any answer is awaited (one
+     * round trip instead of one each), and returns the answers in order.
+     */
+    public <T> java.util.List<T> runAll(ScriptOutputType type, java.util.List<String[]> keys, java.util.List<String[]> args) {
+      return call(redis -> {
+        if (sha == null) {
+          sha = redis.scriptLoad(text);
+        }
+        var async = connection.async();
+        java.util.List<io.lettuce.core.RedisFuture<T>> futures = new java.util.ArrayList<>(keys.size());
+        for (int i = 0; i < keys.size(); i++) {
+          futures.add(async.evalsha(sha, type, keys.get(i), args.get(i)));
+        }
+        java.util.List<T> answers = new java.util.ArrayList<>(futures.size());
+        try {
+          for (io.lettuce.core.RedisFuture<T> future : futures) {
+            answers.add(future.get(10, TimeUnit.SECONDS));
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new StoreUnavailableException("interrupted while waiting for Redis at " + url, e);
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (e.getCause() instanceof RedisNoScriptException) {
+            sha = null; // Redis restarted and forgot it: the next call loads it again
+          }
+          throw e.getCause() instanceof RuntimeException runtime ? runtime : new io.lettuce.core.RedisException(e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+          throw new RedisCommandTimeoutException("Redis at " + url + " did not answer within 10 s");
+        }
+        return answers;
+      });
+    }
+
     public <T> T run(ScriptOutputType type, String[] keys, String... args) {
       return call(redis -> {
         if (sha == null) {

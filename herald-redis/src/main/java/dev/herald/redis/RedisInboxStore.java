@@ -255,11 +255,17 @@ public final class RedisInboxStore implements InboxStore {
 
   @Override
   public List<InboxSummary> stale(String inbox, Instant pendingSince, int limit) {
-    List<InboxSummary> candidates = new ArrayList<>();
+    List<String[]> keys = new ArrayList<>(SHARDS);
+    List<String[]> args = new ArrayList<>(SHARDS);
     for (int shard = 0; shard < SHARDS; shard++) {
       String t = tag(inbox, shard);
-      List<Object> found = staleScript.run(ScriptOutputType.MULTI, new String[] {t + ":old", t + ":pulled"},
-          t, Long.toString(pendingSince.toEpochMilli()), Integer.toString(limit));
+      keys.add(new String[] {t + ":old", t + ":pulled"});
+      args.add(new String[] {t, Long.toString(pendingSince.toEpochMilli()), Integer.toString(limit)});
+    }
+    // the 16 shards' scripts go out together: one round trip, not 16
+    List<List<Object>> answers = staleScript.runAll(ScriptOutputType.MULTI, keys, args);
+    List<InboxSummary> candidates = new ArrayList<>();
+    for (List<Object> found : answers) {
       for (int i = 0; i + 3 < found.size(); i += 4) {
         candidates.add(new InboxSummary(String.valueOf(found.get(i)), ((Number) found.get(i + 2)).longValue(),
             instant(found.get(i + 1)), instant(found.get(i + 3))));
