@@ -1,10 +1,10 @@
 package dev.herald.digest;
 
-import dev.herald.log.InvalidEventException;
 import dev.herald.agent.Agent;
 import dev.herald.log.Event;
 import dev.herald.log.EventLog;
 import dev.herald.log.GroupReader;
+import dev.herald.log.InvalidEventException;
 import dev.herald.notify.Notification;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,7 +47,6 @@ public final class DigestEngine implements Agent {
     }
   }
 
-  private final EventLog log;
   private final DigestStore store;
   private final Map<String, DigestRule> rules;
   private final InstantSource clock;
@@ -58,7 +57,7 @@ public final class DigestEngine implements Agent {
   public DigestEngine(
       EventLog log, DigestStore store, List<DigestRule> rules, InstantSource clock, Options options,
       DigestListener listener) {
-    this.log = Objects.requireNonNull(log, "log");
+    Objects.requireNonNull(log, "log");
     this.store = Objects.requireNonNull(store, "store");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.options = Objects.requireNonNull(options, "options");

@@ -1,10 +1,10 @@
 package dev.herald.digest;
 
-import dev.herald.log.InvalidEventException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.json.Json;
 import dev.herald.log.Event;
+import dev.herald.log.InvalidEventException;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;

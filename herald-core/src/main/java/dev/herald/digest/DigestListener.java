@@ -1,7 +1,7 @@
 package dev.herald.digest;
 
-import dev.herald.log.InvalidEventException;
 import dev.herald.log.Event;
+import dev.herald.log.InvalidEventException;
 import dev.herald.notify.Notification;
 
 /**
