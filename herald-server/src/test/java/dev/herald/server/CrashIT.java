@@ -4,22 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.herald.server.TestHttp.Answer;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,43 +29,21 @@ class CrashIT {
     int port = ServerProcess.freePort();
     ServerProcess first = ServerProcess.start(config, data, port, dir.resolve("first.log"));
 
-    Set<String> acknowledged = ConcurrentHashMap.newKeySet();
-    Set<String> attempted = ConcurrentHashMap.newKeySet();
-    AtomicBoolean stop = new AtomicBoolean();
-    AtomicInteger sequence = new AtomicInteger();
-    ExecutorService posters = Executors.newFixedThreadPool(20);
-    List<Future<?>> futures = new ArrayList<>();
-    for (int t = 0; t < 20; t++) {
-      futures.add(posters.submit(() -> {
-        TestHttp http = new TestHttp(port);
-        while (!stop.get()) {
-          StringBuilder batch = new StringBuilder("[");
-          List<String> packages = new ArrayList<>();
-          for (int i = 0; i < 5; i++) {
-            int n = sequence.incrementAndGet();
-            String pkg = "P" + n;
-            packages.add(pkg);
-            batch.append(i == 0 ? "" : ",").append("{\"seller_id\":").append(n % 1000).append(",\"package_id\":\"").append(pkg).append("\"}");
-          }
-          attempted.addAll(packages);
-          try {
-            Answer answer = http.post("/api/streams/scans/events", batch.append("]").toString());
-            if (answer.status() == 201) {
-              acknowledged.addAll(packages);
-            }
-          } catch (UncheckedIOException connectionLost) {
-            // the server died mid-request: not acknowledged
-          }
-        }
-      }));
-    }
+    PostingLoad load = new PostingLoad(port, "/api/streams/scans/events", 20, numbers -> {
+      StringBuilder batch = new StringBuilder("[");
+      Map<String, String> packages = new HashMap<>();
+      for (int i = 0; i < 5; i++) {
+        int n = numbers.getAsInt();
+        packages.put("P" + n, "");
+        batch.append(i == 0 ? "" : ",").append("{\"seller_id\":").append(n % 1000).append(",\"package_id\":\"P").append(n).append("\"}");
+      }
+      return new PostingLoad.Batch(batch.append("]").toString(), packages);
+    });
+    Set<String> acknowledged = load.acknowledged.keySet();
+    Set<String> attempted = load.attempted.keySet();
     await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() >= 3_000);
     first.kill();
-    stop.set(true);
-    for (Future<?> f : futures) {
-      f.get();
-    }
-    posters.shutdown();
+    load.stop();
     int acknowledgedBeforeKill = acknowledged.size();
 
     try (ServerProcess second = ServerProcess.start(config, data, port, dir.resolve("second.log"))) {

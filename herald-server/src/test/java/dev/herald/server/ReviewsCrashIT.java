@@ -4,23 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.herald.server.TestHttp.Answer;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,43 +35,22 @@ class ReviewsCrashIT {
     int port = ServerProcess.freePort();
     ServerProcess first = ServerProcess.start(config, data, port, dir.resolve("first.log"));
 
-    Map<String, String> acknowledged = new ConcurrentHashMap<>();
-    Map<String, String> attempted = new ConcurrentHashMap<>();
-    AtomicBoolean stop = new AtomicBoolean();
-    AtomicInteger sequence = new AtomicInteger();
-    ExecutorService posters = Executors.newFixedThreadPool(20);
-    List<Future<?>> futures = new ArrayList<>();
-    for (int t = 0; t < 20; t++) {
-      futures.add(posters.submit(() -> {
-        TestHttp http = new TestHttp(port);
-        while (!stop.get()) {
-          StringBuilder batch = new StringBuilder("[");
-          Map<String, String> reviews = new HashMap<>();
-          for (int i = 0; i < 5; i++) {
-            int n = sequence.incrementAndGet();
-            String brand = n % 2 == 0 ? "Brand1" : "Brand2";
-            reviews.put("r" + n, brand);
-            batch.append(i == 0 ? "" : ",").append("{\"brand\":\"").append(brand).append("\",\"review_id\":\"r").append(n).append("\"}");
-          }
-          attempted.putAll(reviews);
-          try {
-            Answer answer = http.post("/api/streams/reviews/events", batch.append("]").toString());
-            if (answer.status() == 201) {
-              acknowledged.putAll(reviews);
-            }
-          } catch (UncheckedIOException connectionLost) {
-            // the server died mid-request: not acknowledged
-          }
-        }
-      }));
-    }
+    PostingLoad load = new PostingLoad(port, "/api/streams/reviews/events", 20, numbers -> {
+      StringBuilder batch = new StringBuilder("[");
+      Map<String, String> reviews = new HashMap<>();
+      for (int i = 0; i < 5; i++) {
+        int n = numbers.getAsInt();
+        String brand = n % 2 == 0 ? "Brand1" : "Brand2";
+        reviews.put("r" + n, brand);
+        batch.append(i == 0 ? "" : ",").append("{\"brand\":\"").append(brand).append("\",\"review_id\":\"r").append(n).append("\"}");
+      }
+      return new PostingLoad.Batch(batch.append("]").toString(), reviews);
+    });
+    Map<String, String> acknowledged = load.acknowledged;
+    Map<String, String> attempted = load.attempted;
     await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() >= 3_000);
     first.kill();
-    stop.set(true);
-    for (Future<?> f : futures) {
-      f.get();
-    }
-    posters.shutdown();
+    load.stop();
     long expectedDeliveries = acknowledged.values().stream().mapToLong(brand -> USERS.get(brand).size()).sum();
 
     try (ServerProcess second = ServerProcess.start(config, data, port, dir.resolve("second.log"))) {
