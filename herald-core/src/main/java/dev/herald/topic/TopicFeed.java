@@ -38,6 +38,8 @@ public final class TopicFeed {
   private String baseId;
   /** Id of the newest event read. */
   private String lastId;
+  /** Positions before this one are not in the ring (it was restarted at the log's end). */
+  private long start;
 
   TopicFeed(EventLog log, String stream, int capacity) {
     this.log = Objects.requireNonNull(log, "log");
@@ -55,6 +57,26 @@ public final class TopicFeed {
     return log;
   }
 
+  /**
+   * Restarts the ring at the log's newest event. Called when the stream gets a subscriber after
+   * having none: the feed was not read meanwhile, and reading that backlog through the ring would
+   * count against the new subscriber's lag; history is read from the log instead.
+   */
+  void restartAt(String newestId) {
+    lock.lock();
+    try {
+      lastId = newestId;
+      baseId = newestId;
+      start = head;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private long oldest() {
+    return Math.max(start, head - ring.length);
+  }
+
   /** Reads what the log has after the newest event seen; returns how many events it read. */
   int poll() {
     List<Event> events = log.read(stream, lastId, READ_BATCH);
@@ -64,14 +86,19 @@ public final class TopicFeed {
     lock.lock();
     try {
       for (Event event : events) {
+        if (log.compareIds(event.id(), lastId) <= 0) {
+          continue; // read before a restart moved past it
+        }
         int slot = (int) (head % ring.length);
-        if (head >= ring.length) {
+        if (head - ring.length >= start) {
           baseId = ring[slot].id();
         }
         ring[slot] = event;
         head++;
       }
-      lastId = events.getLast().id();
+      if (log.compareIds(events.getLast().id(), lastId) > 0) {
+        lastId = events.getLast().id();
+      }
       appended.signalAll();
     } finally {
       lock.unlock();
@@ -89,8 +116,7 @@ public final class TopicFeed {
       if (log.compareIds(cursor, baseId) < 0) {
         return -1;
       }
-      long oldest = Math.max(0, head - ring.length);
-      for (long p = oldest; p < head; p++) {
+      for (long p = oldest(); p < head; p++) {
         if (log.compareIds(ring[(int) (p % ring.length)].id(), cursor) > 0) {
           return p;
         }
@@ -115,8 +141,7 @@ public final class TopicFeed {
       while (position >= head && nanos > 0) {
         nanos = appended.awaitNanos(nanos);
       }
-      long oldest = Math.max(0, head - ring.length);
-      if (position < oldest || head - position > maxLag) {
+      if (position < oldest() || head - position > maxLag) {
         throw new SubscriberTooSlowException(
             "the subscriber fell " + (head - position) + " events behind on stream '" + stream + "' (at most " + Math.min(maxLag, ring.length)
                 + " may be buffered); reconnect with the last id received to resume");

@@ -58,10 +58,16 @@ public final class Topics implements Agent {
       reset = info.firstId();
     }
     TopicFeed feed = feeds.computeIfAbsent(stream, s -> new TopicFeed(log, s, options.ringCapacity()));
-    subscribers.computeIfAbsent(stream, s -> new AtomicInteger()).incrementAndGet();
+    synchronized (feed) {
+      if (subscribers.computeIfAbsent(stream, s -> new AtomicInteger()).getAndIncrement() == 0) {
+        feed.restartAt(last);
+      }
+    }
     total.incrementAndGet();
     return new Subscription(feed, cursor, options.maxLag(), reset, () -> {
-      subscribers.get(stream).decrementAndGet();
+      synchronized (feed) {
+        subscribers.get(stream).decrementAndGet();
+      }
       total.decrementAndGet();
     });
   }

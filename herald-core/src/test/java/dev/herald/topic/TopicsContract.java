@@ -147,6 +147,22 @@ public abstract class TopicsContract implements BackendFixture {
   }
 
   @Test
+  void aStreamFollowedAgainAfterABacklogStartsItsFeedAtTheEnd() throws Exception {
+    publish(0, 1);
+    try (Subscription first = topics.subscribe("chat", topics.latest("chat"))) {
+      publish(1, 1);
+      assertThat(take(first, 1)).containsExactly(1);
+    }
+    for (int i = 2; i < 3002; i += 500) {
+      publish(i, 500);
+    }
+    try (Subscription again = topics.subscribe("chat", topics.latest("chat"))) {
+      publish(3002, 5);
+      assertThat(take(again, 5)).isEqualTo(range(3002, 5));
+    }
+  }
+
+  @Test
   void refusesACursorThatIsNotAnIdOrIsNewerThanTheStream() {
     List<String> ids = publish(0, 3);
     log.appendAll("other", List.of(NewEvent.of(Json.object()), NewEvent.of(Json.object()), NewEvent.of(Json.object()),
