@@ -4,7 +4,6 @@ import dev.herald.agent.Agent;
 import dev.herald.log.Event;
 import dev.herald.log.EventLog;
 import dev.herald.log.NewEvent;
-import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Comparator;
 import java.util.List;
@@ -107,10 +106,6 @@ public final class AlertBoard implements Agent {
 
   private static String key(String type, String subject) {
     return type + "\0" + subject;
-  }
-
-  public Instant now() {
-    return clock.instant();
   }
 
   @Override

@@ -45,7 +45,7 @@ public final class TopicFeed {
     this.log = Objects.requireNonNull(log, "log");
     this.stream = Objects.requireNonNull(stream, "stream");
     this.ring = new Event[capacity];
-    this.lastId = log.info(stream).lastId().orElse("");
+    this.lastId = log.ends(stream).lastId().orElse("");
     this.baseId = lastId;
   }
 

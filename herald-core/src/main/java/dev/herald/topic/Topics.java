@@ -2,7 +2,7 @@ package dev.herald.topic;
 
 import dev.herald.agent.Agent;
 import dev.herald.log.EventLog;
-import dev.herald.log.StreamInfo;
+import dev.herald.log.StreamEnds;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -48,7 +48,16 @@ public final class Topics implements Agent {
    *     the newest event of the stream
    */
   public Subscription subscribe(String stream, String cursor) {
-    StreamInfo info = log.info(stream);
+    return subscribe(stream, cursor, log.ends(stream));
+  }
+
+  /** Subscribes to the events appended from now on. */
+  public Subscription subscribeToNew(String stream) {
+    StreamEnds ends = log.ends(stream);
+    return subscribe(stream, ends.lastId().orElse(""), ends);
+  }
+
+  private Subscription subscribe(String stream, String cursor, StreamEnds info) {
     String last = info.lastId().orElse("");
     if (log.compareIds(cursor, last) > 0) {
       throw new IllegalArgumentException("'" + cursor + "' is newer than the newest event of stream '" + stream + "' (" + (last.isEmpty() ? "none" : last) + ")");
@@ -74,7 +83,7 @@ public final class Topics implements Agent {
 
   /** The id of the newest event of the stream, the cursor of a subscriber that wants only new events. */
   public String latest(String stream) {
-    return log.info(stream).lastId().orElse("");
+    return log.ends(stream).lastId().orElse("");
   }
 
   /** How many subscriptions are open. */

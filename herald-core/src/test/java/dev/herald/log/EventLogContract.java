@@ -112,6 +112,17 @@ public abstract class EventLogContract {
   }
 
   @Test
+  void shouldGiveTheEndsOfAStreamAsInfoDoes() {
+    assertThat(log.ends("s")).isEqualTo(new StreamEnds(java.util.Optional.empty(), java.util.Optional.empty()));
+    List<String> ids = appendN("s", 10);
+    assertThat(log.ends("s")).isEqualTo(new StreamEnds(java.util.Optional.of(ids.getFirst()), java.util.Optional.of(ids.getLast())));
+    log.trimToLength("s", 4);
+    StreamInfo info = log.info("s");
+    assertThat(log.ends("s")).isEqualTo(new StreamEnds(info.firstId(), info.lastId()));
+    assertThat(info.lastId()).contains(ids.getLast());
+  }
+
+  @Test
   void shouldKeepStreamsApart() {
     log.append("a", NewEvent.of(event("x", 1)));
     log.append("b", NewEvent.of(event("x", 2)));

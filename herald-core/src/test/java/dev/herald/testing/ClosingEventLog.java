@@ -4,6 +4,7 @@ import dev.herald.log.Event;
 import dev.herald.log.EventLog;
 import dev.herald.log.GroupStart;
 import dev.herald.log.NewEvent;
+import dev.herald.log.StreamEnds;
 import dev.herald.log.StreamInfo;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,6 +22,11 @@ public record ClosingEventLog(EventLog log, AutoCloseable owner) implements Even
   @Override
   public List<Event> read(String stream, String after, int limit) {
     return log.read(stream, after, limit);
+  }
+
+  @Override
+  public StreamEnds ends(String stream) {
+    return log.ends(stream);
   }
 
   @Override

@@ -5,6 +5,7 @@ import dev.herald.log.Event;
 import dev.herald.log.EventLog;
 import dev.herald.log.GroupStart;
 import dev.herald.log.NewEvent;
+import dev.herald.log.StreamEnds;
 import dev.herald.log.StreamInfo;
 import dev.herald.log.StreamInfo.GroupInfo;
 import java.sql.PreparedStatement;
@@ -348,6 +349,26 @@ public final class SqliteEventLog implements EventLog {
       delete.setLong(1, streamId);
       delete.setLong(2, before.toEpochMilli());
       return (long) delete.executeUpdate();
+    });
+  }
+
+  @Override
+  public StreamEnds ends(String stream) {
+    return db.read(session -> {
+      Optional<Long> found = existingStreamId(session, stream);
+      if (found.isEmpty()) {
+        return new StreamEnds(Optional.empty(), Optional.empty());
+      }
+      PreparedStatement ends = session.prepare(
+          "SELECT (SELECT MIN(id) FROM herald_event WHERE stream_id = s.id), s.last_id FROM herald_stream s WHERE s.id = ?");
+      ends.setLong(1, found.get());
+      try (ResultSet rs = ends.executeQuery()) {
+        rs.next();
+        long min = rs.getLong(1);
+        Optional<String> first = rs.wasNull() ? Optional.empty() : Optional.of(Long.toString(min));
+        long last = rs.getLong(2);
+        return new StreamEnds(first, last == 0 ? Optional.empty() : Optional.of(Long.toString(last)));
+      }
     });
   }
 

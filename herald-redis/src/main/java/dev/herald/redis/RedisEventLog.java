@@ -5,6 +5,7 @@ import dev.herald.log.Event;
 import dev.herald.log.EventLog;
 import dev.herald.log.GroupStart;
 import dev.herald.log.NewEvent;
+import dev.herald.log.StreamEnds;
 import dev.herald.log.StreamInfo;
 import dev.herald.log.StreamInfo.GroupInfo;
 import io.lettuce.core.Consumer;
@@ -206,6 +207,17 @@ public final class RedisEventLog implements EventLog {
       }
       from = page.getLast().getId();
     }
+  }
+
+  @Override
+  public StreamEnds ends(String stream) {
+    String key = key(stream);
+    if (db.call(redis -> redis.exists(key)) == 0) {
+      return new StreamEnds(Optional.empty(), Optional.empty());
+    }
+    String lastGenerated = String.valueOf(pairs(db.call(redis -> redis.xinfoStream(key))).get("last-generated-id"));
+    Optional<String> first = db.call(redis -> redis.xrange(key, Range.create("-", "+"), Limit.from(1))).stream().findFirst().map(StreamMessage::getId);
+    return new StreamEnds(first, "0-0".equals(lastGenerated) ? Optional.empty() : Optional.of(lastGenerated));
   }
 
   @Override

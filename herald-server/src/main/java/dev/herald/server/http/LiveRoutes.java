@@ -51,21 +51,11 @@ public final class LiveRoutes implements HttpService {
 
   /** Resolves where a subscriber starts, from what it sent; throws a 400 problem when unusable. */
   static Subscription subscribe(Topics topics, String stream, Optional<String> lastEventId, Optional<String> after) {
-    String cursor;
-    String source;
-    if (lastEventId.isPresent()) {
-      cursor = lastEventId.get();
-      source = "Last-Event-ID";
-    } else if (after.isEmpty() || after.get().equals("latest")) {
-      cursor = topics.latest(stream);
-      source = "after";
-    } else if (after.get().equals("earliest")) {
-      cursor = "";
-      source = "after";
-    } else {
-      cursor = after.get();
-      source = "after";
+    if (lastEventId.isEmpty() && (after.isEmpty() || after.get().equals("latest"))) {
+      return topics.subscribeToNew(stream);
     }
+    String source = lastEventId.isPresent() ? "Last-Event-ID" : "after";
+    String cursor = lastEventId.orElseGet(() -> after.get().equals("earliest") ? "" : after.get());
     try {
       return topics.subscribe(stream, cursor);
     } catch (IllegalArgumentException e) {
