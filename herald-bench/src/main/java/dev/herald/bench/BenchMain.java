@@ -38,7 +38,9 @@ public final class BenchMain {
       case "redis" -> redis(option(args, "--url", "redis://127.0.0.1:6379/13"), Integer.parseInt(option(args, "--scans", "200000")),
           Integer.parseInt(option(args, "--sellers", "20000")), Integer.parseInt(option(args, "--open", "100000")), out);
       case "live" -> live(option(args, "--url", "redis://127.0.0.1:6379/13"), Integer.parseInt(option(args, "--subscribers", "1000")),
-          Integer.parseInt(option(args, "--messages", "10000")), Integer.parseInt(option(args, "--idle", "10000")), out);
+          Integer.parseInt(option(args, "--messages", "10000")), Integer.parseInt(option(args, "--idle", "10000")),
+          List.of(option(args, "--parts", "full,paced,idle").split(",")),
+          java.util.Arrays.stream(option(args, "--rates", PACED_RATES).split(",")).mapToInt(Integer::parseInt).toArray(), out);
       case "reviews" -> reviews(option(args, "--url", "redis://127.0.0.1:6379/13"), Integer.parseInt(option(args, "--reviews", "1000000")),
           Integer.parseInt(option(args, "--inboxes", "1000000")), option(args, "--backends", "sqlite,redis"), out);
       default -> {
@@ -57,10 +59,13 @@ public final class BenchMain {
     return fallback;
   }
 
-  private static final double PACED_RATE = 100;
+  /** Steady publishing rates (messages/s) at which the live benchmark measures latency, unless --rates says otherwise. */
+  private static final String PACED_RATES = "25,50,100";
+  private static final int PACED_SECONDS = 20;
 
   /** Live topics: Herald's SSE and WebSocket subscribers beside Redis Pub/Sub, and idle subscribers' heap. */
-  private static void live(String url, int subscribers, int messages, int idle, Path out) throws Exception {
+  private static void live(String url, int subscribers, int messages, int idle, List<String> parts, int[] rates, Path out)
+      throws Exception {
     String machine = Machine.describe();
     Path work = Files.createTempDirectory("herald-bench-live");
     int port;
@@ -69,42 +74,64 @@ public final class BenchMain {
     }
     Process server = LiveBenchmark.startServer(work, port);
     LiveBenchmark bench = new LiveBenchmark(subscribers, messages, 0);
-    int pacedMessages = Math.max(1, messages / 4);
-    LiveBenchmark paced = new LiveBenchmark(subscribers, pacedMessages, PACED_RATE);
     List<LiveBenchmark.Result> results = new ArrayList<>();
     List<LiveBenchmark.Result> pacedResults = new ArrayList<>();
-    double heapPerIdle;
+    double heapPerIdle = Double.NaN;
     try {
-      System.out.printf("live: %,d subscribers, %,d messages%n", subscribers, messages);
-      results.add(bench.herald(port));
-      System.out.printf("live, paced at %.0f messages/s: %,d messages%n", PACED_RATE, pacedMessages);
-      pacedResults.add(paced.herald(port));
-      heapPerIdle = LiveBenchmark.idleHeapBytesPerSubscriber(port, server.pid(), idle);
-      System.out.printf("  %,d idle subscribers: %,.0f bytes of heap each%n", idle, heapPerIdle);
+      if (parts.contains("full")) {
+        System.out.printf("live: %,d subscribers, %,d messages as fast as they go%n", subscribers, messages);
+        results.add(bench.herald(port, server.toHandle()));
+      }
+      if (parts.contains("paced")) {
+        System.out.println("live, warming up: 10 s at 100 messages/s, not reported");
+        new LiveBenchmark(subscribers, 1000, 100).herald(port, server.toHandle());
+        for (int rate : rates) {
+          System.out.printf("live, paced at %d messages/s for %d s%n", rate, PACED_SECONDS);
+          pacedResults.add(new LiveBenchmark(subscribers, rate * PACED_SECONDS, rate).herald(port, server.toHandle()));
+        }
+      }
+      if (parts.contains("idle")) {
+        heapPerIdle = LiveBenchmark.idleHeapBytesPerSubscriber(port, server.pid(), idle);
+        System.out.printf("  %,d idle subscribers: %,.0f bytes of heap each%n", idle, heapPerIdle);
+      }
     } finally {
       server.destroy();
       server.waitFor();
       deleteTree(work);
     }
-    results.add(bench.redisPubSub(url));
-    pacedResults.add(paced.redisPubSub(url));
-    StringBuilder rows = new StringBuilder();
-    StringBuilder pacedRows = new StringBuilder();
-    for (LiveBenchmark.Result r : pacedResults) {
-      Histogram l = r.latencyMicros();
-      String row = String.format(Locale.ROOT, "| %s | %,d of %,d | %,.0f deliveries/s | %.1f ms | **%.1f ms** | %.1f ms |%n",
-          r.design(), r.deliveries(), (long) r.subscribers() * r.messages(), r.deliveriesPerSecond(),
-          ms(l.getValueAtPercentile(50)), ms(l.getValueAtPercentile(99)), ms(l.getMaxValue()));
-      System.out.print(row);
-      pacedRows.append(row);
+    if (parts.contains("full")) {
+      results.add(bench.redisPubSub(url));
     }
+    if (parts.contains("paced")) {
+      new LiveBenchmark(subscribers, 1000, 100).redisPubSub(url); // the same warm-up
+      for (int rate : rates) {
+        pacedResults.add(new LiveBenchmark(subscribers, rate * PACED_SECONDS, rate).redisPubSub(url));
+      }
+    }
+    StringBuilder rows = new StringBuilder();
     for (LiveBenchmark.Result r : results) {
       Histogram l = r.latencyMicros();
-      String row = String.format(Locale.ROOT, "| %s | %,d of %,d | %.2f s | **%,.0f deliveries/s** | %.1f ms | **%.1f ms** | %.1f ms |%n",
+      String row = String.format(Locale.ROOT, "| %s | %,d of %,d | %.2f s | **%,.0f deliveries/s** | %.1f ms | %.1f ms | %.1f ms | %.1f µs |%n",
           r.design(), r.deliveries(), (long) r.subscribers() * r.messages(), r.seconds(), r.deliveriesPerSecond(),
-          ms(l.getValueAtPercentile(50)), ms(l.getValueAtPercentile(99)), ms(l.getMaxValue()));
+          ms(l.getValueAtPercentile(50)), ms(l.getValueAtPercentile(99)), ms(l.getMaxValue()), r.serverCpuMicrosPerDelivery());
       System.out.print(row);
       rows.append(row);
+    }
+    // side by side per rate: Herald's row, then Redis's
+    StringBuilder pacedRows = new StringBuilder();
+    for (int i = 0; i < rates.length && !pacedResults.isEmpty(); i++) {
+      for (LiveBenchmark.Result r : List.of(pacedResults.get(i), pacedResults.get(i + rates.length))) {
+        Histogram l = r.latencyMicros();
+        String row = String.format(Locale.ROOT, "| %d msg/s (%,d deliveries/s) | %s | %,d of %,d | %.1f ms | **%.1f ms** | %.1f ms | %.1f µs |%n",
+            rates[i], rates[i] * r.subscribers(), r.design(), r.deliveries(), (long) r.subscribers() * r.messages(),
+            ms(l.getValueAtPercentile(50)), ms(l.getValueAtPercentile(99)), ms(l.getMaxValue()), r.serverCpuMicrosPerDelivery());
+        System.out.print(row);
+        pacedRows.append(row);
+      }
+    }
+    if (!parts.containsAll(List.of("full", "paced", "idle"))) {
+      System.out.println("only " + parts + " ran: " + out.resolve("live.md") + " is written by a run of every part");
+      return;
     }
     LiveBenchmark.Result h = results.get(0);
     LiveBenchmark.Result r = results.get(1);
@@ -114,29 +141,34 @@ public final class BenchMain {
         Run: `bin/herald-bench live` on %s, %s; Redis 7.0 on the same machine.
 
         One topic, %,d subscribers (Herald: half server-sent events, half WebSocket, against a
-        `herald server` process on the embedded store; Redis: one Pub/Sub connection each), %,d
-        messages published by 4 threads (Herald: one `POST` per message; Redis: one `PUBLISH`). All
-        subscribers live in the benchmark's JVM; latency is receive time minus send time per delivery.
+        `herald server` process on the embedded store; Redis: one Pub/Sub connection each). All
+        subscribers live in the benchmark's JVM, each a blocking socket read by a virtual thread with
+        just enough protocol to take the message out, the same for both designs (on 2 cores the
+        subscribers share the CPU with the server they measure). Each message carries its send time;
+        latency is receive time minus send time, per delivery. Publishers: 4 threads (Herald: one
+        `POST` per message, answered once the message is stored; Redis: one `PUBLISH`). Server CPU is
+        the Herald process's (or redis-server's) CPU time over the run, per delivery.
 
-        | design | deliveries | time | throughput | latency p50 | p99 | max |
-        |---|---|---|---|---|---|---|
+        %,d messages as fast as the publishers go:
+
+        | design | deliveries | time | throughput | latency p50 | p99 | max | server CPU per delivery |
+        |---|---|---|---|---|---|---|---|
         %s
         Herald / Redis Pub/Sub deliveries/s: **%.2f×** (target ≥ 0.5× while persisting every message
-        and letting any subscriber resume after its last id). Latency in this table is mostly
-        queueing: the publishers go as fast as the slower side lets them.
+        and letting any subscriber resume after its last id). Latency in this table is queueing: the
+        publishers go as fast as the slower side lets them.
 
-        The same subscribers with %,d messages published at a steady %.0f messages/s (%,.0f
-        deliveries/s), a rate both designs sustain: publish-to-receive latency (target p99 ≤ 50 ms).
+        Publish-to-receive latency at steady rates, %d s each, after an unreported 10 s at 100
+        messages/s for each design (target p99 ≤ 50 ms):
 
-        | design | deliveries | throughput | latency p50 | p99 | max |
-        |---|---|---|---|---|---|
+        | rate | design | deliveries | latency p50 | p99 | max | server CPU per delivery |
+        |---|---|---|---|---|---|---|
         %s
         Idle subscribers: %,d SSE connections held open cost **%,.0f bytes of server heap each**
         (%,.1f MiB for all of them; target ≤ 200 MiB), measured from the server's heap after a full GC
         before and after opening them.
         """, machine, Instant.now(), subscribers, messages, rows, h.deliveriesPerSecond() / r.deliveriesPerSecond(),
-        pacedMessages, PACED_RATE, PACED_RATE * subscribers, pacedRows, idle, heapPerIdle,
-        heapPerIdle * idle / (1024 * 1024));
+        PACED_SECONDS, pacedRows, idle, heapPerIdle, heapPerIdle * idle / (1024 * 1024));
     Files.createDirectories(out);
     Files.writeString(out.resolve("live.md"), report);
     System.out.println("report written to " + out.resolve("live.md"));

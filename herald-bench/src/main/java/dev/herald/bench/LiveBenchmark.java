@@ -9,20 +9,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.WebSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
@@ -34,9 +29,17 @@ import org.HdrHistogram.Recorder;
  */
 final class LiveBenchmark {
 
-  record Result(String design, int subscribers, int messages, long deliveries, double seconds, Histogram latencyMicros) {
+  /**
+   * @param serverCpuSeconds CPU time the server (the Herald process, or redis-server) spent while
+   *     the messages were published and delivered
+   */
+  record Result(String design, int subscribers, int messages, long deliveries, double seconds, Histogram latencyMicros, double serverCpuSeconds) {
     double deliveriesPerSecond() {
       return deliveries / seconds;
+    }
+
+    double serverCpuMicrosPerDelivery() {
+      return serverCpuSeconds * 1e6 / deliveries;
     }
   }
 
@@ -65,8 +68,15 @@ final class LiveBenchmark {
         """);
     String java = ProcessHandle.current().info().command().orElse("java");
     String jar = Path.of(LiveBenchmark.class.getProtectionDomain().getCodeSource().getLocation().getPath()).toString();
-    Process server = new ProcessBuilder(java, "-Xmx2g", "--enable-native-access=ALL-UNNAMED", "-cp", jar, "dev.herald.server.Main", "server",
-        "--config", config.toString(), "--port", Integer.toString(port), "--data", work.resolve("data").toString())
+    List<String> command = new ArrayList<>(List.of(java, "-Xmx2g", "--enable-native-access=ALL-UNNAMED"));
+    // e.g. HERALD_BENCH_SERVER_OPTS=-XX:StartFlightRecording=filename=/tmp/live.jfr to profile the server
+    String extra = System.getenv().getOrDefault("HERALD_BENCH_SERVER_OPTS", "").strip();
+    if (!extra.isEmpty()) {
+      command.addAll(List.of(extra.split("\\s+")));
+    }
+    command.addAll(List.of("-cp", jar, "dev.herald.server.Main", "server",
+        "--config", config.toString(), "--port", Integer.toString(port), "--data", work.resolve("data").toString()));
+    Process server = new ProcessBuilder(command)
         .redirectErrorStream(true).redirectOutput(work.resolve("server.log").toFile()).start();
     HttpClient http = HttpClient.newHttpClient();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -93,90 +103,53 @@ final class LiveBenchmark {
     }
   }
 
-  Result herald(int port) throws Exception {
+  Result herald(int port, ProcessHandle server) throws Exception {
     String base = "127.0.0.1:" + port;
     Recorder latency = new Recorder(3);
     AtomicLong delivered = new AtomicLong();
-    CountDownLatch connected = new CountDownLatch(subscribers);
-    List<AutoCloseable> connections = new ArrayList<>();
-    HttpClient http = HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+    List<LeanSubscribers.Connection> connections = new ArrayList<>();
     for (int i = 0; i < subscribers; i++) {
-      if (i % 2 == 0) {
-        HttpResponse<Stream<String>> response = http.send(
-            HttpRequest.newBuilder(URI.create("http://" + base + "/api/streams/bench.live/live")).build(), HttpResponse.BodyHandlers.ofLines());
-        connected.countDown();
-        Thread reader = Thread.ofVirtual().start(() -> {
-          try {
-            response.body().forEach(line -> {
-              if (line.startsWith("data: ")) {
-                record(line, latency, delivered);
-              }
-            });
-          } catch (RuntimeException closed) {
-            // end of the run
-          }
-        });
-        connections.add(() -> {
-          response.body().close();
-          reader.interrupt();
-        });
-      } else {
-        WebSocket socket = http.newWebSocketBuilder().buildAsync(URI.create("ws://" + base + "/ws/streams/bench.live"), new WebSocket.Listener() {
-          private final StringBuilder partial = new StringBuilder();
-
-          @Override
-          public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            partial.append(data);
-            if (last) {
-              record(partial.toString(), latency, delivered);
-              partial.setLength(0);
-            }
-            webSocket.request(1);
-            return null;
-          }
-        }).join();
-        connected.countDown();
-        connections.add(socket::abort);
-      }
+      connections.add(i % 2 == 0
+          ? LeanSubscribers.sse("127.0.0.1", port, "/api/streams/bench.live/live", line -> record(line, latency, delivered))
+          : LeanSubscribers.webSocket("127.0.0.1", port, "/ws/streams/bench.live", text -> record(text, latency, delivered)));
     }
-    connected.await();
     sleep(2000); // every subscription joined the live feed
     latency.reset();
     HttpClient publisher = HttpClient.newHttpClient();
+    Recorder posts = new Recorder(3);
+    double cpuBefore = cpuSeconds(server);
     long start = System.nanoTime();
     publish(i -> {
-      String body = "{\"sent\":" + System.nanoTime() + ",\"n\":" + i + "}";
+      long sent = System.nanoTime();
+      String body = "{\"sent\":" + sent + ",\"n\":" + i + "}";
       HttpResponse<Void> answer = publisher.send(HttpRequest.newBuilder(URI.create("http://" + base + "/api/streams/bench.live/events"))
           .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.discarding());
       if (answer.statusCode() != 201) {
         throw new IllegalStateException("publish answered " + answer.statusCode());
       }
+      posts.recordValue(Math.max(1, (System.nanoTime() - sent) / 1000));
     });
+    Histogram postTimes = posts.getIntervalHistogram();
+    System.out.printf("  POST round trips: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", postTimes.getValueAtPercentile(50) / 1000.0,
+        postTimes.getValueAtPercentile(99) / 1000.0, postTimes.getMaxValue() / 1000.0);
     long expected = (long) subscribers * messages;
     double seconds = waitFor(delivered, expected, start);
+    double cpu = cpuSeconds(server) - cpuBefore;
     Histogram histogram = latency.getIntervalHistogram();
-    for (AutoCloseable c : connections) {
-      c.close();
-    }
-    return new Result("Herald (SSE + WebSocket, persisted, resumable)", subscribers, messages, delivered.get(), seconds, histogram);
+    connections.forEach(LeanSubscribers.Connection::close);
+    return new Result("Herald (SSE + WebSocket, persisted, resumable)", subscribers, messages, delivered.get(), seconds, histogram, cpu);
   }
 
   Result redisPubSub(String url) throws Exception {
     Recorder latency = new Recorder(3);
     AtomicLong delivered = new AtomicLong();
+    URI redis = URI.create(url);
+    int db = redis.getPath().length() > 1 ? Integer.parseInt(redis.getPath().substring(1)) : 0;
+    List<LeanSubscribers.Connection> connections = new ArrayList<>();
     RedisClient client = RedisClient.create(url);
-    List<StatefulRedisPubSubConnection<String, String>> connections = new ArrayList<>();
     try {
       for (int i = 0; i < subscribers; i++) {
-        StatefulRedisPubSubConnection<String, String> connection = client.connectPubSub();
-        connection.addListener(new RedisPubSubAdapter<>() {
-          @Override
-          public void message(String channel, String message) {
-            record(message, latency, delivered);
-          }
-        });
-        connection.sync().subscribe("bench.live");
-        connections.add(connection);
+        connections.add(LeanSubscribers.redisSubscriber(redis.getHost(), redis.getPort(), db, "bench.live", m -> record(m, latency, delivered)));
       }
       sleep(1000);
       latency.reset();
@@ -184,15 +157,32 @@ final class LiveBenchmark {
       for (int p = 0; p < PUBLISHERS; p++) {
         publishers.add(client.connect());
       }
+      double cpuBefore = redisCpuSeconds(publishers.getFirst());
       long start = System.nanoTime();
       publish(i -> publishers.get(i % PUBLISHERS).sync().publish("bench.live", "{\"sent\":" + System.nanoTime() + ",\"n\":" + i + "}"));
       double seconds = waitFor(delivered, (long) subscribers * messages, start);
+      double cpu = redisCpuSeconds(publishers.getFirst()) - cpuBefore;
       publishers.forEach(StatefulRedisConnection::close);
-      return new Result("Redis Pub/Sub (nothing kept)", subscribers, messages, delivered.get(), seconds, latency.getIntervalHistogram());
+      return new Result("Redis Pub/Sub (nothing kept)", subscribers, messages, delivered.get(), seconds, latency.getIntervalHistogram(), cpu);
     } finally {
-      connections.forEach(StatefulRedisPubSubConnection::close);
+      connections.forEach(LeanSubscribers.Connection::close);
       client.shutdown();
     }
+  }
+
+  private static double cpuSeconds(ProcessHandle process) {
+    return process.info().totalCpuDuration().orElseThrow(() -> new IllegalStateException("the server's CPU time is not readable")).toNanos() / 1e9;
+  }
+
+  /** redis-server's CPU time (user + system) as it reports it in INFO. */
+  private static double redisCpuSeconds(StatefulRedisConnection<String, String> connection) {
+    double seconds = 0;
+    for (String line : connection.sync().info("cpu").lines().toList()) {
+      if (line.startsWith("used_cpu_user:") || line.startsWith("used_cpu_sys:")) {
+        seconds += Double.parseDouble(line.substring(line.indexOf(':') + 1).strip());
+      }
+    }
+    return seconds;
   }
 
   @FunctionalInterface
@@ -255,15 +245,14 @@ final class LiveBenchmark {
   static double idleHeapBytesPerSubscriber(int port, long serverPid, int idle) throws Exception {
     HttpClient http = HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor()).build();
     long before = serverHeapAfterGc(http, port, serverPid);
-    List<HttpResponse<Stream<String>>> open = new ArrayList<>();
+    List<LeanSubscribers.Connection> open = new ArrayList<>();
     for (int i = 0; i < idle; i++) {
-      open.add(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/streams/bench.live/live")).build(),
-          HttpResponse.BodyHandlers.ofLines()));
+      open.add(LeanSubscribers.sse("127.0.0.1", port, "/api/streams/bench.live/live", line -> { }));
     }
     sleep(2000);
     long after = serverHeapAfterGc(http, port, serverPid);
     String subscribed = metric(http, port, "herald_live_subscribers");
-    open.forEach(r -> r.body().close());
+    open.forEach(LeanSubscribers.Connection::close);
     if (Long.parseLong(subscribed) < idle) {
       throw new IllegalStateException("only " + subscribed + " of " + idle + " subscribers were open");
     }

@@ -59,8 +59,8 @@ public final class Subscription implements AutoCloseable {
    *
    * @throws SubscriberTooSlowException when the subscriber fell too far behind the live feed
    */
-  public List<Event> next(Duration wait) throws InterruptedException {
-    long deadline = TopicFeed.deadline(wait);
+  public List<LiveEvent> next(Duration wait) throws InterruptedException {
+    long deadline = System.nanoTime() + wait.toNanos();
     while (!closed) {
       if (position < 0) {
         position = feed.positionAfter(cursor);
@@ -68,20 +68,24 @@ public final class Subscription implements AutoCloseable {
           List<Event> history = log.read(feed.stream(), cursor, HISTORY_BATCH);
           if (!history.isEmpty()) {
             cursor = history.getLast().id();
-            return history;
+            List<LiveEvent> rendered = new ArrayList<>(history.size());
+            for (Event event : history) {
+              rendered.add(LiveEvent.of(event));
+            }
+            return rendered;
           }
           // the log has nothing newer and the feed has not read up to the cursor yet
-          if (System.nanoTime() >= deadline) {
+          if (System.nanoTime() - deadline >= 0) {
             return List.of();
           }
           Thread.sleep(5);
           continue;
         }
       }
-      List<Event> live = feed.from(position, maxLag, TopicFeed.remaining(deadline));
+      List<LiveEvent> live = feed.from(position, maxLag, deadline);
       position += live.size();
-      List<Event> fresh = new ArrayList<>(live.size());
-      for (Event event : live) {
+      List<LiveEvent> fresh = new ArrayList<>(live.size());
+      for (LiveEvent event : live) {
         // the ring may hold events at or before the cursor when the subscriber joined it
         if (log.compareIds(event.id(), cursor) > 0) {
           fresh.add(event);
@@ -91,7 +95,7 @@ public final class Subscription implements AutoCloseable {
         cursor = fresh.getLast().id();
         return fresh;
       }
-      if (System.nanoTime() >= deadline) {
+      if (System.nanoTime() - deadline >= 0) {
         return List.of();
       }
     }

@@ -2,12 +2,12 @@ package dev.herald.topic;
 
 import dev.herald.log.Event;
 import dev.herald.log.EventLog;
-import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
+import java.util.PriorityQueue;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -20,31 +20,49 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code capacity} of them. A subscriber behind the ring reads the log directly until it
  * reaches the ring.
  *
- * <p>Thread-safety: {@link #poll()} is called by one thread (the {@link Topics} runner); the
- * other methods by any.
+ * <p>Subscribers read the ring without a lock, and the feed's thread wakes every waiting
+ * subscriber itself once a batch is in: a lock and condition would hand the wake-up from one
+ * subscriber to the next, a thousand times in a row for a thousand subscribers. Waits are
+ * untimed; the feed's thread also wakes subscribers whose wait is over (for a heartbeat), so
+ * waiting costs no timer per subscriber and message.
+ *
+ * <p>Thread-safety: {@link #poll()} and {@link #expire(long)} are called by one thread (the
+ * {@link Topics} runner); the other methods by any.
  */
 public final class TopicFeed {
 
   private static final int READ_BATCH = 1000;
 
+  private record Waiter(Thread thread, long deadlineNanos) {}
+
   private final EventLog log;
   private final String stream;
-  private final Event[] ring;
+  private final int capacity;
+  /**
+   * Longer than {@code capacity} by a batch, so that while the feed writes a batch it never
+   * overwrites an event a subscriber within {@code capacity} of the head may be copying.
+   */
+  private final LiveEvent[] ring;
+  /** Guards the fields below except {@code head} and {@code start}, which readers read without it. */
   private final ReentrantLock lock = new ReentrantLock();
-  private final Condition appended = lock.newCondition();
-  /** Position of the next event to be read. */
-  private long head;
+  /** Position of the next event to be read; written under the lock after the ring slots. */
+  private volatile long head;
+  /** Positions before this one are not in the ring (it was restarted at the log's end). */
+  private volatile long start;
   /** Id of the event just before the oldest one in the ring ("" before the first event). */
   private String baseId;
   /** Id of the newest event read. */
   private String lastId;
-  /** Positions before this one are not in the ring (it was restarted at the log's end). */
-  private long start;
+
+  private volatile boolean closed;
+  private final ReentrantLock waitersLock = new ReentrantLock();
+  private final PriorityQueue<Waiter> waiters = new PriorityQueue<>(Comparator.comparingLong(Waiter::deadlineNanos));
 
   TopicFeed(EventLog log, String stream, int capacity) {
     this.log = Objects.requireNonNull(log, "log");
     this.stream = Objects.requireNonNull(stream, "stream");
-    this.ring = new Event[capacity];
+    this.capacity = capacity;
+    this.ring = new LiveEvent[capacity + READ_BATCH];
     this.lastId = log.ends(stream).lastId().orElse("");
     this.baseId = lastId;
   }
@@ -73,8 +91,12 @@ public final class TopicFeed {
     }
   }
 
-  private long oldest() {
-    return Math.max(start, head - ring.length);
+  private long oldest(long head) {
+    return Math.max(start, head - capacity);
+  }
+
+  private LiveEvent at(long position) {
+    return ring[(int) (position % ring.length)];
   }
 
   /** Reads what the log has after the newest event seen; returns how many events it read. */
@@ -85,24 +107,23 @@ public final class TopicFeed {
     }
     lock.lock();
     try {
+      long next = head;
       for (Event event : events) {
         if (log.compareIds(event.id(), lastId) <= 0) {
           continue; // read before a restart moved past it
         }
-        int slot = (int) (head % ring.length);
-        if (head - ring.length >= start) {
-          baseId = ring[slot].id();
+        if (next - capacity >= start) {
+          baseId = at(next - capacity).id();
         }
-        ring[slot] = event;
-        head++;
+        ring[(int) (next % ring.length)] = LiveEvent.of(event);
+        next++;
+        lastId = event.id();
       }
-      if (log.compareIds(events.getLast().id(), lastId) > 0) {
-        lastId = events.getLast().id();
-      }
-      appended.signalAll();
+      head = next; // publishes the slots written above to lock-free readers
     } finally {
       lock.unlock();
     }
+    wakeAll();
     return events.size();
   }
 
@@ -116,61 +137,110 @@ public final class TopicFeed {
       if (log.compareIds(cursor, baseId) < 0) {
         return -1;
       }
-      for (long p = oldest(); p < head; p++) {
-        if (log.compareIds(ring[(int) (p % ring.length)].id(), cursor) > 0) {
+      long end = head;
+      for (long p = oldest(end); p < end; p++) {
+        if (log.compareIds(at(p).id(), cursor) > 0) {
           return p;
         }
       }
       // the cursor is the newest event read, or newer (written by another process, not read yet)
-      return log.compareIds(cursor, lastId) >= 0 ? head : -1;
+      return log.compareIds(cursor, lastId) >= 0 ? end : -1;
     } finally {
       lock.unlock();
     }
   }
 
   /**
-   * Events from {@code position} on, waiting up to {@code wait} for one when there is none.
+   * Events from {@code position} on, waiting until {@code deadlineNanos} (a {@link
+   * System#nanoTime()} value) for one when there is none; empty when none came.
    *
    * @throws SubscriberTooSlowException when the subscriber is more than {@code maxLag} events
    *     behind, or the ring dropped its position
    */
-  List<Event> from(long position, int maxLag, Duration wait) throws InterruptedException {
-    lock.lock();
-    try {
-      long nanos = wait.toNanos();
-      while (position >= head && nanos > 0) {
-        nanos = appended.awaitNanos(nanos);
+  List<LiveEvent> from(long position, int maxLag, long deadlineNanos) throws InterruptedException {
+    long end = head;
+    while (position >= end && deadlineNanos - System.nanoTime() > 0) {
+      Waiter waiter = new Waiter(Thread.currentThread(), deadlineNanos);
+      waitersLock.lock();
+      try {
+        waiters.add(waiter);
+      } finally {
+        waitersLock.unlock();
       }
-      if (position < oldest() || head - position > maxLag) {
-        throw new SubscriberTooSlowException(
-            "the subscriber fell " + (head - position) + " events behind on stream '" + stream + "' (at most " + Math.min(maxLag, ring.length)
-                + " may be buffered); reconnect with the last id received to resume");
+      end = head;
+      if (position < end) {
+        break; // appended meanwhile; the wake-up still to come only makes a later park return early
       }
-      List<Event> events = new ArrayList<>((int) (head - position));
-      for (long p = position; p < head; p++) {
-        events.add(ring[(int) (p % ring.length)]);
+      if (closed) {
+        LockSupport.parkNanos(this, deadlineNanos - System.nanoTime()); // nobody expires waits any more
+      } else {
+        LockSupport.park(this);
       }
-      return events;
-    } finally {
-      lock.unlock();
+      if (Thread.interrupted()) {
+        throw new InterruptedException();
+      }
+      end = head;
     }
+    if (position >= end) {
+      return List.of();
+    }
+    List<LiveEvent> events = tooSlowOr(position, end, maxLag, new ArrayList<>((int) (end - position)));
+    for (long p = position; p < end; p++) {
+      events.add(at(p));
+    }
+    // the feed may have moved on while we copied; slots within capacity of its head are intact
+    return tooSlowOr(position, head, maxLag, events);
   }
 
-  /** Wakes every waiting subscriber, e.g. to stop them. */
+  private <T> T tooSlowOr(long position, long end, int maxLag, T result) {
+    if (position < oldest(end) || end - position > maxLag) {
+      throw new SubscriberTooSlowException(
+          "the subscriber fell " + (end - position) + " events behind on stream '" + stream + "' (at most " + Math.min(maxLag, capacity)
+              + " may be buffered); reconnect with the last id received to resume");
+    }
+    return result;
+  }
+
+  /** Called when the runner stops: subscribers' waits then end by their own timers. */
+  void close() {
+    closed = true;
+    wakeAll();
+  }
+
+  /** Wakes every waiting subscriber: events came, or the feed is closing. */
   void wakeAll() {
-    lock.lock();
+    List<Waiter> woken;
+    waitersLock.lock();
     try {
-      appended.signalAll();
+      if (waiters.isEmpty()) {
+        return;
+      }
+      woken = new ArrayList<>(waiters);
+      waiters.clear();
     } finally {
-      lock.unlock();
+      waitersLock.unlock();
+    }
+    for (Waiter waiter : woken) {
+      LockSupport.unpark(waiter.thread());
     }
   }
 
-  static Duration remaining(long deadlineNanos) {
-    return Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime()));
-  }
-
-  static long deadline(Duration wait) {
-    return System.nanoTime() + TimeUnit.NANOSECONDS.convert(wait);
+  /** Wakes the subscribers whose wait ended by {@code nowNanos}. */
+  void expire(long nowNanos) {
+    List<Waiter> due = null;
+    waitersLock.lock();
+    try {
+      while (!waiters.isEmpty() && waiters.peek().deadlineNanos() - nowNanos <= 0) {
+        if (due == null) {
+          due = new ArrayList<>();
+        }
+        due.add(waiters.poll());
+      }
+    } finally {
+      waitersLock.unlock();
+    }
+    if (due != null) {
+      due.forEach(waiter -> LockSupport.unpark(waiter.thread()));
+    }
   }
 }

@@ -12,9 +12,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Live subscriptions to streams. A stream gets a {@link TopicFeed} while it has subscribers; the
  * runner thread polls each feed's log for new events, so events appended by other processes on a
- * shared store arrive too, and local appends wake it at once.
+ * shared store arrive too, and local appends wake it at once. The runner also ends subscribers'
+ * waits when they are over, so run it with a short idle time (a few milliseconds): that is how
+ * precise {@link Subscription#next} waits are.
  *
- * <p>Thread-safety: {@link #subscribe} and {@link #appended} may be called from any thread;
+ * <p>Thread-safety: {@link #subscribe} and the other queries may be called from any thread;
  * {@link #doWork()} by one runner thread.
  */
 public final class Topics implements Agent {
@@ -99,9 +101,11 @@ public final class Topics implements Agent {
   @Override
   public int doWork() {
     int work = 0;
+    long now = System.nanoTime();
     for (TopicFeed feed : feeds.values()) {
       if (subscribers(feed.stream()) > 0) {
         work += feed.poll();
+        feed.expire(now);
       }
     }
     return work;
@@ -109,7 +113,7 @@ public final class Topics implements Agent {
 
   @Override
   public void onClose() {
-    feeds.values().forEach(TopicFeed::wakeAll);
+    feeds.values().forEach(TopicFeed::close);
   }
 
   @Override

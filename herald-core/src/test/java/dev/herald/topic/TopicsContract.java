@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.herald.agent.AgentRunner;
 import dev.herald.json.Json;
-import dev.herald.log.Event;
 import dev.herald.log.EventLog;
 import dev.herald.log.NewEvent;
 import dev.herald.store.Backend;
@@ -55,8 +54,8 @@ public abstract class TopicsContract implements BackendFixture {
     List<Integer> seen = new ArrayList<>();
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     while (seen.size() < count && System.nanoTime() < deadline) {
-      for (Event event : subscription.next(Duration.ofMillis(200))) {
-        seen.add(event.data().get("n").asInt());
+      for (LiveEvent event : subscription.next(Duration.ofMillis(200))) {
+        seen.add(event.event().data().get("n").asInt());
       }
     }
     return seen;
@@ -174,5 +173,46 @@ public abstract class TopicsContract implements BackendFixture {
           .hasMessageContaining("newer than the newest event");
     }
     assertThat(topics.subscribers()).isZero();
+  }
+
+  @Test
+  void everyWaitingSubscriberIsWokenForEveryBatch() throws Exception {
+    publish(0, 1);
+    int subscribers = 200;
+    ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor();
+    try {
+      List<Future<List<Integer>>> seen = new ArrayList<>();
+      java.util.concurrent.CountDownLatch joined = new java.util.concurrent.CountDownLatch(subscribers);
+      for (int s = 0; s < subscribers; s++) {
+        seen.add(readers.submit(() -> {
+          try (Subscription subscription = topics.subscribe("chat", topics.latest("chat"))) {
+            subscription.next(Duration.ofMillis(1)); // joins the live feed
+            joined.countDown();
+            return take(subscription, 300);
+          }
+        }));
+      }
+      joined.await();
+      for (int i = 1; i < 301; i += 3) {
+        publish(i, 3);
+        Thread.sleep(1);
+      }
+      for (Future<List<Integer>> one : seen) {
+        assertThat(one.get()).isEqualTo(range(1, 300));
+      }
+    } finally {
+      readers.shutdownNow();
+    }
+  }
+
+  @Test
+  void aWaitWithoutEventsEndsAtItsDeadline() throws Exception {
+    publish(0, 1);
+    try (Subscription subscription = topics.subscribe("chat", topics.latest("chat"))) {
+      long start = System.nanoTime();
+      assertThat(subscription.next(Duration.ofMillis(300))).isEmpty();
+      long waitedMillis = (System.nanoTime() - start) / 1_000_000;
+      assertThat(waitedMillis).isBetween(300L, 2_000L);
+    }
   }
 }

@@ -48,6 +48,10 @@ public final class HeraldServer implements AutoCloseable {
         // live subscribers get small frames: without TCP_NODELAY, Nagle's algorithm holds them
         // back waiting for the previous frame's ACK
         .connectionOptions(socket -> socket.tcpNoDelay(true))
+        // the buffer of a streamed response (SSE) is allocated whole for each connection; live
+        // frames are written whole and flushed, and larger writes bypass the buffer, so 4 KiB
+        // (the default) would only cost idle subscribers memory
+        .writeBufferSize(512)
         .routing(routing -> {
           ProblemResponses.register(routing);
           routing.register("/api/streams", new LiveRoutes(config, engines.topics()), streams)

@@ -2,8 +2,8 @@ package dev.herald.server.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.json.Json;
-import dev.herald.log.Event;
 import dev.herald.server.config.HeraldConfig;
+import dev.herald.topic.LiveEvent;
 import dev.herald.topic.SubscriberTooSlowException;
 import dev.herald.topic.Subscription;
 import dev.herald.topic.Topics;
@@ -73,14 +73,6 @@ public final class LiveRoutes implements HttpService {
     return reset;
   }
 
-  static ObjectNode eventJson(Event event) {
-    ObjectNode json = Json.object();
-    json.put("id", event.id());
-    json.put("time", event.time().toString());
-    json.set("data", event.data());
-    return json;
-  }
-
   private void live(ServerRequest req, ServerResponse res) {
     String stream = StreamRoutes.knownStream(config, req);
     Optional<String> lastEventId = req.headers().first(HeaderNames.create("Last-Event-ID")).filter(v -> !v.isBlank())
@@ -93,7 +85,7 @@ public final class LiveRoutes implements HttpService {
       write(out, "retry: 1000\n: subscribed to " + stream + " after " + (subscription.cursor().isEmpty() ? "the start" : subscription.cursor()) + "\n\n");
       subscription.reset().ifPresent(oldest -> write(out, "event: reset\ndata: " + Json.write(resetJson(subscription, oldest)) + "\n\n"));
       while (true) {
-        List<Event> events;
+        List<LiveEvent> events;
         try {
           events = subscription.next(heartbeat);
         } catch (SubscriberTooSlowException e) {
@@ -109,8 +101,8 @@ public final class LiveRoutes implements HttpService {
           continue;
         }
         StringBuilder frame = new StringBuilder(events.size() * 128);
-        for (Event event : events) {
-          frame.append("id: ").append(event.id()).append("\ndata: ").append(Json.write(eventJson(event))).append("\n\n");
+        for (LiveEvent event : events) {
+          frame.append("id: ").append(event.id()).append("\ndata: ").append(event.json()).append("\n\n");
         }
         write(out, frame.toString());
       }

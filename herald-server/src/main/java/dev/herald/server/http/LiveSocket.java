@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.HeraldException;
 import dev.herald.json.Json;
-import dev.herald.log.Event;
 import dev.herald.log.StoreUnavailableException;
 import dev.herald.server.config.HeraldConfig;
+import dev.herald.topic.LiveEvent;
 import dev.herald.topic.SubscriberTooSlowException;
 import dev.herald.topic.Subscription;
 import dev.herald.topic.Topics;
@@ -84,7 +84,7 @@ public final class LiveSocket implements WsListener {
       subscription.reset().ifPresent(oldest -> send(session, Json.write(LiveRoutes.resetJson(subscription, oldest))));
       Duration heartbeat = config.live().heartbeat();
       while (!Thread.currentThread().isInterrupted()) {
-        List<Event> events;
+        List<LiveEvent> events;
         try {
           events = subscription.next(heartbeat);
         } catch (SubscriberTooSlowException e) {
@@ -96,8 +96,8 @@ public final class LiveSocket implements WsListener {
           close(session, 1013, "too slow: resume after " + subscription.cursor());
           return;
         }
-        for (Event event : events) {
-          send(session, Json.write(LiveRoutes.eventJson(event)));
+        for (LiveEvent event : events) {
+          send(session, event.json());
         }
       }
     } catch (InterruptedException e) {

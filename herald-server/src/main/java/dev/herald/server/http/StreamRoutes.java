@@ -16,6 +16,7 @@ import dev.herald.route.RouteRule;
 import dev.herald.route.Routing;
 import dev.herald.server.config.HeraldConfig;
 import dev.herald.server.metrics.HeraldMetrics;
+import dev.herald.topic.LiveEvent;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -145,10 +146,7 @@ public final class StreamRoutes implements HttpService {
     ObjectNode body = Json.object();
     ArrayNode array = body.putArray("events");
     for (Event event : events) {
-      ObjectNode json = array.addObject();
-      json.put("id", event.id());
-      json.put("time", event.time().toString());
-      json.set("data", event.data());
+      array.add(LiveEvent.toJson(event));
     }
     body.put("next", events.isEmpty() ? after : events.getLast().id());
     HttpJson.send(res, 200, body);
