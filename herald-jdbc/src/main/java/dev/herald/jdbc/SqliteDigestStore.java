@@ -114,6 +114,7 @@ public final class SqliteDigestStore implements DigestStore {
       Map<String, OpenBucket> touched = new LinkedHashMap<>();
       List<Notification> closed = new ArrayList<>();
       PreparedStatement remember = session.prepare("INSERT INTO digest_seen (rule, event_id) VALUES (?, ?)");
+      RowBatch remembered = new RowBatch(remember);
       for (int i = 0; i < items.size(); i++) {
         DigestItem item = items.get(i);
         if (!seen.add(item.eventId())) {
@@ -121,7 +122,7 @@ public final class SqliteDigestStore implements DigestStore {
         }
         remember.setString(1, rule.name());
         remember.setString(2, item.eventId());
-        remember.addBatch();
+        remembered.add();
         long t = item.time().toEpochMilli();
         OpenBucket bucket = open.get(item.key());
         if (bucket == null) {
@@ -141,7 +142,7 @@ public final class SqliteDigestStore implements DigestStore {
           touched.remove(item.key());
         }
       }
-      remember.executeBatch();
+      remembered.finish();
       writeBuckets(session, rule.name(), touched.values());
       return closed;
     });
@@ -152,8 +153,8 @@ public final class SqliteDigestStore implements DigestStore {
         "INSERT INTO digest_bucket (id, rule, key, open_event, first_ms, last_ms, due_ms, count, items) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     PreparedStatement update = session.prepare(
         "UPDATE digest_bucket SET first_ms = ?, last_ms = ?, due_ms = ?, count = ?, items = items || ? WHERE id = ?");
-    boolean inserts = false;
-    boolean updates = false;
+    RowBatch inserts = new RowBatch(insert);
+    RowBatch updates = new RowBatch(update);
     for (OpenBucket b : buckets) {
       if (b.stored) {
         update.setLong(1, b.firstMs);
@@ -162,8 +163,7 @@ public final class SqliteDigestStore implements DigestStore {
         update.setInt(4, b.count);
         update.setString(5, b.added.toString());
         update.setLong(6, b.id);
-        update.addBatch();
-        updates = true;
+        updates.add();
       } else {
         insert.setLong(1, b.id);
         insert.setString(2, rule);
@@ -174,16 +174,11 @@ public final class SqliteDigestStore implements DigestStore {
         insert.setLong(7, b.dueMs);
         insert.setInt(8, b.count);
         insert.setString(9, b.added.toString());
-        insert.addBatch();
-        inserts = true;
+        inserts.add();
       }
     }
-    if (inserts) {
-      insert.executeBatch();
-    }
-    if (updates) {
-      update.executeBatch();
-    }
+    inserts.finish();
+    updates.finish();
   }
 
   /** Event ids of {@code items} the rule already took. */
@@ -262,6 +257,8 @@ public final class SqliteDigestStore implements DigestStore {
     PreparedStatement delivery = session.prepare(
         "INSERT INTO delivery (notification_seq, sink, state, attempts, next_ms) VALUES (?, ?, 'PENDING', 0, ?)");
     List<Notification> notifications = new ArrayList<>(bucketIds.size());
+    RowBatch inserts = new RowBatch(insert);
+    RowBatch deliveries = new RowBatch(delivery);
     for (long id : bucketIds) {
       take.setLong(1, id);
       OpenBucket bucket;
@@ -285,19 +282,17 @@ public final class SqliteDigestStore implements DigestStore {
       insert.setLong(7, bucket.lastMs);
       insert.setLong(8, bucket.dueMs);
       insert.setLong(9, now);
-      insert.addBatch();
+      inserts.add();
       for (Sink sink : rule.deliver()) {
         delivery.setLong(1, seq);
         delivery.setString(2, sink.name());
         delivery.setLong(3, now);
-        delivery.addBatch();
+        deliveries.add();
       }
       notifications.add(n);
     }
-    insert.executeBatch();
-    if (!rule.deliver().isEmpty()) {
-      delivery.executeBatch();
-    }
+    inserts.finish();
+    deliveries.finish();
     return notifications;
   }
 

@@ -111,15 +111,16 @@ public final class SqliteEventLog implements EventLog {
       long first = last - events.size() + 1;
       PreparedStatement insert = session.prepare("INSERT INTO herald_event (stream_id, id, time_ms, data) VALUES (?, ?, ?, ?)");
       List<String> ids = new ArrayList<>(events.size());
+      RowBatch rows = new RowBatch(insert);
       for (int i = 0; i < events.size(); i++) {
         insert.setLong(1, streamId);
         insert.setLong(2, first + i);
         insert.setLong(3, events.get(i).time().orElse(now).toEpochMilli());
         insert.setString(4, texts.get(i));
-        insert.addBatch();
+        rows.add();
         ids.add(Long.toString(first + i));
       }
-      insert.executeBatch();
+      rows.finish();
       return ids;
     });
   }

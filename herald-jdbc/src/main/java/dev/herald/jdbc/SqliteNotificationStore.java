@@ -141,19 +141,18 @@ public final class SqliteNotificationStore implements NotificationStore {
       select.setLong(1, now.toEpochMilli());
       select.setInt(2, limit);
       List<DeliveryTask> tasks = new ArrayList<>();
-      PreparedStatement hold = session.prepare("UPDATE delivery SET next_ms = ? WHERE notification_seq = ? AND sink = ?");
+      PreparedStatement holdStatement = session.prepare("UPDATE delivery SET next_ms = ? WHERE notification_seq = ? AND sink = ?");
+      RowBatch hold = new RowBatch(holdStatement);
       try (ResultSet rs = select.executeQuery()) {
         while (rs.next()) {
           tasks.add(new DeliveryTask(notification(rs), rs.getString(10), rs.getInt(11) + 1));
-          hold.setLong(1, now.plus(lease).toEpochMilli());
-          hold.setLong(2, rs.getLong(1));
-          hold.setString(3, rs.getString(10));
-          hold.addBatch();
+          holdStatement.setLong(1, now.plus(lease).toEpochMilli());
+          holdStatement.setLong(2, rs.getLong(1));
+          holdStatement.setString(3, rs.getString(10));
+          hold.add();
         }
       }
-      if (!tasks.isEmpty()) {
-        hold.executeBatch();
-      }
+      hold.finish();
       return tasks;
     });
   }
@@ -179,6 +178,7 @@ public final class SqliteNotificationStore implements NotificationStore {
       PreparedStatement update = session.prepare(
           "UPDATE delivery SET state = ?, attempts = ?, next_ms = ? "
               + "WHERE notification_seq = (SELECT seq FROM notification WHERE id = ?) AND sink = ? AND state = 'PENDING' AND attempts = ?");
+      RowBatch updates = new RowBatch(update);
       for (DeliveryOutcome outcome : outcomes) {
         DeliveryTask task = outcome.task();
         String state = outcome.succeeded() ? "DELIVERED" : outcome.retryAt().isPresent() ? "PENDING" : "FAILED";
@@ -192,13 +192,13 @@ public final class SqliteNotificationStore implements NotificationStore {
         update.setString(4, task.notification().id());
         update.setString(5, task.sink());
         update.setInt(6, task.attempt() - 1);
-        update.addBatch();
+        updates.add();
       }
-      int[] updated = update.executeBatch();
+      int[] updated = updates.finish();
       PreparedStatement attempt = session.prepare(
           "INSERT INTO delivery_attempt (notification_seq, sink, number, at_ms, succeeded, detail) "
               + "SELECT seq, ?, ?, ?, ?, ? FROM notification WHERE id = ? ON CONFLICT DO NOTHING");
-      boolean any = false;
+      RowBatch attempts = new RowBatch(attempt);
       for (int i = 0; i < outcomes.size(); i++) {
         if (updated[i] == 0) {
           continue; // already recorded: this outcome is a repeat
@@ -210,12 +210,9 @@ public final class SqliteNotificationStore implements NotificationStore {
         attempt.setInt(4, outcome.succeeded() ? 1 : 0);
         attempt.setString(5, outcome.detail());
         attempt.setString(6, outcome.task().notification().id());
-        attempt.addBatch();
-        any = true;
+        attempts.add();
       }
-      if (any) {
-        attempt.executeBatch();
-      }
+      attempts.finish();
       return null;
     });
   }
