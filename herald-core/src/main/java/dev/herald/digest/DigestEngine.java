@@ -41,9 +41,9 @@ public final class DigestEngine implements Agent {
       Objects.requireNonNull(lease, "lease");
     }
 
-    public static Options defaults(String consumer) {
-      // Large batches amortise a store's commit over many events (measured on SQLite: 24k -> 37k events/s).
-      return new Options(consumer, 50_000, Duration.ofSeconds(30));
+    /** Batches of the size the store prefers ({@link DigestStore#preferredBatchSize()}), a 30 s lease. */
+    public static Options defaults(String consumer, DigestStore store) {
+      return new Options(consumer, store.preferredBatchSize(), Duration.ofSeconds(30));
     }
   }
 
@@ -83,12 +83,14 @@ public final class DigestEngine implements Agent {
   @Override
   public int doWork() {
     int work = 0;
-    Instant now = clock.instant();
     for (DigestRule rule : rules.values()) {
+      // due buckets first, and on the clock of the moment: an ingest batch takes time, and a
+      // bucket that fell due meanwhile must not wait for the next round
+      work += closeDue(rule, clock.instant());
       GroupReader reader = readers.get(rule.name());
-      work += ingest(rule, reader, reader.fresh(), now);
-      work += ingest(rule, reader, reader.abandoned(now), now);
-      work += closeDue(rule, now);
+      work += ingest(rule, reader, reader.fresh(), clock.instant());
+      work += ingest(rule, reader, reader.abandoned(clock.instant()), clock.instant());
+      work += closeDue(rule, clock.instant());
     }
     return work;
   }
