@@ -44,6 +44,7 @@ public final class RedisDigestStore implements DigestStore {
       local P, rule = ARGV[1], ARGV[2]
       local quiet, maxwait, maxitems, now = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
       local sinks = {}
+      local outms -- read and advanced once per script, by its first close
       for s in string.gmatch(ARGV[7], '[^\\n]+') do sinks[#sinks + 1] = s end
       local function close(key)
         local b, ik = P .. ':b:' .. key, P .. ':i:' .. key
@@ -67,10 +68,11 @@ public final class RedisDigestStore implements DigestStore {
           i = '[' .. table.concat(items, ',') .. ']'})
         redis.call('HSET', KEYS[4], id, record)
         -- outbox ids follow the closing time (kept increasing), so shards merge in creation order
-        local last = tonumber(redis.call('GET', P .. ':outms') or '0')
-        local ms = math.max(now, last)
-        redis.call('SET', P .. ':outms', string.format('%d', ms))
-        redis.call('XADD', KEYS[3], string.format('%d', ms) .. '-*', 'n', id)
+        if not outms then
+          outms = math.max(now, tonumber(redis.call('GET', P .. ':outms') or '0'))
+          redis.call('SET', P .. ':outms', string.format('%d', outms))
+        end
+        redis.call('XADD', KEYS[3], string.format('%d', outms) .. '-*', 'n', id)
         for _, s in ipairs(sinks) do
           redis.call('HSET', KEYS[5], id .. '|' .. s, 'PENDING|0')
           redis.call('ZADD', KEYS[6], now, id .. '|' .. s)
@@ -84,8 +86,7 @@ public final class RedisDigestStore implements DigestStore {
   private static final String ADD = PRELUDE + """
       for i = 8, #ARGV, 4 do
         local id, key, t, json = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3]
-        if not redis.call('ZSCORE', KEYS[2], id) then
-          redis.call('ZADD', KEYS[2], now, id)
+        if redis.call('ZADD', KEYS[2], 'NX', now, id) == 1 then
           local b = P .. ':b:' .. key
           local f, l, c, o = unpack(redis.call('HMGET', b, 'f', 'l', 'c', 'o'))
           if not o then
