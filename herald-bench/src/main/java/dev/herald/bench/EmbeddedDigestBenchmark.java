@@ -86,7 +86,7 @@ final class EmbeddedDigestBenchmark {
     LatenessRecorder recorder = new LatenessRecorder(clock);
     try (SqliteBackend backend = new SqliteBackend(dir, SqliteDatabase.Sync.NORMAL, clock)) {
       DigestEngine engine = new DigestEngine(backend.log(), backend.digests(), List.of(rule), clock,
-          DigestEngine.Options.defaults("bench", backend.digests()), recorder);
+          DigestEngine.Options.defaults("bench"), recorder);
       NotificationDispatcher dispatcher = new NotificationDispatcher(backend.notifications(), backend.log(),
           Map.of(rule.name(), rule.deliver()), RetryPolicy.DEFAULT, "notifications.failed", clock, DeliveryListener.NONE);
       long heapBefore = Machine.usedHeapAfterGc();

@@ -177,7 +177,7 @@ final class RedisDigestBenchmark {
         RedisBackend backend = new RedisBackend(url, "bench:", clock, List.of(rule.name()), Map.of())) {
       admin.sync().flushdb();
       DigestEngine engine = new DigestEngine(backend.log(), backend.digests(), List.of(rule), clock,
-          DigestEngine.Options.defaults("bench", backend.digests()), listener);
+          DigestEngine.Options.defaults("bench"), listener);
       try (AgentRunner runner = new AgentRunner(engine, Duration.ofMillis(1)).start()) {
         double cpuBefore = redisCpuSeconds(admin.sync());
         long start = System.nanoTime();

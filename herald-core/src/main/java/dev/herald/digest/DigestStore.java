@@ -31,14 +31,6 @@ import java.util.Optional;
 public interface DigestStore extends AutoCloseable {
 
   /**
-   * How many events an engine should hand to one {@link #add} call: large enough to amortise the
-   * store's commit, small enough that closing due buckets is not held up behind it.
-   */
-  default int preferredBatchSize() {
-    return 50_000;
-  }
-
-  /**
    * Adds the items to their buckets, opening a bucket where the key has none, and moves each
    * bucket's deadline. When the rule has {@code maxItems}, a bucket that becomes full is closed
    * in the same transaction and the next item of its key opens a new bucket.

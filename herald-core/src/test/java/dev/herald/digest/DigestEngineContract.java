@@ -60,7 +60,7 @@ public abstract class DigestEngineContract implements BackendFixture {
 
   private DigestEngine engine(Backend backend, DigestRule rule, InstantSource clock) {
     return new DigestEngine(backend.log(), backend.digests(), List.of(rule), clock,
-        DigestEngine.Options.defaults("test", backend.digests()), collect);
+        DigestEngine.Options.defaults("test"), collect);
   }
 
   private static void scan(EventLog log, Object seller, String packageId) {

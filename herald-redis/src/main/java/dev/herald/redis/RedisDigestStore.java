@@ -158,15 +158,6 @@ public final class RedisDigestStore implements DigestStore {
     return closed;
   }
 
-  /**
-   * Each add runs as one Lua script per shard, and Redis runs nothing else while a script runs: a
-   * batch of 50,000 events held it for seconds, and buckets falling due waited behind it.
-   */
-  @Override
-  public int preferredBatchSize() {
-    return 2_000;
-  }
-
   @Override
   public List<Notification> add(DigestRule rule, List<DigestItem> items, Instant now) {
     Map<Integer, List<DigestItem>> byShard = items.stream().collect(Collectors.groupingBy(i -> RedisDigestLayout.shard(i.key())));

@@ -64,7 +64,7 @@ public final class HeraldEngines implements AutoCloseable {
     try {
       metrics = new HeraldMetrics(config.digests(), backend.digests());
       engine = new DigestEngine(backend.log(), backend.digests(), config.digests(), clock,
-          DigestEngine.Options.defaults(consumerName(), backend.digests()), metrics);
+          DigestEngine.Options.defaults(consumerName()), metrics);
       Map<String, List<Sink>> sinks = new LinkedHashMap<>();
       config.digests().forEach(rule -> sinks.put(rule.name(), rule.deliver()));
       NotificationDispatcher dispatcher = new NotificationDispatcher(backend.notifications(), backend.log(), sinks,
