@@ -86,13 +86,13 @@ public final class DigestEngine implements Agent {
   public int doWork() {
     int work = 0;
     for (DigestRule rule : rules.values()) {
-      // due buckets first, and on the clock of the moment: an ingest batch takes time, and a
-      // bucket that fell due meanwhile must not wait for the next round
+      // due buckets first, each step on the clock of its moment: an ingest batch takes time, and
+      // after one the runner comes straight back here, so a bucket that fell due meanwhile is
+      // closed next, not after another batch
       work += closeDue(rule, clock.instant());
       GroupReader reader = readers.get(rule.name());
       work += ingest(rule, reader, reader.fresh(), clock.instant());
       work += ingest(rule, reader, reader.abandoned(clock.instant()), clock.instant());
-      work += closeDue(rule, clock.instant());
     }
     return work;
   }
