@@ -184,21 +184,22 @@ public final class TopicFeed {
     if (position >= end) {
       return List.of();
     }
-    List<LiveEvent> events = tooSlowOr(position, end, maxLag, new ArrayList<>((int) (end - position)));
+    requireWithinLag(position, end, maxLag);
+    List<LiveEvent> events = new ArrayList<>((int) (end - position));
     for (long p = position; p < end; p++) {
       events.add(at(p));
     }
     // the feed may have moved on while we copied; slots within capacity of its head are intact
-    return tooSlowOr(position, head, maxLag, events);
+    requireWithinLag(position, head, maxLag);
+    return events;
   }
 
-  private <T> T tooSlowOr(long position, long end, int maxLag, T result) {
+  private void requireWithinLag(long position, long end, int maxLag) {
     if (position < oldest(end) || end - position > maxLag) {
       throw new SubscriberTooSlowException(
           "the subscriber fell " + (end - position) + " events behind on stream '" + stream + "' (at most " + Math.min(maxLag, capacity)
               + " may be buffered); reconnect with the last id received to resume");
     }
-    return result;
   }
 
   /** Called when the runner stops: subscribers' waits then end by their own timers. */

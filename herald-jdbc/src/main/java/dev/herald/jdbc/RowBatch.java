@@ -2,7 +2,9 @@ package dev.herald.jdbc;
 
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -23,7 +25,7 @@ final class RowBatch {
 
   private final PreparedStatement statement;
   private int pending;
-  private int[] counts = new int[0];
+  private final List<int[]> chunks = new ArrayList<>();
 
   RowBatch(PreparedStatement statement) {
     this.statement = Objects.requireNonNull(statement, "statement");
@@ -42,14 +44,11 @@ final class RowBatch {
     if (pending > 0) {
       execute();
     }
-    return counts;
+    return chunks.stream().flatMapToInt(Arrays::stream).toArray();
   }
 
   private void execute() throws SQLException {
-    int[] chunk = statement.executeBatch();
-    int[] all = Arrays.copyOf(counts, counts.length + chunk.length);
-    System.arraycopy(chunk, 0, all, counts.length, chunk.length);
-    counts = all;
+    chunks.add(statement.executeBatch());
     pending = 0;
   }
 }
