@@ -3,22 +3,31 @@ package dev.herald.topic;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.json.Json;
 import dev.herald.log.Event;
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
- * An event as live subscribers receive it, with its JSON text ({@code {"id","time","data"}})
- * rendered once: the feed renders each event when it reads it, so a thousand subscribers of a
- * stream send the same text instead of serializing the event a thousand times.
+ * An event as live subscribers receive it, rendered once: the feed renders each event when it
+ * reads it, so a thousand subscribers of a stream send the same text instead of serializing the
+ * event a thousand times.
+ *
+ * @param json the JSON text {@code {"id","time","data"}}, as WebSocket messages carry it
+ * @param sseFrame the server-sent event, UTF-8: {@code id: ID}, {@code data: JSON} and the blank
+ *     line that ends it; shared, never to be modified
  */
-public record LiveEvent(Event event, String json) {
+public record LiveEvent(Event event, String json, byte[] sseFrame) {
 
   public LiveEvent {
     Objects.requireNonNull(event, "event");
     Objects.requireNonNull(json, "json");
+    Objects.requireNonNull(sseFrame, "sseFrame");
   }
 
   public static LiveEvent of(Event event) {
-    return new LiveEvent(event, Json.write(toJson(event)));
+    String json = Json.write(toJson(event));
+    // ids and JSON text hold no line breaks, so each is one SSE field line
+    byte[] frame = ("id: " + event.id() + "\ndata: " + json + "\n\n").getBytes(StandardCharsets.UTF_8);
+    return new LiveEvent(event, json, frame);
   }
 
   public String id() {

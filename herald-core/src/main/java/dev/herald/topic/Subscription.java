@@ -25,6 +25,11 @@ public final class Subscription implements AutoCloseable {
   private final Optional<String> reset;
   private String cursor;
   private long position = -1;
+  /**
+   * Whether every ring event from {@link #position} on is newer than the cursor, so ids need no
+   * comparing: true once the subscriber received its first event from the ring.
+   */
+  private boolean pastCursor;
   private volatile boolean closed;
 
   Subscription(TopicFeed feed, String cursor, int maxLag, Optional<String> reset, Runnable onClose) {
@@ -84,6 +89,10 @@ public final class Subscription implements AutoCloseable {
       }
       List<LiveEvent> live = feed.from(position, maxLag, deadline);
       position += live.size();
+      if (pastCursor && !live.isEmpty()) {
+        cursor = live.getLast().id();
+        return live;
+      }
       List<LiveEvent> fresh = new ArrayList<>(live.size());
       for (LiveEvent event : live) {
         // the ring may hold events at or before the cursor when the subscriber joined it
@@ -93,6 +102,7 @@ public final class Subscription implements AutoCloseable {
       }
       if (!fresh.isEmpty()) {
         cursor = fresh.getLast().id();
+        pastCursor = true;
         return fresh;
       }
       if (System.nanoTime() - deadline >= 0) {

@@ -100,11 +100,7 @@ public final class LiveRoutes implements HttpService {
           write(out, ": heartbeat\n\n");
           continue;
         }
-        StringBuilder frame = new StringBuilder(events.size() * 128);
-        for (LiveEvent event : events) {
-          frame.append("id: ").append(event.id()).append("\ndata: ").append(event.json()).append("\n\n");
-        }
-        write(out, frame.toString());
+        write(out, frames(events));
       }
     } catch (UncheckedIOException | IOException gone) {
       LOG.debug("SSE subscriber of {} left: {}", stream, gone.toString());
@@ -113,9 +109,32 @@ public final class LiveRoutes implements HttpService {
     }
   }
 
+  /** The events' frames as one write: each write to the response becomes a chunk of its own. */
+  private static byte[] frames(List<LiveEvent> events) {
+    if (events.size() == 1) {
+      return events.getFirst().sseFrame();
+    }
+    int length = 0;
+    for (LiveEvent event : events) {
+      length += event.sseFrame().length;
+    }
+    byte[] all = new byte[length];
+    int at = 0;
+    for (LiveEvent event : events) {
+      byte[] frame = event.sseFrame();
+      System.arraycopy(frame, 0, all, at, frame.length);
+      at += frame.length;
+    }
+    return all;
+  }
+
   private static void write(OutputStream out, String text) {
+    write(out, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static void write(OutputStream out, byte[] bytes) {
     try {
-      out.write(text.getBytes(StandardCharsets.UTF_8));
+      out.write(bytes);
       out.flush();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
