@@ -108,10 +108,11 @@ public final class SqliteDigestStore implements DigestStore {
       return List.of();
     }
     List<String> texts = items.stream().map(i -> Json.write(i.item())).toList();
+    List<String> keys = items.stream().map(DigestItem::key).distinct().toList();
     return db.write(session -> {
       Set<String> seen = alreadyAdded(session, rule.name(), items);
-      Map<String, OpenBucket> open = selectOpen(session, rule.name(), items.stream().map(DigestItem::key).distinct().toList());
-      Map<String, OpenBucket> touched = new LinkedHashMap<>();
+      Map<String, OpenBucket> open = selectOpen(session, rule.name(), keys);
+      Map<String, OpenBucket> touched = LinkedHashMap.newLinkedHashMap(keys.size());
       List<Notification> closed = new ArrayList<>();
       PreparedStatement remember = session.prepare("INSERT INTO digest_seen (rule, event_id) VALUES (?, ?)");
       RowBatch remembered = new RowBatch(remember);
@@ -183,7 +184,7 @@ public final class SqliteDigestStore implements DigestStore {
 
   /** Event ids of {@code items} the rule already took. */
   private static Set<String> alreadyAdded(SqlSession session, String rule, List<DigestItem> items) throws SQLException {
-    Set<String> seen = new HashSet<>();
+    Set<String> seen = HashSet.newHashSet(items.size());
     for (List<String> chunk : chunks(items.stream().map(DigestItem::eventId).toList())) {
       PreparedStatement select = session.prepare(
           "SELECT event_id FROM digest_seen WHERE rule = ? AND event_id IN (" + marks(chunk.size()) + ")");
@@ -214,7 +215,7 @@ public final class SqliteDigestStore implements DigestStore {
 
   /** The open buckets of these keys, by key. */
   private static Map<String, OpenBucket> selectOpen(SqlSession session, String rule, List<String> keys) throws SQLException {
-    Map<String, OpenBucket> open = new HashMap<>();
+    Map<String, OpenBucket> open = HashMap.newHashMap(keys.size());
     for (List<String> chunk : chunks(keys)) {
       PreparedStatement select = session.prepare(
           "SELECT " + BUCKET_COLUMNS + " FROM digest_bucket WHERE rule = ? AND key IN (" + marks(chunk.size()) + ")");

@@ -133,26 +133,39 @@ public final class SqliteEventLog implements EventLog {
       if (streamId.isEmpty()) {
         return List.of();
       }
-      return selectEvents(session, stream, streamId.get(), afterId, limit);
+      return events(stream, selectEvents(session, streamId.get(), afterId, limit));
     });
   }
 
-  private static List<Event> selectEvents(SqlSession session, String stream, long streamId, long afterId, int limit) throws SQLException {
+  /**
+   * An event as its row holds it. Reads that run on the database's single writer (group reads,
+   * claims) return these and leave the JSON parsing to the caller's thread, off the writer.
+   */
+  private record StoredEvent(long id, long timeMs, String data) {}
+
+  private static List<StoredEvent> selectEvents(SqlSession session, long streamId, long afterId, int limit) throws SQLException {
     PreparedStatement select = session.prepare(
         "SELECT id, time_ms, data FROM herald_event WHERE stream_id = ? AND id > ? ORDER BY id LIMIT ?");
     select.setLong(1, streamId);
     select.setLong(2, afterId);
     select.setInt(3, limit);
-    return events(stream, select);
+    return stored(select);
   }
 
-  private static List<Event> events(String stream, PreparedStatement select) throws SQLException {
-    List<Event> events = new ArrayList<>();
+  private static List<StoredEvent> stored(PreparedStatement select) throws SQLException {
+    List<StoredEvent> rows = new ArrayList<>();
     try (ResultSet rs = select.executeQuery()) {
       while (rs.next()) {
-        events.add(new Event(stream, Long.toString(rs.getLong(1)), Instant.ofEpochMilli(rs.getLong(2)),
-            Json.parseTrustedObject(rs.getString(3))));
+        rows.add(new StoredEvent(rs.getLong(1), rs.getLong(2), rs.getString(3)));
       }
+    }
+    return rows;
+  }
+
+  private static List<Event> events(String stream, List<StoredEvent> rows) {
+    List<Event> events = new ArrayList<>(rows.size());
+    for (StoredEvent row : rows) {
+      events.add(new Event(stream, Long.toString(row.id()), Instant.ofEpochMilli(row.timeMs()), Json.parseTrustedObject(row.data())));
     }
     return events;
   }
@@ -177,14 +190,14 @@ public final class SqliteEventLog implements EventLog {
   @Override
   public List<Event> readGroup(String stream, String group, String consumer, int limit) {
     long now = clock.millis();
-    return db.write(session -> {
+    List<StoredEvent> rows = db.write(session -> {
       long streamId = streamId(session, stream);
       long lastDelivered = lastDelivered(session, streamId, stream, group);
-      List<Event> events = selectEvents(session, stream, streamId, lastDelivered, limit);
+      List<StoredEvent> events = selectEvents(session, streamId, lastDelivered, limit);
       if (events.isEmpty()) {
         return events;
       }
-      long newest = Long.parseLong(events.getLast().id());
+      long newest = events.getLast().id();
       insertRun(session, streamId, group, new PendingRun(lastDelivered + 1, newest, consumer, now, 1));
       PreparedStatement advance = session.prepare("UPDATE herald_group SET last_delivered = ? WHERE stream_id = ? AND name = ?");
       advance.setLong(1, newest);
@@ -193,6 +206,7 @@ public final class SqliteEventLog implements EventLog {
       advance.executeUpdate();
       return events;
     });
+    return events(stream, rows);
   }
 
   private static long lastDelivered(SqlSession session, long streamId, String stream, String group) throws SQLException {
@@ -291,7 +305,7 @@ public final class SqliteEventLog implements EventLog {
   public List<Event> claim(String stream, String group, String consumer, Duration minIdle, int limit) {
     long now = clock.millis();
     long idleBefore = now - minIdle.toMillis();
-    return db.write(session -> {
+    List<StoredEvent> rows = db.write(session -> {
       long streamId = streamId(session, stream);
       PreparedStatement idle = session.prepare(
           "SELECT " + RUN_COLUMNS + " FROM herald_pending "
@@ -301,7 +315,7 @@ public final class SqliteEventLog implements EventLog {
       idle.setLong(3, idleBefore);
       idle.setInt(4, limit);
       List<PendingRun> expired = pendingRuns(idle);
-      List<Event> claimed = new ArrayList<>();
+      List<StoredEvent> claimed = new ArrayList<>();
       for (PendingRun run : expired) {
         if (claimed.size() >= limit) {
           break;
@@ -313,12 +327,12 @@ public final class SqliteEventLog implements EventLog {
         select.setLong(2, run.first());
         select.setLong(3, run.last());
         select.setInt(4, limit - claimed.size());
-        List<Event> events = events(stream, select);
+        List<StoredEvent> events = stored(select);
         if (events.isEmpty()) {
           continue; // every event of the run was trimmed: nothing left pending
         }
-        long lastClaimed = Long.parseLong(events.getLast().id());
-        insertRun(session, streamId, group, new PendingRun(Long.parseLong(events.getFirst().id()), lastClaimed, consumer, now, run.deliveries() + 1));
+        long lastClaimed = events.getLast().id();
+        insertRun(session, streamId, group, new PendingRun(events.getFirst().id(), lastClaimed, consumer, now, run.deliveries() + 1));
         if (lastClaimed < run.last()) {
           insertRun(session, streamId, group, new PendingRun(lastClaimed + 1, run.last(), run.consumer(), run.deliveredMs(), run.deliveries()));
         }
@@ -326,6 +340,7 @@ public final class SqliteEventLog implements EventLog {
       }
       return claimed;
     });
+    return events(stream, rows);
   }
 
   @Override
