@@ -16,7 +16,8 @@ import java.util.Objects;
 /**
  * One event's contribution to a digest bucket.
  *
- * @param eventId the event it came from; a bucket holds each event at most once
+ * @param eventId the id, in the backend's log, of the event it came from (a store may rely on
+ *     the log's id form: SQLite's are numbers); a rule takes each event at most once
  * @param key the recipient key (the text of the rule's groupBy field)
  * @param time the event time that moves the bucket's deadline
  * @param item what the notification lists for this event

@@ -66,7 +66,12 @@ public abstract class DigestStoreContract implements BackendFixture {
   }
 
   protected DigestItem item(String key, String packageId, Instant time) {
-    return new DigestItem("e" + eventIds.incrementAndGet(), key, time, TextNode.valueOf(packageId));
+    return item(Integer.toString(eventIds.incrementAndGet()), key, packageId, time);
+  }
+
+  /** Event ids are the backend log's; numbers are ids on every backend (Redis: "ms-seq" or "ms"). */
+  protected DigestItem item(String eventId, String key, String packageId, Instant time) {
+    return new DigestItem(eventId, key, time, TextNode.valueOf(packageId));
   }
 
   private static List<String> texts(List<JsonNode> items) {
@@ -106,6 +111,22 @@ public abstract class DigestStoreContract implements BackendFixture {
     store.add(rule, List.of(scan), noon);
 
     assertThat(store.openBucket("seller-scans", "10").orElseThrow().count()).isEqualTo(1);
+  }
+
+  @Test
+  void shouldSkipOnlyTheTakenEventsOfABatchRedeliveredAfterNewerOnes() {
+    Instant noon = clock.instant();
+    store.add(rule, List.of(item("101", "10", "A", noon), item("102", "10", "B", noon), item("103", "10", "C", noon)), noon);
+    store.add(rule, List.of(item("201", "10", "D", noon), item("202", "10", "E", noon)), noon);
+    store.add(rule, List.of(item("105", "10", "F", noon)), noon);
+
+    // an abandoned batch claimed late: 102 and 103 were taken, 104 and 106 were not, 105 was
+    store.add(rule, List.of(item("102", "10", "B", noon), item("103", "10", "C", noon), item("104", "10", "G", noon),
+        item("105", "10", "F", noon), item("106", "10", "H", noon), item("202", "10", "E", noon)), noon);
+    store.add(rule, List.of(item("104", "10", "G", noon), item("100", "10", "I", noon)), noon);
+
+    Notification n = store.flush(rule, "10", noon).orElseThrow();
+    assertThat(texts(n.items())).containsExactlyInAnyOrder("A", "B", "C", "D", "E", "F", "G", "H", "I");
   }
 
   @Test

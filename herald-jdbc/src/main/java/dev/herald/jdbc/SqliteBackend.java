@@ -46,6 +46,11 @@ public final class SqliteBackend implements Backend {
     return inboxes;
   }
 
+  /** The database itself, for tests that look at its tables. */
+  SqliteDatabase database() {
+    return db;
+  }
+
   @Override
   public String describe() {
     return "sqlite:" + db.file();

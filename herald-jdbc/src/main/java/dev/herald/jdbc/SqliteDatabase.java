@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -56,7 +58,7 @@ public final class SqliteDatabase implements AutoCloseable {
   }
 
   /** Bumped whenever the schema changes incompatibly; a file of another version is refused. */
-  static final int SCHEMA_VERSION = 1;
+  static final int SCHEMA_VERSION = 2;
 
   private final Path file;
   private final FileChannel lockChannel;
@@ -166,27 +168,81 @@ public final class SqliteDatabase implements AutoCloseable {
     }
     try (Statement statement = connection.createStatement()) {
       int version;
-      try (java.sql.ResultSet rs = statement.executeQuery("PRAGMA user_version")) {
+      try (ResultSet rs = statement.executeQuery("PRAGMA user_version")) {
         rs.next();
         version = rs.getInt(1);
       }
       boolean fresh;
-      try (java.sql.ResultSet rs = statement.executeQuery("SELECT COUNT(*) FROM sqlite_master WHERE name = 'herald_event'")) {
+      try (ResultSet rs = statement.executeQuery("SELECT COUNT(*) FROM sqlite_master WHERE name = 'herald_event'")) {
         rs.next();
         fresh = rs.getInt(1) == 0;
       }
-      if (!fresh && version != SCHEMA_VERSION) {
+      if (!fresh && version != SCHEMA_VERSION && version != 1) {
         throw new SQLException("the file has schema version " + version + " but this Herald needs " + SCHEMA_VERSION
             + "; move the data folder aside to start afresh");
       }
-      statement.execute("PRAGMA user_version = " + SCHEMA_VERSION);
-      String withoutComments = schema.lines().filter(line -> !line.strip().startsWith("--")).collect(java.util.stream.Collectors.joining("\n"));
-      for (String sql : withoutComments.split(";")) {
-        if (!sql.isBlank()) {
-          statement.execute(sql);
+      connection.setAutoCommit(false);
+      try {
+        String withoutComments = schema.lines().filter(line -> !line.strip().startsWith("--")).collect(java.util.stream.Collectors.joining("\n"));
+        for (String sql : withoutComments.split(";")) {
+          if (!sql.isBlank()) {
+            statement.execute(sql);
+          }
         }
+        if (!fresh && version == 1) {
+          migrateSeenToTakenRuns(connection);
+        }
+        statement.execute("PRAGMA user_version = " + SCHEMA_VERSION);
+        connection.commit();
+      } catch (SQLException | RuntimeException e) {
+        connection.rollback();
+        throw e;
+      } finally {
+        connection.setAutoCommit(true);
       }
     }
+  }
+
+  /**
+   * Schema 1 to 2: {@code digest_seen} (a row per event a rule took) becomes {@code digest_taken}
+   * (a row per run of consecutive ids).
+   */
+  private static void migrateSeenToTakenRuns(Connection connection) throws SQLException {
+    try (Statement select = connection.createStatement();
+        ResultSet rs = select.executeQuery(
+            "SELECT rule, CAST(event_id AS INTEGER) AS id FROM digest_seen ORDER BY rule, id");
+        PreparedStatement insert = connection.prepareStatement("INSERT INTO digest_taken (rule, first_id, last_id) VALUES (?, ?, ?)")) {
+      String rule = null;
+      long first = 0;
+      long last = 0;
+      while (rs.next()) {
+        String nextRule = rs.getString(1);
+        long id = rs.getLong(2);
+        if (nextRule.equals(rule) && id <= last + 1) {
+          last = Math.max(last, id);
+          continue;
+        }
+        if (rule != null) {
+          insertRun(insert, rule, first, last);
+        }
+        rule = nextRule;
+        first = id;
+        last = id;
+      }
+      if (rule != null) {
+        insertRun(insert, rule, first, last);
+      }
+    }
+    try (Statement drop = connection.createStatement()) {
+      drop.execute("DROP TABLE digest_seen");
+    }
+  }
+
+  private static void insertRun(PreparedStatement insert, String rule, long first, long last) throws SQLException {
+    insert.setString(1, rule);
+    insert.setLong(2, first);
+    insert.setLong(3, last);
+    insert.executeUpdate();
   }
 
   /** Runs {@code work} in the next group commit and returns its result once committed. */

@@ -15,6 +15,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
@@ -33,7 +34,8 @@ import java.util.Set;
  *
  * <p>Layout, chosen so that adding an item costs no write at a random place beyond the bucket's
  * own row: an open bucket is one row holding its items inline; closing it deletes the row and
- * writes the notification; {@code digest_seen} remembers every event id a rule took.
+ * writes the notification; {@code digest_taken} remembers every event id a rule took, as runs
+ * ({@link TakenRuns}).
  *
  * <p>Thread-safety: safe for concurrent use. The id counters are confined to the writer thread.
  */
@@ -109,21 +111,27 @@ public final class SqliteDigestStore implements DigestStore {
     }
     List<String> texts = items.stream().map(i -> Json.write(i.item())).toList();
     List<String> keys = items.stream().map(DigestItem::key).distinct().toList();
+    long[] ids = eventIds(items);
+    boolean increasing = true;
+    for (int i = 1; i < ids.length && increasing; i++) {
+      increasing = ids[i] > ids[i - 1];
+    }
+    boolean unique = increasing;
     return db.write(session -> {
-      Set<String> seen = alreadyAdded(session, rule.name(), items);
+      Set<Long> taken = TakenRuns.taken(session, rule.name(), ids);
+      // a batch read from a group is in id order, so it cannot hold an event twice; otherwise check
+      Set<Long> inBatch = unique ? Set.of() : HashSet.newHashSet(ids.length);
       Map<String, OpenBucket> open = selectOpen(session, rule.name(), keys);
       Map<String, OpenBucket> touched = LinkedHashMap.newLinkedHashMap(keys.size());
       List<Notification> closed = new ArrayList<>();
-      PreparedStatement remember = session.prepare("INSERT INTO digest_seen (rule, event_id) VALUES (?, ?)");
-      RowBatch remembered = new RowBatch(remember);
+      long[] added = new long[ids.length];
+      int addedCount = 0;
       for (int i = 0; i < items.size(); i++) {
         DigestItem item = items.get(i);
-        if (!seen.add(item.eventId())) {
+        if ((!taken.isEmpty() && taken.contains(ids[i])) || (!unique && !inBatch.add(ids[i]))) {
           continue;
         }
-        remember.setString(1, rule.name());
-        remember.setString(2, item.eventId());
-        remembered.add();
+        added[addedCount++] = ids[i];
         long t = item.time().toEpochMilli();
         OpenBucket bucket = open.get(item.key());
         if (bucket == null) {
@@ -143,7 +151,7 @@ public final class SqliteDigestStore implements DigestStore {
           touched.remove(item.key());
         }
       }
-      remembered.finish();
+      TakenRuns.record(session, rule.name(), Arrays.copyOf(added, addedCount));
       writeBuckets(session, rule.name(), touched.values());
       return closed;
     });
@@ -182,23 +190,13 @@ public final class SqliteDigestStore implements DigestStore {
     updates.finish();
   }
 
-  /** Event ids of {@code items} the rule already took. */
-  private static Set<String> alreadyAdded(SqlSession session, String rule, List<DigestItem> items) throws SQLException {
-    Set<String> seen = HashSet.newHashSet(items.size());
-    for (List<String> chunk : chunks(items.stream().map(DigestItem::eventId).toList())) {
-      PreparedStatement select = session.prepare(
-          "SELECT event_id FROM digest_seen WHERE rule = ? AND event_id IN (" + marks(chunk.size()) + ")");
-      select.setString(1, rule);
-      for (int i = 0; i < chunk.size(); i++) {
-        select.setString(i + 2, chunk.get(i));
-      }
-      try (ResultSet rs = select.executeQuery()) {
-        while (rs.next()) {
-          seen.add(rs.getString(1));
-        }
-      }
+  /** The items' event ids, which are this backend's log ids. */
+  private static long[] eventIds(List<DigestItem> items) {
+    long[] ids = new long[items.size()];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = SqliteEventLog.parseId(items.get(i).eventId());
     }
-    return seen;
+    return ids;
   }
 
   private static <T> List<List<T>> chunks(List<T> all) {

@@ -51,12 +51,14 @@ CREATE TABLE IF NOT EXISTS digest_bucket (
 CREATE UNIQUE INDEX IF NOT EXISTS digest_bucket_key ON digest_bucket (rule, key);
 CREATE INDEX IF NOT EXISTS digest_bucket_due ON digest_bucket (rule, due_ms);
 
--- Every event a rule has taken, open or closed bucket alike: a redelivered event counts once.
--- Ids grow with time, so this table is appended to rather than written at random places.
-CREATE TABLE IF NOT EXISTS digest_seen (
-  rule     TEXT NOT NULL,
-  event_id TEXT NOT NULL,
-  PRIMARY KEY (rule, event_id)
+-- Every event id a rule has taken, open or closed bucket alike, as runs of consecutive ids: a
+-- redelivered event counts once. An engine adds a batch of consecutive ids at a time, which
+-- extends the newest run, so the table holds a row per gap rather than a row per event.
+CREATE TABLE IF NOT EXISTS digest_taken (
+  rule     TEXT    NOT NULL,
+  first_id INTEGER NOT NULL,
+  last_id  INTEGER NOT NULL,
+  PRIMARY KEY (rule, first_id)
 ) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS notification (

@@ -3,9 +3,21 @@ package dev.herald.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.herald.digest.DigestItem;
+import dev.herald.digest.DigestRule;
 import dev.herald.log.StoreUnavailableException;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,5 +36,73 @@ class SqliteDatabaseTest {
     try (SqliteBackend again = new SqliteBackend(data, SqliteDatabase.Sync.NORMAL, InstantSource.system())) {
       assertThat(again.ready()).as("the folder is free once the owner closed").isTrue();
     }
+  }
+
+  @Test
+  void shouldMigrateSchemaOneTurningEveryTakenEventIntoRunsOfIds() throws SQLException {
+    // a file as the first version left it: digest_seen held a row per event a rule took
+    try (Connection old = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("herald.db"));
+        Statement sql = old.createStatement()) {
+      sql.execute("CREATE TABLE herald_event (stream_id INTEGER NOT NULL, id INTEGER NOT NULL, time_ms INTEGER NOT NULL, "
+          + "data TEXT NOT NULL, PRIMARY KEY (stream_id, id)) WITHOUT ROWID");
+      sql.execute("CREATE TABLE digest_seen (rule TEXT NOT NULL, event_id TEXT NOT NULL, PRIMARY KEY (rule, event_id)) WITHOUT ROWID");
+      for (String id : List.of("1", "2", "3", "10", "9", "11", "20")) {
+        sql.execute("INSERT INTO digest_seen VALUES ('seller-scans', '" + id + "')");
+      }
+      sql.execute("INSERT INTO digest_seen VALUES ('other', '5')");
+      sql.execute("PRAGMA user_version = 1");
+    }
+
+    try (SqliteBackend backend = new SqliteBackend(data, SqliteDatabase.Sync.NORMAL, InstantSource.system())) {
+      assertThat(runs(backend)).containsExactly("other 5-5", "seller-scans 1-3", "seller-scans 9-11", "seller-scans 20-20");
+      int seenTables = backend.database().read(session -> {
+        try (ResultSet rs = session.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'digest_seen'").executeQuery()) {
+          rs.next();
+          return rs.getInt(1);
+        }
+      });
+      assertThat(seenTables).as("digest_seen dropped").isZero();
+
+      DigestRule rule = DigestRule.of("seller-scans", "scans", "seller_id", "package_id", Duration.ofHours(1));
+      Instant noon = Instant.parse("2022-06-28T12:00:00Z");
+      List<DigestItem> items = new ArrayList<>();
+      for (String id : List.of("2", "10", "12", "20", "4")) {
+        items.add(new DigestItem(id, "10", noon, TextNode.valueOf("p" + id)));
+      }
+      backend.digests().add(rule, items, noon);
+      assertThat(backend.digests().openBucket("seller-scans", "10").orElseThrow().count()).as("only 12 and 4 were new").isEqualTo(2);
+      assertThat(runs(backend)).as("the lowest new run extends the run just before it")
+          .containsExactly("other 5-5", "seller-scans 1-4", "seller-scans 9-11", "seller-scans 12-12", "seller-scans 20-20");
+    }
+  }
+
+  @Test
+  void shouldKeepOneRowForBatchesOfConsecutiveIds() {
+    try (SqliteBackend backend = new SqliteBackend(data, SqliteDatabase.Sync.NORMAL, InstantSource.system())) {
+      DigestRule rule = DigestRule.of("seller-scans", "scans", "seller_id", "package_id", Duration.ofHours(1));
+      Instant noon = Instant.parse("2022-06-28T12:00:00Z");
+      int id = 0;
+      for (int batch = 0; batch < 5; batch++) {
+        List<DigestItem> items = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+          id++;
+          items.add(new DigestItem(Integer.toString(id), Integer.toString(i % 7), noon, TextNode.valueOf("p" + id)));
+        }
+        backend.digests().add(rule, items, noon);
+      }
+      assertThat(runs(backend)).containsExactly("seller-scans 1-500");
+    }
+  }
+
+  private static List<String> runs(SqliteBackend backend) {
+    return backend.database().read(session -> {
+      List<String> runs = new ArrayList<>();
+      try (ResultSet rs = session.prepare("SELECT rule, first_id, last_id FROM digest_taken ORDER BY rule, first_id").executeQuery()) {
+        while (rs.next()) {
+          runs.add(rs.getString(1) + " " + rs.getLong(2) + "-" + rs.getLong(3));
+        }
+      }
+      return runs;
+    });
   }
 }

@@ -1,0 +1,114 @@
+package dev.herald.jdbc;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The event ids each digest rule took, kept as runs of consecutive ids in {@code digest_taken}.
+ * An engine reads its stream in batches of consecutive ids and adds each batch in one write, so
+ * a rule's runs grow by extending the newest one: the table holds a row per gap (events the rule
+ * did not take) instead of a row per event, and a redelivered event is found by a range lookup.
+ *
+ * <p>Called on the database's writer thread only, inside the write that adds the items.
+ */
+final class TakenRuns {
+
+  private TakenRuns() {
+  }
+
+  /** Which of {@code ids} (any order) the rule already took. */
+  static Set<Long> taken(SqlSession session, String rule, long[] ids) throws SQLException {
+    if (ids.length == 0) {
+      return Set.of();
+    }
+    long min = Long.MAX_VALUE;
+    long max = Long.MIN_VALUE;
+    for (long id : ids) {
+      min = Math.min(min, id);
+      max = Math.max(max, id);
+    }
+    // runs never overlap, so walking down from the newest run that starts at or before max, the
+    // first run that ends before min ends the search
+    PreparedStatement select = session.prepare(
+        "SELECT first_id, last_id FROM digest_taken WHERE rule = ? AND first_id <= ? ORDER BY first_id DESC");
+    select.setString(1, rule);
+    select.setLong(2, max);
+    List<long[]> overlapping = new ArrayList<>();
+    try (ResultSet rs = select.executeQuery()) {
+      while (rs.next()) {
+        long first = rs.getLong(1);
+        long last = rs.getLong(2);
+        if (last < min) {
+          break;
+        }
+        overlapping.add(new long[] {first, last});
+      }
+    }
+    if (overlapping.isEmpty()) {
+      return Set.of();
+    }
+    overlapping.sort((a, b) -> Long.compare(a[0], b[0]));
+    long[] firsts = overlapping.stream().mapToLong(run -> run[0]).toArray();
+    Set<Long> taken = new HashSet<>();
+    for (long id : ids) {
+      int at = Arrays.binarySearch(firsts, id);
+      int run = at >= 0 ? at : -at - 2; // the run starting at or before id
+      if (run >= 0 && id <= overlapping.get(run)[1]) {
+        taken.add(id);
+      }
+    }
+    return taken;
+  }
+
+  /** Records that the rule took {@code ids} (any order, none taken before). */
+  static void record(SqlSession session, String rule, long[] ids) throws SQLException {
+    if (ids.length == 0) {
+      return;
+    }
+    long[] sorted = ids.clone();
+    Arrays.sort(sorted);
+    PreparedStatement insert = session.prepare("INSERT INTO digest_taken (rule, first_id, last_id) VALUES (?, ?, ?)");
+    int start = 0;
+    for (int i = 1; i <= sorted.length; i++) {
+      if (i < sorted.length && sorted[i] == sorted[i - 1] + 1) {
+        continue;
+      }
+      long first = sorted[start];
+      long last = sorted[i - 1];
+      if (start > 0 || !extendPrevious(session, rule, first, last)) {
+        insert.setString(1, rule);
+        insert.setLong(2, first);
+        insert.setLong(3, last);
+        insert.executeUpdate();
+      }
+      start = i;
+    }
+  }
+
+  /** Extends the run that ends right before {@code first}, if there is one. */
+  private static boolean extendPrevious(SqlSession session, String rule, long first, long last) throws SQLException {
+    PreparedStatement previous = session.prepare(
+        "SELECT first_id, last_id FROM digest_taken WHERE rule = ? AND first_id < ? ORDER BY first_id DESC LIMIT 1");
+    previous.setString(1, rule);
+    previous.setLong(2, first);
+    long previousFirst;
+    try (ResultSet rs = previous.executeQuery()) {
+      if (!rs.next() || rs.getLong(2) != first - 1) {
+        return false;
+      }
+      previousFirst = rs.getLong(1);
+    }
+    PreparedStatement extend = session.prepare("UPDATE digest_taken SET last_id = ? WHERE rule = ? AND first_id = ?");
+    extend.setLong(1, last);
+    extend.setString(2, rule);
+    extend.setLong(3, previousFirst);
+    extend.executeUpdate();
+    return true;
+  }
+}
