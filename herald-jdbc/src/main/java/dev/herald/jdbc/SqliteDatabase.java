@@ -71,6 +71,7 @@ public final class SqliteDatabase implements AutoCloseable {
   private final java.util.concurrent.locks.ReentrantLock writerTurn = new java.util.concurrent.locks.ReentrantLock();
   private final Thread checkpointThread;
   private final Connection checkpointer;
+  private final long pageSize;
   private volatile boolean open = true;
 
   private record Write<T>(SqlWork<T> work, CompletableFuture<T> result) {}
@@ -85,6 +86,10 @@ public final class SqliteDatabase implements AutoCloseable {
       readers.add(new SqlSession(connect(file, sync, true)));
     }
     this.checkpointer = connect(file, sync, false);
+    try (Statement statement = checkpointer.createStatement(); ResultSet rs = statement.executeQuery("PRAGMA page_size")) {
+      rs.next();
+      this.pageSize = rs.getLong(1);
+    }
     this.writerThread = Thread.ofPlatform().name("herald-sqlite-writer").daemon(true).start(this::writeLoop);
     this.checkpointThread = Thread.ofPlatform().name("herald-sqlite-checkpoint").daemon(true).start(this::checkpointLoop);
   }
@@ -306,38 +311,55 @@ public final class SqliteDatabase implements AutoCloseable {
    * Copies committed WAL frames into the database file in the background, every 200 ms. A passive
    * checkpoint never waits, but while readers are always active (engines reading their streams)
    * the WAL is never restarted and grows without bound, and every page read then searches a
-   * longer WAL index (measured: 2.7 GB of WAL within 90 s of routing reviews). So once the WAL
-   * passes {@link #WAL_RESTART_BYTES}, a RESTART checkpoint waits for the current readers to end
-   * and makes the next commit start the WAL from its beginning. It runs while the writer is
-   * between commits ({@link #writerTurn}).
+   * longer WAL index (measured: 2.7 GB of WAL within 90 s of routing reviews). So once the WAL in
+   * use holds more than {@link #WAL_RESTART_BYTES}, a RESTART checkpoint waits for the current
+   * readers to end and makes the next commit start the WAL from its beginning. It runs while the
+   * writer is between commits ({@link #writerTurn}), so commits wait for it: it runs only after a
+   * passive checkpoint copied every frame, leaving it nothing to copy, unless the WAL reached four
+   * times the limit. (The WAL file keeps its size when restarted, so its size on disk says nothing
+   * about the frames in use: deciding by it made every round a blocking restart, and stalled
+   * commits for up to 0.5 s.)
    */
   private void checkpointLoop() {
-    Path wal = file.resolveSibling(file.getFileName() + "-wal");
     while (open) {
       try {
         Thread.sleep(200);
-        checkpoint("PASSIVE");
-        if (Files.size(wal) > WAL_RESTART_BYTES) {
+        Checkpoint passive = checkpoint("PASSIVE");
+        long walBytes = passive.frames() * pageSize;
+        boolean copiedAll = passive.copied() >= passive.frames();
+        if (walBytes > WAL_RESTART_BYTES && (copiedAll || walBytes > 4 * WAL_RESTART_BYTES)) {
           // between two group commits the writer holds no snapshot, so the restart cannot
           // deadlock with it; commits wait meanwhile
           writerTurn.lock();
+          long start = System.nanoTime();
+          Checkpoint restart;
           try {
-            checkpoint("RESTART");
+            restart = checkpoint("RESTART");
           } finally {
             writerTurn.unlock();
+          }
+          long millis = (System.nanoTime() - start) / 1_000_000;
+          if (millis >= 100) {
+            LOG.warn("SQLite WAL restart of {} held commits for {} ms ({} MiB of WAL, {} MiB copied by the restart itself)", file,
+                millis, walBytes >> 20, Math.max(0, restart.copied() - passive.copied()) * pageSize >> 20);
           }
         }
       } catch (InterruptedException e) {
         return;
-      } catch (SQLException | IOException e) {
+      } catch (SQLException e) {
         LOG.warn("SQLite checkpoint of {} failed; retrying", file, e);
       }
     }
   }
 
-  private void checkpoint(String mode) throws SQLException {
-    try (Statement statement = checkpointer.createStatement()) {
-      statement.execute("PRAGMA wal_checkpoint(" + mode + ")");
+  /** What {@code PRAGMA wal_checkpoint} reports: frames in the WAL, and how many are copied. */
+  private record Checkpoint(long frames, long copied) {}
+
+  private Checkpoint checkpoint(String mode) throws SQLException {
+    try (Statement statement = checkpointer.createStatement();
+        ResultSet rs = statement.executeQuery("PRAGMA wal_checkpoint(" + mode + ")")) {
+      rs.next();
+      return new Checkpoint(Math.max(0, rs.getLong(2)), Math.max(0, rs.getLong(3)));
     }
   }
 
