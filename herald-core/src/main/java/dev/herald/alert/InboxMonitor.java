@@ -4,6 +4,7 @@ import dev.herald.agent.Agent;
 import dev.herald.inbox.InboxRule;
 import dev.herald.inbox.InboxStore;
 import dev.herald.inbox.InboxSummary;
+import dev.herald.inbox.StaleInbox;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -77,14 +78,20 @@ public final class InboxMonitor implements Agent {
   /** Runs one check of {@code rule} now; returns how many alerts it raised or resolved. */
   public int check(InboxRule rule, Instant now) {
     Instant cutoff = now.minus(rule.staleAfter());
-    List<InboxSummary> stale = store.stale(rule.name(), cutoff, CHECK_LIMIT);
+    // the index alone tells which inboxes are stale; only those not alerted yet need a summary
+    // for the alert's detail, so a check among many inboxes already alerted stays cheap
+    List<StaleInbox> stale = store.staleRecipients(rule.name(), cutoff, CHECK_LIMIT);
     Set<String> staleSubjects = new HashSet<>();
     int changes = 0;
-    for (InboxSummary inbox : stale) {
+    for (StaleInbox inbox : stale) {
       String subject = subject(rule, inbox.recipient());
       staleSubjects.add(subject);
       if (board.active(Alert.STALE_INBOX, subject).isEmpty()) {
-        board.raise(Alert.STALE_INBOX, subject, describe(rule, inbox, now));
+        Optional<InboxSummary> summary = store.summary(rule.name(), inbox.recipient());
+        if (summary.flatMap(InboxSummary::oldestPendingAt).filter(at -> !at.isAfter(cutoff)).isEmpty()) {
+          continue; // pulled or cleaned since the index was read
+        }
+        board.raise(Alert.STALE_INBOX, subject, describe(rule, summary.get(), now));
         changes++;
       }
     }

@@ -57,6 +57,13 @@ public interface InboxStore {
    */
   List<InboxSummary> stale(String inbox, Instant pendingSince, int limit);
 
+  /**
+   * The same inboxes as {@link #stale}, in the same order, with only what the index holds: the
+   * recipient and its oldest pending arrival. A monitor that checks often needs no more for the
+   * inboxes it already alerted, and a summary costs a lookup per inbox on some backends.
+   */
+  List<StaleInbox> staleRecipients(String inbox, Instant pendingSince, int limit);
+
   /** Totals for gauges. */
   InboxStats stats(String inbox);
 }

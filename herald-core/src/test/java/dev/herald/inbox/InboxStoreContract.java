@@ -175,9 +175,25 @@ public abstract class InboxStoreContract implements BackendFixture {
     assertThat(one.pending()).isEqualTo(2);
     assertThat(one.oldestPendingAt()).contains(t0);
 
+    assertThat(store.staleRecipients("reviews", t0.plusSeconds(10), 10))
+        .containsExactly(new StaleInbox("1", t0), new StaleInbox("2", t0.plusSeconds(10)));
+    assertThat(store.staleRecipients("reviews", t0.plusSeconds(10), 1)).containsExactly(new StaleInbox("1", t0));
+
     store.pull("reviews", "1", t0.plusSeconds(31));
     assertThat(store.stale("reviews", t0.plusSeconds(30), 10)).extracting(InboxSummary::recipient).containsExactly("2", "3");
+    assertThat(store.staleRecipients("reviews", t0.plusSeconds(30), 10)).extracting(StaleInbox::recipient).containsExactly("2", "3");
     assertThat(store.stats("reviews")).isEqualTo(new InboxStats(2, 2, java.util.Optional.of(t0.plusSeconds(10))));
+  }
+
+  @Test
+  void staleRecipientsKeepsRecipientsWithAnyText() {
+    Instant t0 = clock.instant();
+    String odd = "Zoë: 1,2 ✓";
+    store.add(rule, List.of(delivery(odd, "r1", "created", t0)), t0);
+    store.add(rule, List.of(delivery("7", "r2", "created", t0)), t0.plusSeconds(1));
+
+    assertThat(store.staleRecipients("reviews", t0.plusSeconds(1), 10))
+        .containsExactly(new StaleInbox(odd, t0), new StaleInbox("7", t0.plusSeconds(1)));
   }
 
   @Test

@@ -7,6 +7,7 @@ import dev.herald.inbox.InboxRule;
 import dev.herald.inbox.InboxStats;
 import dev.herald.inbox.InboxStore;
 import dev.herald.inbox.InboxSummary;
+import dev.herald.inbox.StaleInbox;
 import dev.herald.json.Json;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -270,6 +271,26 @@ public final class SqliteInboxStore implements InboxStore {
       select.setLong(2, pendingSince.toEpochMilli());
       select.setInt(3, limit);
       return summaries(select);
+    });
+  }
+
+  @Override
+  public List<StaleInbox> staleRecipients(String inbox, Instant pendingSince, int limit) {
+    return db.read(session -> {
+      // answered from the index alone: it holds the recipient, the table's key
+      PreparedStatement select = session.prepare(
+          "SELECT recipient, oldest_ms FROM inbox INDEXED BY inbox_oldest WHERE name = ? AND oldest_ms IS NOT NULL AND oldest_ms <= ? "
+              + "ORDER BY oldest_ms, recipient LIMIT ?");
+      select.setString(1, inbox);
+      select.setLong(2, pendingSince.toEpochMilli());
+      select.setInt(3, limit);
+      List<StaleInbox> stale = new ArrayList<>();
+      try (ResultSet rs = select.executeQuery()) {
+        while (rs.next()) {
+          stale.add(new StaleInbox(rs.getString(1), Instant.ofEpochMilli(rs.getLong(2))));
+        }
+      }
+      return stale;
     });
   }
 
