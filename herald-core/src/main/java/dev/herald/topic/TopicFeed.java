@@ -30,7 +30,7 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class TopicFeed {
 
   private static final int READ_BATCH = 1000;
-  /** From how many waiting subscribers on the feed's thread hands their wake-ups to a virtual thread. */
+  /** With at least this many subscribers waiting, the feed's thread hands their wake-ups to a virtual thread. */
   private static final int UNPARK_IN_VIRTUAL_THREAD = 32;
 
   private record Waiter(Thread thread, long deadlineNanos) {}

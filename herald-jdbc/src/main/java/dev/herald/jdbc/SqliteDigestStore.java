@@ -112,11 +112,7 @@ public final class SqliteDigestStore implements DigestStore {
     List<String> texts = items.stream().map(i -> Json.write(i.item())).toList();
     List<String> keys = items.stream().map(DigestItem::key).distinct().toList();
     long[] ids = eventIds(items);
-    boolean increasing = true;
-    for (int i = 1; i < ids.length && increasing; i++) {
-      increasing = ids[i] > ids[i - 1];
-    }
-    boolean unique = increasing;
+    boolean unique = strictlyIncreasing(ids);
     return db.write(session -> {
       Set<Long> taken = TakenRuns.taken(session, rule.name(), ids);
       // a batch read from a group is in id order, so it cannot hold an event twice; otherwise check
@@ -188,6 +184,15 @@ public final class SqliteDigestStore implements DigestStore {
     }
     inserts.finish();
     updates.finish();
+  }
+
+  private static boolean strictlyIncreasing(long[] ids) {
+    for (int i = 1; i < ids.length; i++) {
+      if (ids[i] <= ids[i - 1]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The items' event ids, which are this backend's log ids. */
