@@ -88,7 +88,7 @@ public final class InboxMonitor implements Agent {
       staleSubjects.add(subject);
       if (board.active(Alert.STALE_INBOX, subject).isEmpty()) {
         Optional<InboxSummary> summary = store.summary(rule.name(), inbox.recipient());
-        if (summary.flatMap(InboxSummary::oldestPendingAt).filter(at -> !at.isAfter(cutoff)).isEmpty()) {
+        if (!stale(summary, cutoff)) {
           continue; // pulled or cleaned since the index was read
         }
         board.raise(Alert.STALE_INBOX, subject, describe(rule, summary.get(), now));
@@ -102,8 +102,7 @@ public final class InboxMonitor implements Agent {
       }
       String recipient = alert.subject().substring(prefix.length());
       Optional<InboxSummary> inbox = store.summary(rule.name(), recipient);
-      boolean stillStale = inbox.flatMap(InboxSummary::oldestPendingAt).map(at -> !at.isAfter(cutoff)).orElse(false);
-      if (!stillStale) {
+      if (!stale(inbox, cutoff)) {
         String why = inbox.isEmpty() ? "inbox " + alert.subject() + " was cleaned"
             : inbox.get().lastPulledAt().map(at -> "inbox " + alert.subject() + " was pulled at " + at)
                 .orElse("inbox " + alert.subject() + " has no item pending for longer than " + rule.staleAfter());
@@ -112,6 +111,11 @@ public final class InboxMonitor implements Agent {
       }
     }
     return changes;
+  }
+
+  /** Whether the inbox has an item pending since {@code cutoff} or before. */
+  private static boolean stale(Optional<InboxSummary> inbox, Instant cutoff) {
+    return inbox.flatMap(InboxSummary::oldestPendingAt).map(at -> !at.isAfter(cutoff)).orElse(false);
   }
 
   public static String subject(InboxRule rule, String recipient) {
