@@ -26,7 +26,14 @@ import java.util.Optional;
  * lease}. Several engines (threads or processes) may share one store and log: the consumer group
  * splits the events and the store closes each bucket once.
  *
- * <p>Thread ownership: {@link #doWork()} is called by one runner thread. {@link #flush} is
+ * <p>The engine does two jobs: ingesting (read, add, acknowledge) and closing due buckets. {@link
+ * #doWork()} does both in turn on one thread. A server runs {@link #ingester()} and {@link
+ * #closer()} on a thread each instead, so that a due bucket is closed on time even while a large
+ * ingest batch is being applied: on Redis, a batch of 50,000 events keeps its thread waiting for
+ * most of a second.
+ *
+ * <p>Thread ownership: either {@link #doWork()} is called by one runner thread, or {@link
+ * #ingester()} and {@link #closer()} each by one (never both ways at once). {@link #flush} is
  * thread-safe.
  */
 public final class DigestEngine implements Agent {
@@ -84,12 +91,53 @@ public final class DigestEngine implements Agent {
 
   @Override
   public int doWork() {
+    // due buckets first, each step on the clock of its moment: an ingest batch takes time, and
+    // after one the runner comes straight back here, so a bucket that fell due meanwhile is
+    // closed next, not after another batch
+    return closeAll() + ingestAll();
+  }
+
+  /** The ingesting half of {@link #doWork()}, as an agent of its own. */
+  public Agent ingester() {
+    return new Agent() {
+      @Override
+      public int doWork() {
+        return ingestAll();
+      }
+
+      @Override
+      public String roleName() {
+        return DigestEngine.this.roleName() + "-ingest";
+      }
+    };
+  }
+
+  /** The closing half of {@link #doWork()}, as an agent of its own. */
+  public Agent closer() {
+    return new Agent() {
+      @Override
+      public int doWork() {
+        return closeAll();
+      }
+
+      @Override
+      public String roleName() {
+        return DigestEngine.this.roleName() + "-close";
+      }
+    };
+  }
+
+  private int closeAll() {
     int work = 0;
     for (DigestRule rule : rules.values()) {
-      // due buckets first, each step on the clock of its moment: an ingest batch takes time, and
-      // after one the runner comes straight back here, so a bucket that fell due meanwhile is
-      // closed next, not after another batch
       work += closeDue(rule, clock.instant());
+    }
+    return work;
+  }
+
+  private int ingestAll() {
+    int work = 0;
+    for (DigestRule rule : rules.values()) {
       GroupReader reader = readers.get(rule.name());
       work += ingest(rule, reader, reader.fresh(), clock.instant());
       work += ingest(rule, reader, reader.abandoned(clock.instant()), clock.instant());

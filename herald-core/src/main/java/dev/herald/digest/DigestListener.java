@@ -5,7 +5,8 @@ import dev.herald.log.InvalidEventException;
 import dev.herald.notify.Notification;
 
 /**
- * Observes the digest engine, e.g. for metrics. Called on the engine's thread: keep it cheap.
+ * Observes the digest engine, e.g. for metrics. Called on the engine's threads (ingesting and
+ * closing may run on one each): keep it cheap and thread-safe.
  */
 public interface DigestListener {
 

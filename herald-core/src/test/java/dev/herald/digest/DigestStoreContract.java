@@ -201,6 +201,22 @@ public abstract class DigestStoreContract implements BackendFixture {
   }
 
   @Test
+  void shouldKeepKeysAndItemsWithQuotesNewlinesAndNonAsciiTextIntact() {
+    Instant noon = clock.instant();
+    String key = "seller \"10\"\nläger ✓";
+    store.add(rule, List.of(item(key, "line\nbreak \"q\" ✓", noon), item(key, "two", noon.plusSeconds(1))), noon);
+
+    assertThat(store.openBucket("seller-scans", key)).isPresent();
+    Notification n = store.flush(rule, key, noon.plusSeconds(5)).orElseThrow();
+    assertThat(n.recipient()).isEqualTo(key);
+    assertThat(texts(n.items())).containsExactly("line\nbreak \"q\" ✓", "two");
+    assertThat(outbox.find(n.id())).hasValueSatisfying(stored -> {
+      assertThat(stored.recipient()).isEqualTo(key);
+      assertThat(texts(stored.items())).containsExactly("line\nbreak \"q\" ✓", "two");
+    });
+  }
+
+  @Test
   void shouldListOpenBucketsByKeyPageByPage() {
     Instant noon = clock.instant();
     store.add(rule, List.of(item("30", "Z", noon), item("10", "A", noon), item("20", "X", noon)), noon);

@@ -11,8 +11,10 @@ import dev.herald.notify.Notification;
 import dev.herald.notify.Sink;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScoredValue;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,6 +23,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -38,89 +44,184 @@ public final class RedisDigestStore implements DigestStore {
 
   private static final Duration SEEN_RETENTION = Duration.ofDays(7);
 
-  // KEYS: due, seen, out, n, dl, sched, keys. ARGV: tag, rule, quiet ms, maxWait ms (0 none),
+  // KEYS: due, seen, out, n, dl, sched, keys, h. ARGV: tag, rule, quiet ms, maxWait ms (0 none),
   // maxItems (0 none), now ms, sinks joined by newlines, then per script.
+  //
+  // Each script touches many buckets, so it sends one command per kind of change for all of them
+  // (HMGET of every header, one ZADD of every deadline...) rather than one per bucket: Lua's
+  // per-call cost, not the commands, was most of the Redis time per scan.
   private static final String PRELUDE = """
       local P, rule = ARGV[1], ARGV[2]
       local quiet, maxwait, maxitems, now = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+      local nowtext = ARGV[6]
       local sinks = {}
-      local outms -- read and advanced once per script, by its first close
       for s in string.gmatch(ARGV[7], '[^\\n]+') do sinks[#sinks + 1] = s end
-      local function close(key)
-        local b, ik = P .. ':b:' .. key, P .. ':i:' .. key
-        local o, f, l, d = unpack(redis.call('HMGET', b, 'o', 'f', 'l', 'd'))
-        if not o then return nil end
-        local text = redis.call('GET', ik) or ''
-        redis.call('DEL', b, ik)
-        redis.call('ZREM', KEYS[1], key)
-        redis.call('ZREM', KEYS[7], key)
-        local lines, n = {}, 0
-        for line in string.gmatch(text, '[^\\n]+') do
-          n = n + 1
-          local sp = string.find(line, ' ', 1, true)
-          lines[n] = {tonumber(string.sub(line, 1, sp - 1)), n, string.sub(line, sp + 1)}
-        end
-        table.sort(lines, function(a, c) if a[1] ~= c[1] then return a[1] < c[1] end return a[2] < c[2] end)
-        local items = {}
-        for i = 1, n do items[i] = lines[i][3] end
-        local id = 'n-' .. string.sub(redis.sha1hex(rule .. '\\0' .. key .. '\\0' .. o .. '\\0'), 1, 32)
-        local record = cjson.encode({id = id, rule = rule, r = key, f = tonumber(f), l = tonumber(l), d = tonumber(d), c = now,
-          i = '[' .. table.concat(items, ',') .. ']'})
-        redis.call('HSET', KEYS[4], id, record)
-        -- outbox ids follow the closing time (kept increasing), so shards merge in creation order
+      local H = KEYS[8]
+      -- unpack() is bounded by Lua's C stack: long argument lists go in chunks
+      local function chunks(list, fn)
+        for s = 1, #list, 1000 do fn(unpack(list, s, math.min(s + 999, #list))) end
+      end
+      local function fetch(cmd, key, list)
+        local out = {}
+        chunks(list, function(...)
+          local r = key and redis.call(cmd, key, ...) or redis.call(cmd, ...)
+          for i = 1, #r do out[#out + 1] = r[i] end
+        end)
+        return out
+      end
+      local function header(o, f, l, c)
+        local d = l + quiet
+        if maxwait > 0 and f + maxwait < d then d = f + maxwait end
+        return o .. ' ' .. string.format('%d %d %d %d', f, l, c, d), d
+      end
+      local outms -- read and advanced once per script, by its first close
+      local closed = {}
+      -- Closes the open buckets of these keys (a key without one is skipped): the notification
+      -- record, its outbox entry and one pending delivery per sink, all in this script.
+      local function close(keys)
+        if #keys == 0 then return end
+        local heads = fetch('HMGET', H, keys)
+        local itemkeys = {}
+        for i, key in ipairs(keys) do itemkeys[i] = P .. ':i:' .. key end
+        local texts = fetch('MGET', nil, itemkeys)
+        chunks(keys, function(...)
+          redis.call('HDEL', H, ...)
+          redis.call('ZREM', KEYS[1], ...)
+          redis.call('ZREM', KEYS[7], ...)
+        end)
+        chunks(itemkeys, function(...) redis.call('DEL', ...) end)
         if not outms then
           outms = math.max(now, tonumber(redis.call('GET', P .. ':outms') or '0'))
           redis.call('SET', P .. ':outms', string.format('%d', outms))
         end
-        redis.call('XADD', KEYS[3], string.format('%d', outms) .. '-*', 'n', id)
-        for _, s in ipairs(sinks) do
-          redis.call('HSET', KEYS[5], id .. '|' .. s, 'PENDING|0')
-          redis.call('ZADD', KEYS[6], now, id .. '|' .. s)
+        local outid = string.format('%d', outms) .. '-*'
+        local records, states, schedule = {}, {}, {}
+        for i, key in ipairs(keys) do
+          if heads[i] then
+            local o, f, l, c, d = string.match(heads[i], '^(%S+) (%S+) (%S+) (%S+) (%S+)$')
+            local id = 'n-' .. string.sub(redis.sha1hex(rule .. '\\0' .. key .. '\\0' .. o .. '\\0'), 1, 32)
+            local record = id .. ' ' .. f .. ' ' .. l .. ' ' .. d .. ' ' .. nowtext .. '\\n' .. cjson.encode(rule) .. '\\n'
+              .. cjson.encode(key) .. '\\n' .. (texts[i] or '')
+            records[#records + 1] = id
+            records[#records + 1] = record
+            redis.call('XADD', KEYS[3], outid, 'n', id)
+            for _, s in ipairs(sinks) do
+              states[#states + 1] = id .. '|' .. s
+              states[#states + 1] = 'PENDING|0'
+              schedule[#schedule + 1] = now
+              schedule[#schedule + 1] = id .. '|' .. s
+            end
+            closed[#closed + 1] = record
+          end
         end
-        return record
+        chunks(records, function(...) redis.call('HSET', KEYS[4], ...) end)
+        chunks(states, function(...) redis.call('HSET', KEYS[5], ...) end)
+        chunks(schedule, function(...) redis.call('ZADD', KEYS[6], ...) end)
       end
-      local closed = {}
       """;
 
   // ARGV 8.. : event id, key, time ms, item JSON, repeated.
   private static final String ADD = PRELUDE + """
-      for i = 8, #ARGV, 4 do
-        local id, key, t, json = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3]
-        if redis.call('ZADD', KEYS[2], 'NX', now, id) == 1 then
-          local b = P .. ':b:' .. key
-          local f, l, c, o = unpack(redis.call('HMGET', b, 'f', 'l', 'c', 'o'))
-          if not o then
-            o, f, l, c = id, t, t, 0
-            redis.call('ZADD', KEYS[7], 0, key)
-          else
-            f, l, c = math.min(tonumber(f), t), math.max(tonumber(l), t), tonumber(c)
+      local n = (#ARGV - 7) / 4
+      local ids = {}
+      for i = 1, n do ids[i] = ARGV[4 + 4 * i] end
+      local scores = n > 0 and fetch('ZMSCORE', KEYS[2], ids) or {}
+      -- the items of events not taken before, grouped by key in arrival order
+      local taken, seen, order, groups = {}, {}, {}, {}
+      for i = 1, n do
+        local id = ids[i]
+        if not scores[i] and not taken[id] then
+          taken[id] = true
+          seen[#seen + 1] = now
+          seen[#seen + 1] = id
+          local key = ARGV[5 + 4 * i]
+          local g = groups[key]
+          if not g then
+            g = {}
+            groups[key] = g
+            order[#order + 1] = key
           end
-          c = c + 1
-          local due = l + quiet
-          if maxwait > 0 and f + maxwait < due then due = f + maxwait end
-          redis.call('HSET', b, 'o', o, 'f', f, 'l', l, 'c', c, 'd', due)
-          redis.call('APPEND', P .. ':i:' .. key, string.format('%d', t) .. ' ' .. json .. '\\n')
-          redis.call('ZADD', KEYS[1], due, key)
-          if maxitems > 0 and c >= maxitems then closed[#closed + 1] = close(key) end
+          g[#g + 1] = i
         end
       end
+      if #order == 0 then return closed end
+      chunks(seen, function(...) redis.call('ZADD', KEYS[2], ...) end)
+      local heads = fetch('HMGET', H, order)
+      local headers, due, opened = {}, {}, {}
+      for k, key in ipairs(order) do
+        local o, f, l, c
+        if heads[k] then
+          local so, sf, sl, sc = string.match(heads[k], '^(%S+) (%S+) (%S+) (%S+)')
+          o, f, l, c = so, tonumber(sf), tonumber(sl), tonumber(sc)
+        end
+        local fresh = not o
+        local lines = {}
+        for _, i in ipairs(groups[key]) do
+          local t = tonumber(ARGV[6 + 4 * i])
+          if not o then
+            o, f, l, c, fresh = ARGV[4 + 4 * i], t, t, 0, true
+          else
+            if t < f then f = t end
+            if t > l then l = t end
+          end
+          c = c + 1
+          lines[#lines + 1] = ARGV[6 + 4 * i] .. ' ' .. ARGV[7 + 4 * i] .. '\\n'
+          if maxitems > 0 and c >= maxitems then
+            -- full: stored as it stands and closed; the key's next item opens a new bucket
+            redis.call('APPEND', P .. ':i:' .. key, table.concat(lines))
+            redis.call('HSET', H, key, (header(o, f, l, c)))
+            close({key})
+            o, lines = nil, {}
+          end
+        end
+        if o then
+          redis.call('APPEND', P .. ':i:' .. key, table.concat(lines))
+          local h, d = header(o, f, l, c)
+          headers[#headers + 1] = key
+          headers[#headers + 1] = h
+          due[#due + 1] = d
+          due[#due + 1] = key
+          if fresh then
+            opened[#opened + 1] = 0
+            opened[#opened + 1] = key
+          end
+        end
+      end
+      chunks(headers, function(...) redis.call('HSET', H, ...) end)
+      chunks(due, function(...) redis.call('ZADD', KEYS[1], ...) end)
+      chunks(opened, function(...) redis.call('ZADD', KEYS[7], ...) end)
       return closed
       """;
 
   // ARGV 8: limit, 9: seen retention ms.
   private static final String CLOSE_DUE = PRELUDE + """
-      for _, key in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[8]))) do
-        closed[#closed + 1] = close(key)
-      end
+      close(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[8])))
       redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[9]))
       return closed
       """;
 
   // ARGV 8: key.
   private static final String FLUSH = PRELUDE + """
-      local record = close(ARGV[8])
-      if record then closed[1] = record end
+      close({ARGV[8]})
       return closed
+      """;
+
+  // KEYS: keys, h, layout version. ARGV: tag. Moves the open buckets of the first layout (a hash
+  // per bucket, T:b:<key>) into the shard's header hash, once.
+  private static final String UPGRADE = """
+      if redis.call('GET', KEYS[3]) == '2' then return 0 end
+      local moved = 0
+      for _, key in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+        local b = ARGV[1] .. ':b:' .. key
+        local o, f, l, c, d = unpack(redis.call('HMGET', b, 'o', 'f', 'l', 'c', 'd'))
+        if o then
+          redis.call('HSET', KEYS[2], key, o .. ' ' .. f .. ' ' .. l .. ' ' .. c .. ' ' .. d)
+          redis.call('DEL', b)
+          moved = moved + 1
+        end
+      end
+      redis.call('SET', KEYS[3], '2')
+      return moved
       """;
 
   private final RedisDatabase db;
@@ -128,6 +229,8 @@ public final class RedisDigestStore implements DigestStore {
   private final RedisDatabase.Script add;
   private final RedisDatabase.Script closeDue;
   private final RedisDatabase.Script flush;
+  private final RedisDatabase.Script upgrade;
+  private final Set<String> upgradedRules = ConcurrentHashMap.newKeySet();
 
   public RedisDigestStore(RedisDatabase db) {
     this.db = Objects.requireNonNull(db, "db");
@@ -135,6 +238,23 @@ public final class RedisDigestStore implements DigestStore {
     this.add = db.script(ADD);
     this.closeDue = db.script(CLOSE_DUE);
     this.flush = db.script(FLUSH);
+    this.upgrade = db.script(UPGRADE);
+  }
+
+  /** Brings a rule's state written by an earlier layout up to date, once per process. */
+  private void upgraded(String rule) {
+    if (upgradedRules.contains(rule)) {
+      return;
+    }
+    List<String[]> keys = new ArrayList<>();
+    List<String[]> args = new ArrayList<>();
+    for (int shard = 0; shard < RedisDigestLayout.SHARDS; shard++) {
+      String t = layout.tag(rule, shard);
+      keys.add(new String[] {t + ":keys", t + ":h", t + ":layout"});
+      args.add(new String[] {t});
+    }
+    upgrade.runAll(ScriptOutputType.INTEGER, keys, args);
+    upgradedRules.add(rule);
   }
 
   private List<String> prelude(DigestRule rule, int shard, Instant now) {
@@ -149,41 +269,54 @@ public final class RedisDigestStore implements DigestStore {
     return args;
   }
 
-  private List<Notification> run(RedisDatabase.Script script, DigestRule rule, int shard, List<String> args) {
-    List<Object> records = script.run(ScriptOutputType.MULTI, layout.keys(rule.name(), shard), args.toArray(String[]::new));
-    List<Notification> closed = new ArrayList<>(records.size());
-    for (Object record : records) {
-      closed.add(RedisNotificationStore.notification(String.valueOf(record)));
+  /** Runs one script per shard, all sent before any answer is awaited. */
+  private List<Notification> runAll(RedisDatabase.Script script, DigestRule rule, List<Integer> shards, List<List<String>> args) {
+    upgraded(rule.name());
+    List<String[]> keys = new ArrayList<>(shards.size());
+    for (int shard : shards) {
+      keys.add(layout.keys(rule.name(), shard));
+    }
+    List<List<Object>> answers = script.runAll(ScriptOutputType.MULTI, keys, args.stream().map(a -> a.toArray(String[]::new)).toList());
+    List<Notification> closed = new ArrayList<>();
+    for (List<Object> records : answers) {
+      for (Object record : records) {
+        closed.add(RedisNotificationStore.notification(String.valueOf(record)));
+      }
     }
     return closed;
   }
 
   @Override
   public List<Notification> add(DigestRule rule, List<DigestItem> items, Instant now) {
-    Map<Integer, List<DigestItem>> byShard = items.stream().collect(Collectors.groupingBy(i -> RedisDigestLayout.shard(i.key())));
-    List<Notification> closed = new ArrayList<>();
-    for (Map.Entry<Integer, List<DigestItem>> shard : byShard.entrySet()) {
-      List<String> args = prelude(rule, shard.getKey(), now);
-      for (DigestItem item : shard.getValue()) {
-        args.add(item.eventId());
-        args.add(item.key());
-        args.add(Long.toString(item.time().toEpochMilli()));
-        args.add(Json.write(item.item()));
-      }
-      closed.addAll(run(add, rule, shard.getKey(), args));
+    Map<Integer, List<String>> byShard = new TreeMap<>();
+    for (DigestItem item : items) {
+      List<String> args = byShard.computeIfAbsent(RedisDigestLayout.shard(item.key()), shard -> prelude(rule, shard, now));
+      args.add(item.eventId());
+      args.add(item.key());
+      args.add(Long.toString(item.time().toEpochMilli()));
+      args.add(Json.write(item.item()));
     }
-    return closed;
+    if (byShard.isEmpty()) {
+      return List.of();
+    }
+    return runAll(add, rule, List.copyOf(byShard.keySet()), List.copyOf(byShard.values()));
   }
 
   @Override
   public List<Notification> closeDue(DigestRule rule, Instant now, int limit) {
-    List<Notification> closed = new ArrayList<>();
-    for (int shard = 0; shard < RedisDigestLayout.SHARDS && closed.size() < limit; shard++) {
-      List<String> args = prelude(rule, shard, now);
-      args.add(Integer.toString(limit - closed.size()));
-      args.add(Long.toString(SEEN_RETENTION.toMillis()));
-      closed.addAll(run(closeDue, rule, shard, args));
+    // Each shard closes up to its share of the limit, all shards in one round trip; a shard with
+    // more due buckets than its share closes the rest on the next call.
+    int share = Math.max(1, (limit + RedisDigestLayout.SHARDS - 1) / RedisDigestLayout.SHARDS);
+    List<Integer> shards = new ArrayList<>();
+    List<List<String>> args = new ArrayList<>();
+    for (int shard = 0; shard < RedisDigestLayout.SHARDS; shard++) {
+      List<String> a = prelude(rule, shard, now);
+      a.add(Integer.toString(share));
+      a.add(Long.toString(SEEN_RETENTION.toMillis()));
+      shards.add(shard);
+      args.add(a);
     }
+    List<Notification> closed = runAll(closeDue, rule, shards, args);
     closed.sort(Comparator.comparing(Notification::dueAt));
     return closed;
   }
@@ -193,20 +326,21 @@ public final class RedisDigestStore implements DigestStore {
     int shard = RedisDigestLayout.shard(key);
     List<String> args = prelude(rule, shard, now);
     args.add(key);
-    return run(flush, rule, shard, args).stream().findFirst();
+    return runAll(flush, rule, List.of(shard), List.of(args)).stream().findFirst();
   }
 
   @Override
   public Optional<Instant> nextDue(String rule) {
-    Optional<Double> min = Optional.empty();
+    List<Function<RedisAsyncCommands<String, String>, RedisFuture<List<ScoredValue<String>>>>> firsts = new ArrayList<>();
     for (int shard = 0; shard < RedisDigestLayout.SHARDS; shard++) {
       String due = layout.tag(rule, shard) + ":due";
-      List<ScoredValue<String>> first = db.call(redis -> redis.zrangeWithScores(due, 0, 0));
-      if (!first.isEmpty() && (min.isEmpty() || first.getFirst().getScore() < min.get())) {
-        min = Optional.of(first.getFirst().getScore());
-      }
+      firsts.add(redis -> redis.zrangeWithScores(due, 0, 0));
     }
-    return min.map(ms -> Instant.ofEpochMilli(ms.longValue()));
+    return db.pipeline(firsts).stream()
+        .filter(first -> !first.isEmpty())
+        .map(first -> first.getFirst().getScore())
+        .min(Double::compare)
+        .map(ms -> Instant.ofEpochMilli(ms.longValue()));
   }
 
   @Override
@@ -227,17 +361,20 @@ public final class RedisDigestStore implements DigestStore {
 
   @Override
   public Optional<Bucket> openBucket(String rule, String key) {
-    String b = layout.tag(rule, RedisDigestLayout.shard(key)) + ":b:" + key;
-    Map<String, String> h = db.call(redis -> redis.hgetall(b));
-    if (h.isEmpty()) {
+    upgraded(rule);
+    String h = layout.tag(rule, RedisDigestLayout.shard(key)) + ":h";
+    String header = db.call(redis -> redis.hget(h, key));
+    if (header == null) {
       return Optional.empty();
     }
-    return Optional.of(new Bucket(rule, key, h.get("o"), Instant.ofEpochMilli(Long.parseLong(h.get("f"))),
-        Instant.ofEpochMilli(Long.parseLong(h.get("l"))), Instant.ofEpochMilli(Long.parseLong(h.get("d"))), Integer.parseInt(h.get("c"))));
+    String[] f = header.split(" ");
+    return Optional.of(new Bucket(rule, key, f[0], Instant.ofEpochMilli(Long.parseLong(f[1])), Instant.ofEpochMilli(Long.parseLong(f[2])),
+        Instant.ofEpochMilli(Long.parseLong(f[4])), Integer.parseInt(f[3])));
   }
 
   @Override
   public List<JsonNode> openItems(String rule, String key) {
+    upgraded(rule);
     String items = layout.tag(rule, RedisDigestLayout.shard(key)) + ":i:" + key;
     String text = db.call(redis -> redis.get(items));
     if (text == null) {
@@ -248,12 +385,12 @@ public final class RedisDigestStore implements DigestStore {
 
   @Override
   public long openBucketCount(String rule) {
-    long count = 0;
+    List<Function<RedisAsyncCommands<String, String>, RedisFuture<Long>>> counts = new ArrayList<>();
     for (int shard = 0; shard < RedisDigestLayout.SHARDS; shard++) {
       String due = layout.tag(rule, shard) + ":due";
-      count += db.call(redis -> redis.zcard(due));
+      counts.add(redis -> redis.zcard(due));
     }
-    return count;
+    return db.pipeline(counts).stream().mapToLong(Long::longValue).sum();
   }
 
   /** The store does not own the connection; close the {@link RedisDatabase} itself. */

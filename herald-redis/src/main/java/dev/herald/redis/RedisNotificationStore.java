@@ -1,6 +1,7 @@
 package dev.herald.redis;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.herald.digest.InlineItems;
 import dev.herald.json.Json;
 import dev.herald.notify.Delivery;
 import dev.herald.notify.DeliveryOutcome;
@@ -76,8 +77,24 @@ public final class RedisNotificationStore implements NotificationStore {
     this.take = db.script(TAKE);
   }
 
-  /** A notification from the record a close script wrote. */
+  /** A notification from the record a close script wrote (see {@link RedisDigestLayout}). */
   static Notification notification(String record) {
+    if (record.startsWith("{")) {
+      return legacyNotification(record);
+    }
+    int first = record.indexOf('\n');
+    int second = record.indexOf('\n', first + 1);
+    int third = record.indexOf('\n', second + 1);
+    String[] head = record.substring(0, first).split(" ");
+    List<JsonNode> items = InlineItems.ordered(record.substring(third + 1)).stream().map(Json::parseTrusted).toList();
+    return new Notification(head[0], Json.parseTrusted(record.substring(first + 1, second)).asText(),
+        Json.parseTrusted(record.substring(second + 1, third)).asText(), items,
+        Instant.ofEpochMilli(Long.parseLong(head[1])), Instant.ofEpochMilli(Long.parseLong(head[2])),
+        Instant.ofEpochMilli(Long.parseLong(head[3])), Instant.ofEpochMilli(Long.parseLong(head[4])));
+  }
+
+  /** The JSON record of the first layout, still read for notifications written before the change. */
+  private static Notification legacyNotification(String record) {
     JsonNode r = Json.parseTrusted(record);
     List<JsonNode> items = new ArrayList<>();
     Json.parseTrusted(r.path("i").asText()).forEach(items::add);

@@ -69,7 +69,8 @@ public final class HeraldEngines implements AutoCloseable {
       config.digests().forEach(rule -> sinks.put(rule.name(), rule.deliver()));
       NotificationDispatcher dispatcher = new NotificationDispatcher(backend.notifications(), backend.log(), sinks,
           config.retry(), HeraldConfig.FAILED_STREAM, clock, metrics);
-      engineRunner = track(new AgentRunner(engine, Duration.ofMillis(10)).start());
+      engineRunner = track(new AgentRunner(engine.ingester(), Duration.ofMillis(10)).start());
+      track(new AgentRunner(engine.closer(), Duration.ofMillis(10)).start());
       dispatcherRunner = track(new AgentRunner(dispatcher, Duration.ofMillis(20)).start());
       directories = new Directories(config.directories().values().stream().map(DirectoryConfig::initial).toList(), replaced -> {
         DirectoryConfig declared = config.directories().get(replaced.name());
