@@ -23,12 +23,22 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
 import org.HdrHistogram.Histogram;
 
 /**
- * Herald on Redis beside the design it replaces, on the same Redis and the same workload: {@code
- * scans} scans for {@code sellers} sellers as fast as each design takes them (ingest), then one
- * scan each for {@code openSellers} fresh sellers, all open at once (lateness), quiet period 2 s.
+ * Herald on Redis beside the design it replaces, on the same Redis and the same workload, in
+ * three phases:
+ *
+ * <ol>
+ *   <li><b>Ingest</b>: {@code scans} scans for {@code sellers} sellers as fast as each design
+ *       takes them, quiet period {@link #QUIET}.
+ *   <li><b>Burst</b>: one scan each for {@code burstSellers} fresh sellers, published flat out, all
+ *       falling due within a few seconds: lateness here is bounded by throughput.
+ *   <li><b>Steady</b>: fresh sellers arrive at {@link #STEADY_RATE}/s with quiet period {@link
+ *       #STEADY_QUIET}, so about 100,000 sellers are open at any moment once the first ones fall
+ *       due; lateness is measured on the sellers that arrive after that, i.e. with 100,000 open.
+ * </ol>
  *
  * <p>The classic design, as users run it: a publisher does {@code XADD packages * seller_id S
  * package_id P} per scan; a consumer loops {@code XREAD COUNT 1 BLOCK 5000 STREAMS packages
@@ -36,24 +46,30 @@ import org.HdrHistogram.Histogram;
  * SELLER:*}, reads {@code OBJECT IDLETIME} of each, and for keys idle longer than the quiet period
  * reads the list, deletes the key and emits the notification. A scan pushed between its read and
  * its delete is lost; that is counted, not hidden.
+ *
+ * <p>Each design first runs a small unreported round of the ingest and burst phases, so that the
+ * JIT has compiled the client paths of both before anything is measured.
  */
 final class RedisDigestBenchmark {
 
   static final Duration QUIET = Duration.ofSeconds(2);
+  static final Duration STEADY_QUIET = Duration.ofSeconds(30);
+  static final int STEADY_RATE = 3_400;
+  static final Duration STEADY_MEASURED = Duration.ofSeconds(10);
 
-  record Result(String design, long scans, double ingestPerSecond, long openSellers, Histogram latenessMicros,
-      long lost, long duplicated, double redisCpuMicrosPerEvent) {}
+  record Result(String design, long scans, double ingestPerSecond, double redisCpuMicrosPerEvent, long burstSellers,
+      Histogram burstLateness, long steadyOpenMin, long steadySellers, Histogram steadyLateness, long lost, long duplicated) {}
 
   private final String url;
   private final int scans;
   private final int sellers;
-  private final int openSellers;
+  private final int burstSellers;
 
-  RedisDigestBenchmark(String url, int scans, int sellers, int openSellers) {
+  RedisDigestBenchmark(String url, int scans, int sellers, int burstSellers) {
     this.url = url;
     this.scans = scans;
     this.sellers = sellers;
-    this.openSellers = openSellers;
+    this.burstSellers = burstSellers;
   }
 
   /** Scans emitted, the time each seller's last scan was published, and what came out. */
@@ -61,15 +77,20 @@ final class RedisDigestBenchmark {
     final Map<String, Long> lastScanMs = new ConcurrentHashMap<>();
     final Map<String, Integer> notified = new ConcurrentHashMap<>();
     final Histogram lateness = new Histogram(3);
-    final AtomicLong emitted = new AtomicLong();
+    final Duration quiet;
+    final String measuredPrefix;
+
+    Ledger(Duration quiet, String measuredPrefix) {
+      this.quiet = quiet;
+      this.measuredPrefix = measuredPrefix;
+    }
 
     synchronized void emit(String seller, List<String> items, long nowMs) {
       items.forEach(i -> notified.merge(i, 1, Integer::sum));
       Long last = lastScanMs.get(seller);
-      if (last != null) {
-        lateness.recordValue(Math.max(0, (nowMs - (last + QUIET.toMillis())) * 1000));
+      if (last != null && seller.startsWith(measuredPrefix)) {
+        lateness.recordValue(Math.max(0, (nowMs - (last + quiet.toMillis())) * 1000));
       }
-      emitted.addAndGet(items.size());
     }
 
     long duplicated() {
@@ -87,17 +108,31 @@ final class RedisDigestBenchmark {
     return cpu;
   }
 
-  Result classic() throws InterruptedException {
-    RedisClient client = RedisClient.create(url);
-    try (StatefulRedisConnection<String, String> pub = client.connect();
-        StatefulRedisConnection<String, String> cons = client.connect();
-        StatefulRedisConnection<String, String> check = client.connect()) {
-      RedisCommands<String, String> p = pub.sync();
-      p.flushdb();
-      Ledger ledger = new Ledger();
-      AtomicBoolean running = new AtomicBoolean(true);
-      AtomicLong consumed = new AtomicLong();
-      Thread consumer = Thread.ofPlatform().start(() -> {
+  /** A design under test: takes scans, and reports each notification to the ledger it was started with. */
+  private interface Design extends AutoCloseable {
+    void publish(List<String[]> scans);
+
+    boolean caughtUp(long published);
+
+    long open();
+  }
+
+  private static final class Classic implements Design {
+    private final RedisClient client;
+    private final StatefulRedisConnection<String, String> pub;
+    private final StatefulRedisConnection<String, String> cons;
+    private final StatefulRedisConnection<String, String> check;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final AtomicLong consumed = new AtomicLong();
+    private final Thread consumer;
+    private final Thread checker;
+
+    Classic(String url, Ledger ledger) {
+      client = RedisClient.create(url);
+      pub = client.connect();
+      cons = client.connect();
+      check = client.connect();
+      consumer = Thread.ofPlatform().start(() -> {
         RedisCommands<String, String> c = cons.sync();
         String last = "0-0";
         while (running.get()) {
@@ -110,12 +145,12 @@ final class RedisDigestBenchmark {
           }
         }
       });
-      Thread checker = Thread.ofPlatform().start(() -> {
+      checker = Thread.ofPlatform().start(() -> {
         RedisCommands<String, String> k = check.sync();
         while (running.get()) {
           for (String key : k.keys("SELLER:*")) {
             Long idle = k.objectIdletime(key);
-            if (idle != null && idle >= QUIET.toSeconds()) {
+            if (idle != null && idle >= ledger.quiet.toSeconds()) {
               List<String> items = k.lrange(key, 0, -1);
               k.del(key);
               ledger.emit(key.substring("SELLER:".length()), items, System.currentTimeMillis());
@@ -123,109 +158,225 @@ final class RedisDigestBenchmark {
           }
         }
       });
-      double cpuBefore = redisCpuSeconds(p);
-      long start = System.nanoTime();
-      for (int i = 0; i < scans; i++) {
-        String seller = Integer.toString(i % sellers);
-        ledger.lastScanMs.put(seller, System.currentTimeMillis());
-        p.xadd("packages", Map.of("seller_id", seller, "package_id", "P" + i));
+    }
+
+    @Override
+    public void publish(List<String[]> scans) {
+      for (String[] scan : scans) {
+        pub.sync().xadd("packages", Map.of("seller_id", scan[0], "package_id", scan[1]));
       }
-      EmbeddedDigestBenchmark.await(() -> consumed.get() >= scans, Duration.ofMinutes(10));
-      double ingest = scans / ((System.nanoTime() - start) / 1e9);
-      System.out.printf("  classic: ingested %,d scans at %,.0f/s%n", scans, ingest);
-      // Scans lost to the read-then-delete race never come out: wait for the keys to be gone instead.
-      EmbeddedDigestBenchmark.await(Duration.ofMillis(200), () -> p.keys("SELLER:*").isEmpty(), Duration.ofMinutes(5));
-      ledger.lateness.reset();
-      for (int i = 0; i < openSellers; i++) {
-        String seller = "open-" + i;
-        ledger.lastScanMs.put(seller, System.currentTimeMillis());
-        p.xadd("packages", Map.of("seller_id", seller, "package_id", "Q" + i));
-      }
-      long total = (long) scans + openSellers;
-      EmbeddedDigestBenchmark.await(() -> consumed.get() >= total, Duration.ofMinutes(10));
-      // Whatever is still missing a while after the last possible due time was lost.
-      long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-      while (ledger.notified.size() < total && System.nanoTime() < deadline && !p.keys("SELLER:*").isEmpty()) {
-        Thread.sleep(200);
-      }
-      double cpu = redisCpuSeconds(p) - cpuBefore;
+    }
+
+    @Override
+    public boolean caughtUp(long published) {
+      return consumed.get() >= published;
+    }
+
+    @Override
+    public long open() {
+      return pub.sync().dbsize() - 1; // every key but the stream is an open seller
+    }
+
+    @Override
+    public void close() throws InterruptedException {
       running.set(false);
-      p.xadd("packages", Map.of("seller_id", "stop", "package_id", "stop"));
+      pub.sync().xadd("packages", Map.of("seller_id", "stop", "package_id", "stop"));
       consumer.join(10_000);
-      checker.join(60_000);
-      long lost = total - ledger.notified.size();
-      return new Result("classic XADD/XREAD/LPUSH/KEYS", total, ingest, openSellers, ledger.lateness, lost, ledger.duplicated(),
-          cpu * 1e6 / total);
-    } finally {
+      checker.join(120_000);
       client.shutdown();
     }
   }
 
-  Result herald() throws InterruptedException {
-    InstantSource clock = InstantSource.system();
-    DigestRule rule = DigestRule.of("seller-scans", "packages", "seller_id", "package_id", QUIET);
-    Ledger ledger = new Ledger();
-    DigestListener listener = new DigestListener() {
-      @Override
-      public void onNotification(Notification n) {
-        List<String> items = n.items().stream().map(JsonNode::asText).toList();
-        ledger.emit(n.recipient(), items, System.currentTimeMillis());
-      }
-    };
-    RedisClient client = RedisClient.create(url);
-    try (StatefulRedisConnection<String, String> admin = client.connect();
-        RedisBackend backend = new RedisBackend(url, "bench:", clock, List.of(rule.name()), Map.of())) {
-      admin.sync().flushdb();
+  private static final class Herald implements Design {
+    private final RedisBackend backend;
+    private final DigestRule rule;
+    private final AgentRunner ingester;
+    private final AgentRunner closer;
+
+    Herald(String url, Ledger ledger) {
+      InstantSource clock = InstantSource.system();
+      rule = DigestRule.of("seller-scans", "packages", "seller_id", "package_id", ledger.quiet);
+      DigestListener listener = new DigestListener() {
+        @Override
+        public void onNotification(Notification n) {
+          ledger.emit(n.recipient(), n.items().stream().map(JsonNode::asText).toList(), System.currentTimeMillis());
+        }
+      };
+      backend = new RedisBackend(url, "bench:", clock, List.of(rule.name()), Map.of());
+      // as the server runs it: ingesting and closing on a thread each
       DigestEngine engine = new DigestEngine(backend.log(), backend.digests(), List.of(rule), clock,
           DigestEngine.Options.defaults("bench"), listener);
-      try (AgentRunner runner = new AgentRunner(engine, Duration.ofMillis(1)).start()) {
-        double cpuBefore = redisCpuSeconds(admin.sync());
-        long start = System.nanoTime();
-        publish(backend, ledger, 0, scans, i -> Integer.toString(i % sellers), "P");
-        EmbeddedDigestBenchmark.await(() -> backend.log().info("packages").groups().getFirst().lag() == 0
-            && backend.log().info("packages").groups().getFirst().pending() == 0, Duration.ofMinutes(10));
-        double ingest = scans / ((System.nanoTime() - start) / 1e9);
-        System.out.printf("  herald: ingested %,d scans at %,.0f/s%n", scans, ingest);
-        EmbeddedDigestBenchmark.await(Duration.ofMillis(50), () -> backend.digests().openBucketCount(rule.name()) == 0, Duration.ofMinutes(5));
-        ledger.lateness.reset();
-        publish(backend, ledger, 0, openSellers, i -> "open-" + i, "Q");
-        long total = (long) scans + openSellers;
-        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-        while ((ledger.notified.size() < total || backend.digests().openBucketCount(rule.name()) > 0) && System.nanoTime() < deadline) {
-          Thread.sleep(50);
-        }
-        double cpu = redisCpuSeconds(admin.sync()) - cpuBefore;
-        return new Result("Herald on Redis", total, ingest, openSellers, ledger.lateness, total - ledger.notified.size(),
-            ledger.duplicated(), cpu * 1e6 / total);
+      ingester = new AgentRunner(engine.ingester(), Duration.ofMillis(1)).start();
+      closer = new AgentRunner(engine.closer(), Duration.ofMillis(1)).start();
+    }
+
+    @Override
+    public void publish(List<String[]> scans) {
+      List<NewEvent> batch = new ArrayList<>(scans.size());
+      for (String[] scan : scans) {
+        ObjectNode event = Json.object();
+        event.put("seller_id", scan[0]);
+        event.put("package_id", scan[1]);
+        batch.add(NewEvent.of(event));
+      }
+      backend.log().appendAll("packages", batch);
+    }
+
+    @Override
+    public boolean caughtUp(long published) {
+      var group = backend.log().info("packages").groups().getFirst();
+      return group.lag() == 0 && group.pending() == 0;
+    }
+
+    @Override
+    public long open() {
+      return backend.digests().openBucketCount(rule.name());
+    }
+
+    @Override
+    public void close() {
+      ingester.close();
+      closer.close();
+      backend.close();
+    }
+  }
+
+  Result classic() throws Exception {
+    return run("classic XADD/XREAD/LPUSH/KEYS", Classic::new, 1);
+  }
+
+  Result herald() throws Exception {
+    return run("Herald on Redis", Herald::new, 500);
+  }
+
+  private interface DesignFactory {
+    Design start(String url, Ledger ledger);
+  }
+
+  /** @param batch scans per publish call: 1 for the classic design, 500 (as the HTTP API takes them) for Herald */
+  private Result run(String name, DesignFactory factory, int batch) throws Exception {
+    RedisClient client = RedisClient.create(url);
+    try (StatefulRedisConnection<String, String> admin = client.connect()) {
+      RedisCommands<String, String> redis = admin.sync();
+      redis.flushdb();
+      Ledger warmUp = new Ledger(QUIET, "");
+      try (Design design = factory.start(url, warmUp)) {
+        ingestAndBurst(design, warmUp, batch, scans / 10, sellers / 10, burstSellers / 10, null);
+      }
+      redis.flushdb();
+      Ledger ledger = new Ledger(QUIET, "burst-");
+      double[] ingest = new double[2];
+      try (Design design = factory.start(url, ledger)) {
+        ingestAndBurst(design, ledger, batch, scans, sellers, burstSellers, ingest);
+      }
+      System.out.printf("  %s: ingest %,.0f scans/s; burst p99 %.1f ms%n", name, ingest[0],
+          ledger.lateness.getValueAtPercentile(99) / 1000.0);
+      redis.flushdb();
+      Ledger steady = new Ledger(STEADY_QUIET, "m-");
+      long openMin;
+      long steadySellers;
+      try (Design design = factory.start(url, steady)) {
+        openMin = steady(design, steady, batch);
+        steadySellers = STEADY_RATE * STEADY_MEASURED.toSeconds();
+      }
+      System.out.printf("  %s: steady, at least %,d open: p99 %.1f ms%n", name, openMin, steady.lateness.getValueAtPercentile(99) / 1000.0);
+      long total = (long) scans + burstSellers + STEADY_RATE * (STEADY_QUIET.toSeconds() + STEADY_MEASURED.toSeconds());
+      long lost = total - ledger.notified.size() - steady.notified.size();
+      return new Result(name, scans, ingest[0], ingest[1], burstSellers, ledger.lateness, openMin, steadySellers,
+          steady.lateness, lost, ledger.duplicated() + steady.duplicated());
+    } finally {
+      client.shutdown();
+    }
+  }
+
+  /** Phases 1 and 2; {@code ingest} (when given) receives scans/s and Redis CPU µs per event. */
+  private void ingestAndBurst(Design design, Ledger ledger, int batch, int scans, int sellers, int burst, double[] ingest)
+      throws Exception {
+    RedisClient client = RedisClient.create(url);
+    try (StatefulRedisConnection<String, String> admin = client.connect()) {
+      double cpuBefore = redisCpuSeconds(admin.sync());
+      long start = System.nanoTime();
+      publishFlatOut(design, ledger, batch, scans, i -> Integer.toString(i % sellers), "P");
+      EmbeddedDigestBenchmark.await(() -> design.caughtUp(scans), Duration.ofMinutes(10));
+      double seconds = (System.nanoTime() - start) / 1e9;
+      // Scans lost to the classic design's read-then-delete race never come out: wait for nothing to be open instead.
+      EmbeddedDigestBenchmark.await(Duration.ofMillis(50), () -> design.open() == 0, Duration.ofMinutes(5));
+      publishFlatOut(design, ledger, batch, burst, i -> "burst-" + i, "Q");
+      long total = (long) scans + burst;
+      EmbeddedDigestBenchmark.await(() -> design.caughtUp(total), Duration.ofMinutes(10));
+      long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+      while (ledger.notified.size() < total && design.open() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      if (ingest != null) {
+        ingest[0] = scans / seconds;
+        ingest[1] = (redisCpuSeconds(admin.sync()) - cpuBefore) * 1e6 / total;
       }
     } finally {
       client.shutdown();
     }
   }
 
-  /** Herald's way in: batches of 500 (as the HTTP API takes them), 4 publishers. */
-  private static void publish(RedisBackend backend, Ledger ledger, int from, int to,
-      java.util.function.IntFunction<String> seller, String prefix) throws InterruptedException {
-    AtomicLong next = new AtomicLong(from);
+  /** 4 publishers, each sending {@code batch} scans per call, as fast as the design takes them. */
+  private static void publishFlatOut(Design design, Ledger ledger, int batch, int count, IntFunction<String> seller, String prefix)
+      throws InterruptedException {
+    AtomicLong next = new AtomicLong();
     List<Thread> publishers = new ArrayList<>();
     for (int t = 0; t < 4; t++) {
       publishers.add(Thread.ofPlatform().start(() -> {
-        for (long b = next.getAndAdd(500); b < to; b = next.getAndAdd(500)) {
-          List<NewEvent> batch = new ArrayList<>(500);
+        for (long b = next.getAndAdd(batch); b < count; b = next.getAndAdd(batch)) {
+          List<String[]> scans = new ArrayList<>(batch);
           long now = System.currentTimeMillis();
-          for (int i = (int) b; i < Math.min(to, b + 500); i++) {
-            ObjectNode scan = Json.object();
-            scan.put("seller_id", seller.apply(i));
-            scan.put("package_id", prefix + i);
-            batch.add(NewEvent.of(scan));
+          for (int i = (int) b; i < Math.min(count, b + batch); i++) {
+            scans.add(new String[] {seller.apply(i), prefix + i});
             ledger.lastScanMs.put(seller.apply(i), now);
           }
-          backend.log().appendAll("packages", batch);
+          design.publish(scans);
         }
       }));
     }
     for (Thread publisher : publishers) {
       publisher.join();
     }
+  }
+
+  /**
+   * Phase 3: fresh sellers at {@link #STEADY_RATE}/s, one scan each, for the quiet period (filling
+   * up to about 100,000 open) and then for {@link #STEADY_MEASURED} more, whose sellers ("m-") are
+   * the ones measured. Returns the fewest open sellers seen while the measured ones arrived.
+   */
+  private static long steady(Design design, Ledger ledger, int batch) throws InterruptedException {
+    long fill = STEADY_RATE * STEADY_QUIET.toSeconds();
+    long total = fill + STEADY_RATE * STEADY_MEASURED.toSeconds();
+    int perTick = STEADY_RATE / 100; // a publish every 10 ms
+    long start = System.nanoTime();
+    long openMin = Long.MAX_VALUE;
+    long nextSample = 0;
+    for (long i = 0; i < total; i += perTick) {
+      long due = start + i * 1_000_000_000L / STEADY_RATE;
+      long wait = due - System.nanoTime();
+      if (wait > 0) {
+        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+      }
+      List<String[]> scans = new ArrayList<>(perTick);
+      long now = System.currentTimeMillis();
+      for (long s = i; s < Math.min(total, i + perTick); s++) {
+        String seller = (s < fill ? "f-" : "m-") + s;
+        scans.add(new String[] {seller, "S" + s});
+        ledger.lastScanMs.put(seller, now);
+      }
+      for (int from = 0; from < scans.size(); from += batch) {
+        design.publish(scans.subList(from, Math.min(scans.size(), from + batch)));
+      }
+      if (i >= fill && i >= nextSample) {
+        openMin = Math.min(openMin, design.open());
+        nextSample = i + STEADY_RATE; // about once a second
+      }
+    }
+    long deadline = System.nanoTime() + STEADY_QUIET.plusMinutes(2).toNanos();
+    while (ledger.notified.size() < total && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    return openMin;
   }
 }
