@@ -90,7 +90,9 @@ final class EmbeddedDigestBenchmark {
       NotificationDispatcher dispatcher = new NotificationDispatcher(backend.notifications(), backend.log(),
           Map.of(rule.name(), rule.deliver()), RetryPolicy.DEFAULT, "notifications.failed", clock, DeliveryListener.NONE);
       long heapBefore = Machine.usedHeapAfterGc();
-      try (AgentRunner engineRunner = new AgentRunner(engine, Duration.ofMillis(1)).start();
+      // as the server runs it: ingesting and closing on a thread each
+      try (AgentRunner ingestRunner = new AgentRunner(engine.ingester(), Duration.ofMillis(1)).start();
+          AgentRunner closeRunner = new AgentRunner(engine.closer(), Duration.ofMillis(1)).start();
           AgentRunner dispatcherRunner = new AgentRunner(dispatcher, Duration.ofMillis(5)).start()) {
         String later = clock.instant().plus(Duration.ofHours(1)).toString();
         long start = System.nanoTime();
