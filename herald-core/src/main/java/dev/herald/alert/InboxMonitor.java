@@ -4,7 +4,6 @@ import dev.herald.agent.Agent;
 import dev.herald.inbox.InboxRule;
 import dev.herald.inbox.InboxStore;
 import dev.herald.inbox.InboxSummary;
-import dev.herald.inbox.StaleInbox;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -29,8 +28,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class InboxMonitor implements Agent {
 
-  /** At most this many new stale inboxes are alerted per check and rule. */
-  static final int CHECK_LIMIT = 1000;
+  /** At most this many new stale inboxes are alerted per check and rule; the rest on the next ones. */
+  public static final int CHECK_LIMIT = 1000;
+
+  /** At most this many stale inboxes are read per check and rule. */
+  static final int READ_LIMIT = 100_000;
 
   private final InboxStore store;
   private final List<InboxRule> rules;
@@ -80,18 +82,20 @@ public final class InboxMonitor implements Agent {
     Instant cutoff = now.minus(rule.staleAfter());
     // the index alone tells which inboxes are stale; only those not alerted yet need a summary
     // for the alert's detail, so a check among many inboxes already alerted stays cheap
-    List<StaleInbox> stale = store.staleRecipients(rule.name(), cutoff, CHECK_LIMIT);
+    List<String> stale = store.staleRecipients(rule.name(), cutoff, READ_LIMIT);
     Set<String> staleSubjects = new HashSet<>();
     int changes = 0;
-    for (StaleInbox inbox : stale) {
-      String subject = subject(rule, inbox.recipient());
+    int raised = 0;
+    for (String recipient : stale) {
+      String subject = subject(rule, recipient);
       staleSubjects.add(subject);
-      if (board.active(Alert.STALE_INBOX, subject).isEmpty()) {
-        Optional<InboxSummary> summary = store.summary(rule.name(), inbox.recipient());
+      if (raised < CHECK_LIMIT && board.active(Alert.STALE_INBOX, subject).isEmpty()) {
+        Optional<InboxSummary> summary = store.summary(rule.name(), recipient);
         if (!stale(summary, cutoff)) {
           continue; // pulled or cleaned since the index was read
         }
         board.raise(Alert.STALE_INBOX, subject, describe(rule, summary.get(), now));
+        raised++;
         changes++;
       }
     }

@@ -58,11 +58,13 @@ public interface InboxStore {
   List<InboxSummary> stale(String inbox, Instant pendingSince, int limit);
 
   /**
-   * The same inboxes as {@link #stale}, in the same order, with only what the index holds: the
-   * recipient and its oldest pending arrival. A monitor that checks often needs no more for the
-   * inboxes it already alerted, and a summary costs a lookup per inbox on some backends.
+   * The recipients of the inboxes {@link #stale} finds, at most {@code limit}, in no particular
+   * order (when more are stale, which ones is the store's choice), with nothing but what its index
+   * holds. A monitor that checks every second needs no more for the inboxes it already alerted;
+   * a summary costs a lookup per inbox, and on Redis even the oldest arrival times cost most of a
+   * check (formatting a score per inbox).
    */
-  List<StaleInbox> staleRecipients(String inbox, Instant pendingSince, int limit);
+  List<String> staleRecipients(String inbox, Instant pendingSince, int limit);
 
   /** Totals for gauges. */
   InboxStats stats(String inbox);

@@ -175,13 +175,12 @@ public abstract class InboxStoreContract implements BackendFixture {
     assertThat(one.pending()).isEqualTo(2);
     assertThat(one.oldestPendingAt()).contains(t0);
 
-    assertThat(store.staleRecipients("reviews", t0.plusSeconds(10), 10))
-        .containsExactly(new StaleInbox("1", t0), new StaleInbox("2", t0.plusSeconds(10)));
-    assertThat(store.staleRecipients("reviews", t0.plusSeconds(10), 1)).containsExactly(new StaleInbox("1", t0));
+    assertThat(store.staleRecipients("reviews", t0.plusSeconds(10), 10)).containsExactlyInAnyOrder("1", "2");
+    assertThat(store.staleRecipients("reviews", t0.plusSeconds(10), 1)).hasSize(1).isSubsetOf("1", "2");
 
     store.pull("reviews", "1", t0.plusSeconds(31));
     assertThat(store.stale("reviews", t0.plusSeconds(30), 10)).extracting(InboxSummary::recipient).containsExactly("2", "3");
-    assertThat(store.staleRecipients("reviews", t0.plusSeconds(30), 10)).extracting(StaleInbox::recipient).containsExactly("2", "3");
+    assertThat(store.staleRecipients("reviews", t0.plusSeconds(30), 10)).containsExactlyInAnyOrder("2", "3");
     assertThat(store.stats("reviews")).isEqualTo(new InboxStats(2, 2, java.util.Optional.of(t0.plusSeconds(10))));
   }
 
@@ -192,8 +191,7 @@ public abstract class InboxStoreContract implements BackendFixture {
     store.add(rule, List.of(delivery(odd, "r1", "created", t0)), t0);
     store.add(rule, List.of(delivery("7", "r2", "created", t0)), t0.plusSeconds(1));
 
-    assertThat(store.staleRecipients("reviews", t0.plusSeconds(1), 10))
-        .containsExactly(new StaleInbox(odd, t0), new StaleInbox("7", t0.plusSeconds(1)));
+    assertThat(store.staleRecipients("reviews", t0.plusSeconds(1), 10)).containsExactlyInAnyOrder(odd, "7");
   }
 
   @Test

@@ -200,6 +200,26 @@ public abstract class ReviewsStoryContract implements BackendFixture {
   }
 
   @Test
+  void moreStaleInboxesThanOneCheckAlertsAreAlertedByTheNextChecks() {
+    ObjectNode data = Json.object();
+    data.put("review_id", "r1");
+    List<InboxDelivery> deliveries = new ArrayList<>();
+    int count = InboxMonitor.CHECK_LIMIT + 5;
+    for (int r = 0; r < count; r++) {
+      deliveries.add(new InboxDelivery("d-" + r, "u" + r, "r1", clock.instant(), data));
+    }
+    inboxes.add(inbox, deliveries, clock.instant());
+    clock.advance(Duration.ofSeconds(21));
+
+    monitor.check(inbox, clock.instant());
+    assertThat(alerts.active()).hasSize(InboxMonitor.CHECK_LIMIT);
+    monitor.check(inbox, clock.instant());
+    assertThat(alerts.active()).hasSize(count);
+    monitor.check(inbox, clock.instant());
+    assertThat(log.read("alerts", "", 2 * count)).as("each raised once").hasSize(count);
+  }
+
+  @Test
   void aNewItemInAPulledInboxStartsItsStaleClockAfresh() {
     review("Brand2", "r1", "created", null);
     drain();

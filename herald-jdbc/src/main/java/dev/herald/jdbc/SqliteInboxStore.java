@@ -7,7 +7,6 @@ import dev.herald.inbox.InboxRule;
 import dev.herald.inbox.InboxStats;
 import dev.herald.inbox.InboxStore;
 import dev.herald.inbox.InboxSummary;
-import dev.herald.inbox.StaleInbox;
 import dev.herald.json.Json;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -275,19 +274,19 @@ public final class SqliteInboxStore implements InboxStore {
   }
 
   @Override
-  public List<StaleInbox> staleRecipients(String inbox, Instant pendingSince, int limit) {
+  public List<String> staleRecipients(String inbox, Instant pendingSince, int limit) {
     return db.read(session -> {
-      // answered from the index alone: it holds the recipient, the table's key
+      // answered from the index alone (it holds the recipient, the table's key), longest waiting first
       PreparedStatement select = session.prepare(
-          "SELECT recipient, oldest_ms FROM inbox INDEXED BY inbox_oldest WHERE name = ? AND oldest_ms IS NOT NULL AND oldest_ms <= ? "
+          "SELECT recipient FROM inbox INDEXED BY inbox_oldest WHERE name = ? AND oldest_ms IS NOT NULL AND oldest_ms <= ? "
               + "ORDER BY oldest_ms, recipient LIMIT ?");
       select.setString(1, inbox);
       select.setLong(2, pendingSince.toEpochMilli());
       select.setInt(3, limit);
-      List<StaleInbox> stale = new ArrayList<>();
+      List<String> stale = new ArrayList<>();
       try (ResultSet rs = select.executeQuery()) {
         while (rs.next()) {
-          stale.add(new StaleInbox(rs.getString(1), Instant.ofEpochMilli(rs.getLong(2))));
+          stale.add(rs.getString(1));
         }
       }
       return stale;
