@@ -20,7 +20,8 @@ import java.util.Optional;
  *       longer pending is ignored, so recording twice is harmless.
  *   <li>The cursor order of {@link #list} is the order notifications were created in. A sharded
  *       store may order notifications created in the same millisecond by different shards
- *       arbitrarily (but stably).
+ *       arbitrarily, but a reader following {@code next} sees every notification once, including
+ *       one created after a notification of another shard that it has already seen.
  * </ul>
  *
  * <p>Thread-safety: implementations are safe for concurrent use.

@@ -316,6 +316,28 @@ public abstract class DigestStoreContract implements BackendFixture {
   }
 
   @Test
+  void shouldShowAFollowerEveryNotificationClosedAfterItsCursorEvenInTheSameMillisecond() {
+    Instant noon = clock.instant();
+    // a key that a store sharding by String.hashCode() % 16 puts in its last shard, so that
+    // notifications of the other shards closed in the same millisecond sort before it
+    String first = java.util.stream.IntStream.range(0, 1000).mapToObj(i -> "first-" + i)
+        .filter(k -> Math.floorMod(k.hashCode(), 16) == 15).findFirst().orElseThrow();
+    store.add(rule, List.of(item(first, "P", noon)), noon);
+    store.flush(rule, first, noon);
+    NotificationPage seen = outbox.list(new NotificationQuery(Optional.empty(), Optional.empty(), Optional.empty(), 10));
+    assertThat(seen.notifications()).extracting(Notification::recipient).containsExactly(first);
+
+    List<String> later = new ArrayList<>();
+    for (int k = 0; k < 16; k++) {
+      later.add("later-" + k);
+      store.add(rule, List.of(item("later-" + k, "P", noon)), noon);
+      store.flush(rule, "later-" + k, noon);
+    }
+    NotificationPage next = outbox.list(new NotificationQuery(Optional.empty(), Optional.empty(), seen.next(), 100));
+    assertThat(next.notifications()).extracting(Notification::recipient).containsExactlyInAnyOrderElementsOf(later);
+  }
+
+  @Test
   void shouldCloseEachBucketOnceWhenManyClosersRace() throws Exception {
     Instant noon = clock.instant();
     List<DigestItem> items = new ArrayList<>();

@@ -1,6 +1,7 @@
 package dev.herald.redis;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.digest.InlineItems;
 import dev.herald.json.Json;
 import dev.herald.notify.Delivery;
@@ -16,8 +17,10 @@ import io.lettuce.core.Range;
 import io.lettuce.core.ScoredValue;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -132,42 +135,107 @@ public final class RedisNotificationStore implements NotificationStore {
     return shardOf(id).map(shard -> notification(db.call(redis -> redis.hget(shard.tag() + ":n", id))));
   }
 
-  private record Entry(String streamId, Shard shard, String notificationId) {
-    String cursor() {
-      return streamId + "~" + shard.rule() + "~" + shard.shard();
-    }
+  private record Entry(String streamId, Shard shard, String notificationId) {}
+
+  private static long[] idParts(String streamId) {
+    int dash = streamId.indexOf('-');
+    return new long[] {Long.parseLong(streamId, 0, dash, 10), Long.parseLong(streamId, dash + 1, streamId.length(), 10)};
+  }
+
+  private static int compareIds(String a, String b) {
+    long[] x = idParts(a);
+    long[] y = idParts(b);
+    return x[0] != y[0] ? Long.compare(x[0], y[0]) : Long.compare(x[1], y[1]);
   }
 
   private static final Comparator<Entry> ORDER = Comparator
-      .comparing((Entry e) -> Long.parseLong(e.streamId().substring(0, e.streamId().indexOf('-'))))
-      .thenComparing(e -> Long.parseLong(e.streamId().substring(e.streamId().indexOf('-') + 1)))
+      .comparing(Entry::streamId, RedisNotificationStore::compareIds)
       .thenComparing(e -> e.shard().rule())
       .thenComparing(e -> e.shard().shard());
 
+  /**
+   * Where a reader of the outbox is: the last stream id it went past in each shard, and a floor
+   * for shards it has no position in (the greatest of those ids). Each shard is read after its
+   * own position, so a notification that a shard closes later is never passed over, even when
+   * another shard closed one with the same or a later id first: shards' ids follow each one's
+   * own clock, and there is no order across shards to trust.
+   */
+  private record Cursor(Map<String, String> positions, Optional<String> floor) {
+
+    private static final String PREFIX = "c2.";
+
+    static String key(Shard shard) {
+      return shard.rule() + '\0' + shard.shard();
+    }
+
+    Optional<String> after(Shard shard) {
+      return Optional.ofNullable(positions.get(key(shard))).or(() -> floor);
+    }
+
+    String text() {
+      ObjectNode json = Json.object();
+      positions.forEach(json::put);
+      return PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(Json.write(json).getBytes(StandardCharsets.UTF_8));
+    }
+
+    static Cursor parse(String text) {
+      try {
+        Map<String, String> positions = new LinkedHashMap<>();
+        if (text.startsWith(PREFIX)) {
+          JsonNode json = Json.parseTrusted(new String(Base64.getUrlDecoder().decode(text.substring(PREFIX.length())), StandardCharsets.UTF_8));
+          json.fields().forEachRemaining(e -> {
+            compareIds(e.getValue().asText(), e.getValue().asText());
+            positions.put(e.getKey(), e.getValue().asText());
+          });
+          return new Cursor(positions, positions.values().stream().max(RedisNotificationStore::compareIds));
+        }
+        // the first form, "<stream id>~<rule>~<shard>": a place in the merged order, used as a floor
+        String[] parts = text.split("~", 3);
+        Integer.parseInt(parts[2]);
+        compareIds(parts[0], parts[0]);
+        return new Cursor(positions, Optional.of(parts[0]));
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException("'" + text + "' is not a notification cursor (use the \"next\" of a previous page)");
+      }
+    }
+  }
+
   @Override
   public NotificationPage list(NotificationQuery query) {
-    Optional<Entry> after = query.after().map(RedisNotificationStore::parseCursor);
+    Cursor cursor = query.after().map(Cursor::parse).orElse(new Cursor(new LinkedHashMap<>(), Optional.empty()));
+    // Filtering by recipient happens after reading, so read generously for filtered queries.
+    int count = query.recipient().isPresent() ? 10 * query.limit() + 10 : query.limit() + 1;
     List<Entry> merged = new ArrayList<>();
+    Optional<Entry> horizon = Optional.empty();
     for (Shard shard : shards(query.rule())) {
-      String from = after.map(Entry::streamId).orElse("-");
-      Range<String> range = from.equals("-") ? Range.create("-", "+") : Range.create(from, "+");
-      // Filtering by recipient happens after reading, so read generously for filtered queries.
-      int count = query.recipient().isPresent() ? 10 * query.limit() + 10 : query.limit() + 1;
-      for (StreamMessage<String, String> m : db.call(redis -> redis.xrange(shard.tag() + ":out", range, Limit.from(count)))) {
-        Entry entry = new Entry(m.getId(), shard, m.getBody().get("n"));
-        if (after.isEmpty() || ORDER.compare(entry, after.get()) > 0) {
-          merged.add(entry);
-        }
+      Range<String> range = cursor.after(shard)
+          .map(id -> Range.from(Range.Boundary.excluding(id), Range.Boundary.<String>unbounded()))
+          .orElse(Range.create("-", "+"));
+      List<StreamMessage<String, String>> read = db.call(redis -> redis.xrange(shard.tag() + ":out", range, Limit.from(count)));
+      for (StreamMessage<String, String> m : read) {
+        merged.add(new Entry(m.getId(), shard, m.getBody().get("n")));
+      }
+      if (read.size() == count) {
+        // this shard has more after what was read: go no further than its last entry read, so
+        // the page stays in order across shards
+        Entry last = merged.getLast();
+        horizon = horizon.filter(h -> ORDER.compare(h, last) <= 0).or(() -> Optional.of(last));
       }
     }
     merged.sort(ORDER);
+    // every shard read keeps a position of its own from now on, empty ones included ("0-0")
+    Map<String, String> positions = new LinkedHashMap<>(cursor.positions());
+    for (Shard shard : shards(query.rule())) {
+      positions.put(Cursor.key(shard), cursor.after(shard).orElse("0-0"));
+    }
     List<Notification> page = new ArrayList<>();
-    Entry last = null;
+    boolean moved = false;
     for (Entry entry : merged) {
-      if (page.size() == query.limit()) {
+      if (page.size() == query.limit() || (horizon.isPresent() && ORDER.compare(entry, horizon.get()) > 0)) {
         break;
       }
-      last = entry;
+      positions.put(Cursor.key(entry.shard()), entry.streamId());
+      moved = true;
       String recordText = db.call(redis -> redis.hget(entry.shard().tag() + ":n", entry.notificationId()));
       if (recordText == null) {
         continue;
@@ -177,18 +245,10 @@ public final class RedisNotificationStore implements NotificationStore {
         page.add(n);
       }
     }
-    return new NotificationPage(page, last != null ? Optional.of(last.cursor()) : query.after());
-  }
-
-  private static Entry parseCursor(String cursor) {
-    String[] parts = cursor.split("~", 3);
-    try {
-      Entry entry = new Entry(parts[0], new Shard(parts[1], Integer.parseInt(parts[2]), ""), "");
-      ORDER.compare(entry, entry);
-      return entry;
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException("'" + cursor + "' is not a notification cursor (use the \"next\" of a previous page)");
+    if (!moved) {
+      return new NotificationPage(page, query.after());
     }
+    return new NotificationPage(page, Optional.of(new Cursor(positions, Optional.empty()).text()));
   }
 
   @Override

@@ -1,17 +1,21 @@
 package dev.herald.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.herald.digest.DigestRule;
 import dev.herald.digest.DigestStoreContract;
 import dev.herald.notify.Notification;
+import dev.herald.notify.NotificationPage;
+import dev.herald.notify.NotificationQuery;
 import dev.herald.store.Backend;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -27,6 +31,23 @@ class RedisDigestStoreIT extends DigestStoreContract {
   @AfterEach
   void clean() {
     RedisTestSupport.clean(prefix);
+  }
+
+  @Test
+  void shouldReadACursorOfTheFirstFormAsAFloorAndRefuseGarbage() {
+    Instant noon = clock.instant();
+    store.add(rule, List.of(item("10", "P", noon)), noon);
+    store.flush(rule, "10", noon);
+
+    NotificationPage all = outbox.list(new NotificationQuery(Optional.empty(), Optional.empty(), Optional.of("0-0~seller-scans~0"), 10));
+    assertThat(all.notifications()).extracting(Notification::recipient).containsExactly("10");
+    assertThat(all.next()).hasValueSatisfying(next -> assertThat(next).startsWith("c2."));
+    NotificationPage none = outbox.list(new NotificationQuery(Optional.empty(), Optional.empty(), all.next(), 10));
+    assertThat(none.notifications()).isEmpty();
+    assertThatThrownBy(() -> outbox.list(new NotificationQuery(Optional.empty(), Optional.empty(), Optional.of("c2.!!"), 10)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is not a notification cursor");
+    assertThatThrownBy(() -> outbox.list(new NotificationQuery(Optional.empty(), Optional.empty(), Optional.of("nonsense"), 10)))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
