@@ -297,8 +297,12 @@ final class RedisDigestBenchmark {
       double cpuBefore = redisCpuSeconds(admin.sync());
       long start = System.nanoTime();
       publishFlatOut(design, ledger, batch, scans, i -> Integer.toString(i % sellers), "P");
+      double published = (System.nanoTime() - start) / 1e9;
       EmbeddedDigestBenchmark.await(() -> design.caughtUp(scans), Duration.ofMinutes(10));
       double seconds = (System.nanoTime() - start) / 1e9;
+      if (ingest != null) {
+        System.out.printf("  published %,d scans in %.2f s, all consumed at %.2f s%n", scans, published, seconds);
+      }
       // Scans lost to the classic design's read-then-delete race never come out: wait for nothing to be open instead.
       EmbeddedDigestBenchmark.await(Duration.ofMillis(50), () -> design.open() == 0, Duration.ofMinutes(5));
       publishFlatOut(design, ledger, batch, burst, i -> "burst-" + i, "Q");
