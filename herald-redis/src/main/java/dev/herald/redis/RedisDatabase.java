@@ -47,6 +47,12 @@ public final class RedisDatabase implements AutoCloseable {
   public static RedisDatabase connect(String url, String prefix) {
     Objects.requireNonNull(url, "url");
     Objects.requireNonNull(prefix, "prefix");
+    if (prefix.indexOf('{') >= 0 || prefix.indexOf('}') >= 0) {
+      // Redis Cluster hashes the first {...} of a key: braces here would override the tags that
+      // spread Herald's shards over the cluster (or put every key in one slot)
+      throw new IllegalArgumentException("the Redis key prefix '" + prefix + "' must not contain '{' or '}': Herald's keys carry "
+          + "their own hash tags right after the prefix");
+    }
     RedisURI uri;
     try {
       uri = RedisURI.create(url);
