@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.IntSupplier;
 
 /**
  * Turns the events of each digest rule's stream into buckets and closes the buckets when due.
@@ -99,30 +100,25 @@ public final class DigestEngine implements Agent {
 
   /** The ingesting half of {@link #doWork()}, as an agent of its own. */
   public Agent ingester() {
-    return new Agent() {
-      @Override
-      public int doWork() {
-        return ingestAll();
-      }
-
-      @Override
-      public String roleName() {
-        return DigestEngine.this.roleName() + "-ingest";
-      }
-    };
+    return half("-ingest", this::ingestAll);
   }
 
   /** The closing half of {@link #doWork()}, as an agent of its own. */
   public Agent closer() {
+    return half("-close", this::closeAll);
+  }
+
+  private Agent half(String roleSuffix, IntSupplier work) {
+    String role = roleName() + roleSuffix;
     return new Agent() {
       @Override
       public int doWork() {
-        return closeAll();
+        return work.getAsInt();
       }
 
       @Override
       public String roleName() {
-        return DigestEngine.this.roleName() + "-close";
+        return role;
       }
     };
   }

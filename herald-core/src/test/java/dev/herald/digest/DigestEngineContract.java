@@ -105,6 +105,28 @@ public abstract class DigestEngineContract implements BackendFixture {
   }
 
   @Test
+  void shouldSplitIntoAnIngesterAndACloserThatDoOnlyTheirHalf() throws Exception {
+    ManualClock clock = ManualClock.at("2022-06-28T12:00:00Z");
+    Backend backend = backend(clock);
+    DigestEngine engine = engine(backend, SELLER_SCANS, clock);
+    var ingester = engine.ingester();
+    var closer = engine.closer();
+    assertThat(ingester.roleName()).isNotEqualTo(closer.roleName()).startsWith(engine.roleName());
+    scan(backend.log(), 10, "AAAAAA");
+
+    assertThat(closer.doWork()).as("the closer ingests nothing").isZero();
+    assertThat(backend.digests().openBucketCount("seller-scans")).isZero();
+    assertThat(ingester.doWork()).isEqualTo(1);
+    assertThat(backend.digests().openBucketCount("seller-scans")).isEqualTo(1);
+
+    clock.set(Instant.parse("2022-06-28T13:00:00Z"));
+    assertThat(ingester.doWork()).as("the ingester closes nothing").isZero();
+    assertThat(emitted).isEmpty();
+    assertThat(closer.doWork()).isEqualTo(1);
+    assertThat(emitted).singleElement().satisfies(n -> assertThat(itemsOf(n)).containsExactly("AAAAAA"));
+  }
+
+  @Test
   void shouldRestartTheHourWhenTheSellerScansAgain() {
     ManualClock clock = ManualClock.at("2022-06-28T12:00:00Z");
     Backend backend = backend(clock);
