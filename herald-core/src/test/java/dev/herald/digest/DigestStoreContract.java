@@ -165,6 +165,30 @@ public abstract class DigestStoreContract implements BackendFixture {
   }
 
   @Test
+  void shouldCloseAtMostTheLimitPerCallAndTheRestOnLaterCalls() {
+    Instant noon = clock.instant();
+    List<DigestItem> items = new ArrayList<>();
+    for (int seller = 0; seller < 40; seller++) {
+      items.add(item("s" + seller, "P", noon));
+    }
+    store.add(rule, items, noon);
+    Instant later = noon.plus(Duration.ofHours(2));
+
+    List<String> closed = new ArrayList<>();
+    for (int limit : List.of(1, 3, 1, 20)) {
+      List<Notification> batch = store.closeDue(rule, later, limit);
+      assertThat(batch).hasSizeLessThanOrEqualTo(limit);
+      batch.forEach(n -> closed.add(n.recipient()));
+    }
+    while (store.openBucketCount("seller-scans") > 0) {
+      List<Notification> batch = store.closeDue(rule, later, 1);
+      assertThat(batch).as("a limit of 1 still reaches every bucket in turn").hasSize(1);
+      closed.add(batch.getFirst().recipient());
+    }
+    assertThat(closed).hasSize(40).doesNotHaveDuplicates();
+  }
+
+  @Test
   void shouldGiveTheSameBucketTheSameNotificationId() {
     Instant noon = clock.instant();
     DigestItem first = item("10", "AAAAAA", noon);

@@ -26,6 +26,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -231,6 +232,7 @@ public final class RedisDigestStore implements DigestStore {
   private final RedisDatabase.Script flush;
   private final RedisDatabase.Script upgrade;
   private final Set<String> upgradedRules = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger closeRotation = new AtomicInteger();
 
   public RedisDigestStore(RedisDatabase db) {
     this.db = Objects.requireNonNull(db, "db");
@@ -271,17 +273,26 @@ public final class RedisDigestStore implements DigestStore {
 
   /** Runs one script per shard, all sent before any answer is awaited. */
   private List<Notification> runAll(RedisDatabase.Script script, DigestRule rule, List<Integer> shards, List<List<String>> args) {
+    List<Notification> closed = new ArrayList<>();
+    runAllByShard(script, rule, shards, args).forEach(closed::addAll);
+    return closed;
+  }
+
+  /** {@link #runAll}, with the notifications of each shard apart. */
+  private List<List<Notification>> runAllByShard(RedisDatabase.Script script, DigestRule rule, List<Integer> shards, List<List<String>> args) {
     upgraded(rule.name());
     List<String[]> keys = new ArrayList<>(shards.size());
     for (int shard : shards) {
       keys.add(layout.keys(rule.name(), shard));
     }
     List<List<Object>> answers = script.runAll(ScriptOutputType.MULTI, keys, args.stream().map(a -> a.toArray(String[]::new)).toList());
-    List<Notification> closed = new ArrayList<>();
+    List<List<Notification>> closed = new ArrayList<>(answers.size());
     for (List<Object> records : answers) {
+      List<Notification> fromShard = new ArrayList<>(records.size());
       for (Object record : records) {
-        closed.add(RedisNotificationStore.notification(String.valueOf(record)));
+        fromShard.add(RedisNotificationStore.notification(String.valueOf(record)));
       }
+      closed.add(fromShard);
     }
     return closed;
   }
@@ -304,21 +315,50 @@ public final class RedisDigestStore implements DigestStore {
 
   @Override
   public List<Notification> closeDue(DigestRule rule, Instant now, int limit) {
-    // Each shard closes up to its share of the limit, all shards in one round trip; a shard with
-    // more due buckets than its share closes the rest on the next call.
-    int share = Math.max(1, (limit + RedisDigestLayout.SHARDS - 1) / RedisDigestLayout.SHARDS);
+    // First every shard closes up to its share of the limit, all in one round trip; then the
+    // shards that may have more (they used their whole share, or had none) close what the limit
+    // leaves, one after another. The shards given the remainder of the division rotate.
+    int base = limit / RedisDigestLayout.SHARDS;
+    int extra = limit % RedisDigestLayout.SHARDS;
+    int first = Math.floorMod(closeRotation.getAndAdd(Math.max(1, extra)), RedisDigestLayout.SHARDS);
     List<Integer> shards = new ArrayList<>();
+    List<Integer> shares = new ArrayList<>();
     List<List<String>> args = new ArrayList<>();
-    for (int shard = 0; shard < RedisDigestLayout.SHARDS; shard++) {
-      List<String> a = prelude(rule, shard, now);
-      a.add(Integer.toString(share));
-      a.add(Long.toString(SEEN_RETENTION.toMillis()));
+    List<Integer> mayHaveMore = new ArrayList<>();
+    for (int i = 0; i < RedisDigestLayout.SHARDS; i++) {
+      int shard = (first + i) % RedisDigestLayout.SHARDS;
+      int share = base + (i < extra ? 1 : 0);
+      if (share == 0) {
+        mayHaveMore.add(shard);
+        continue;
+      }
       shards.add(shard);
-      args.add(a);
+      shares.add(share);
+      args.add(closeArgs(rule, shard, now, share));
     }
-    List<Notification> closed = runAll(closeDue, rule, shards, args);
+    List<Notification> closed = new ArrayList<>();
+    List<List<Notification>> byShard = runAllByShard(closeDue, rule, shards, args);
+    for (int i = 0; i < shards.size(); i++) {
+      closed.addAll(byShard.get(i));
+      if (byShard.get(i).size() == shares.get(i)) {
+        mayHaveMore.add(shards.get(i));
+      }
+    }
+    for (int shard : mayHaveMore) {
+      if (closed.size() >= limit) {
+        break;
+      }
+      closed.addAll(runAll(closeDue, rule, List.of(shard), List.of(closeArgs(rule, shard, now, limit - closed.size()))));
+    }
     closed.sort(Comparator.comparing(Notification::dueAt));
     return closed;
+  }
+
+  private List<String> closeArgs(DigestRule rule, int shard, Instant now, int limit) {
+    List<String> args = prelude(rule, shard, now);
+    args.add(Integer.toString(limit));
+    args.add(Long.toString(SEEN_RETENTION.toMillis()));
+    return args;
   }
 
   @Override
