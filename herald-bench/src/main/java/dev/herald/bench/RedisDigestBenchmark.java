@@ -57,8 +57,8 @@ final class RedisDigestBenchmark {
   static final int STEADY_RATE = 3_400;
   static final Duration STEADY_MEASURED = Duration.ofSeconds(10);
 
-  record Result(String design, long scans, double ingestPerSecond, double redisCpuMicrosPerEvent, long burstSellers,
-      Histogram burstLateness, long steadyOpenMin, long steadySellers, Histogram steadyLateness, long lost, long duplicated) {}
+  record Result(String design, double ingestPerSecond, double redisCpuMicrosPerEvent, Histogram burstLateness,
+      long steadyOpenMin, long steadySellers, Histogram steadyLateness, long lost, long duplicated) {}
 
   private final String url;
   private final int scans;
@@ -282,7 +282,7 @@ final class RedisDigestBenchmark {
       System.out.printf("  %s: steady, at least %,d open: p99 %.1f ms%n", name, openMin, steady.lateness.getValueAtPercentile(99) / 1000.0);
       long total = (long) scans + burstSellers + STEADY_RATE * (STEADY_QUIET.toSeconds() + STEADY_MEASURED.toSeconds());
       long lost = total - ledger.notified.size() - steady.notified.size();
-      return new Result(name, scans, ingest[0], ingest[1], burstSellers, ledger.lateness, openMin, steadySellers,
+      return new Result(name, ingest[0], ingest[1], ledger.lateness, openMin, steadySellers,
           steady.lateness, lost, ledger.duplicated() + steady.duplicated());
     } finally {
       client.shutdown();

@@ -184,7 +184,7 @@ public final class RedisNotificationStore implements NotificationStore {
         if (text.startsWith(PREFIX)) {
           JsonNode json = Json.parseTrusted(new String(Base64.getUrlDecoder().decode(text.substring(PREFIX.length())), StandardCharsets.UTF_8));
           json.fields().forEachRemaining(e -> {
-            compareIds(e.getValue().asText(), e.getValue().asText());
+            idParts(e.getValue().asText()); // refuses what is not a stream id
             positions.put(e.getKey(), e.getValue().asText());
           });
           return new Cursor(positions, positions.values().stream().max(RedisNotificationStore::compareIds));
@@ -192,7 +192,7 @@ public final class RedisNotificationStore implements NotificationStore {
         // the first form, "<stream id>~<rule>~<shard>": a place in the merged order, used as a floor
         String[] parts = text.split("~", 3);
         Integer.parseInt(parts[2]);
-        compareIds(parts[0], parts[0]);
+        idParts(parts[0]);
         return new Cursor(positions, Optional.of(parts[0]));
       } catch (RuntimeException e) {
         throw new IllegalArgumentException("'" + text + "' is not a notification cursor (use the \"next\" of a previous page)");
@@ -205,9 +205,10 @@ public final class RedisNotificationStore implements NotificationStore {
     Cursor cursor = query.after().map(Cursor::parse).orElse(new Cursor(new LinkedHashMap<>(), Optional.empty()));
     // Filtering by recipient happens after reading, so read generously for filtered queries.
     int count = query.recipient().isPresent() ? 10 * query.limit() + 10 : query.limit() + 1;
+    List<Shard> shards = shards(query.rule());
     List<Entry> merged = new ArrayList<>();
     Optional<Entry> horizon = Optional.empty();
-    for (Shard shard : shards(query.rule())) {
+    for (Shard shard : shards) {
       Range<String> range = cursor.after(shard)
           .map(id -> Range.from(Range.Boundary.excluding(id), Range.Boundary.<String>unbounded()))
           .orElse(Range.create("-", "+"));
@@ -225,7 +226,7 @@ public final class RedisNotificationStore implements NotificationStore {
     merged.sort(ORDER);
     // every shard read keeps a position of its own from now on, empty ones included ("0-0")
     Map<String, String> positions = new LinkedHashMap<>(cursor.positions());
-    for (Shard shard : shards(query.rule())) {
+    for (Shard shard : shards) {
       positions.put(Cursor.key(shard), cursor.after(shard).orElse("0-0"));
     }
     List<Notification> page = new ArrayList<>();
