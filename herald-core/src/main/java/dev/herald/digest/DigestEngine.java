@@ -162,7 +162,7 @@ public final class DigestEngine implements Agent {
   }
 
   private int closeDue(DigestRule rule, Instant now) {
-    Optional<Instant> due = store.nextDue(rule.name());
+    Optional<Instant> due = store.nextCloseCheck(rule.name());
     if (due.isEmpty() || due.get().isAfter(now)) {
       return 0;
     }

@@ -48,6 +48,16 @@ public interface DigestStore extends AutoCloseable {
   /** The earliest deadline among the rule's open buckets. */
   Optional<Instant> nextDue(String rule);
 
+  /**
+   * When {@link #closeDue} should next be called for the rule: at or before {@link #nextDue}. A
+   * store whose deadline index is only a lower bound (so that adding an item need not move an
+   * index entry) answers from that index, which may be earlier; the closer then finds nothing
+   * due yet, and the store corrects the index as it looks.
+   */
+  default Optional<Instant> nextCloseCheck(String rule) {
+    return nextDue(rule);
+  }
+
   /** Open buckets of the rule ordered by key, starting after {@code afterKey} ("" for the start). */
   List<Bucket> openBuckets(String rule, String afterKey, int limit);
 

@@ -189,6 +189,56 @@ public abstract class DigestStoreContract implements BackendFixture {
   }
 
   @Test
+  void shouldCloseABucketWhoseDeadlineMovedOnlyAtItsNewDeadline() {
+    Instant noon = clock.instant();
+    store.add(rule, List.of(item("10", "A", noon)), noon);
+    store.add(rule, List.of(item("20", "X", noon.plus(Duration.ofMinutes(10)))), noon);
+    store.add(rule, List.of(item("10", "B", noon.plus(Duration.ofMinutes(30)))), noon);
+
+    assertThat(store.nextDue("seller-scans")).as("seller 20 is due first now").contains(noon.plus(Duration.ofMinutes(70)));
+    assertThat(store.nextCloseCheck("seller-scans").orElseThrow()).isBeforeOrEqualTo(noon.plus(Duration.ofMinutes(70)));
+    assertThat(store.closeDue(rule, noon.plus(Duration.ofMinutes(60)), 10)).as("10's first deadline passed, but it moved").isEmpty();
+    assertThat(store.nextCloseCheck("seller-scans").orElseThrow()).isAfter(noon.plus(Duration.ofMinutes(60)));
+    assertThat(store.closeDue(rule, noon.plus(Duration.ofMinutes(70)), 10)).extracting(Notification::recipient).containsExactly("20");
+    assertThat(store.nextDue("seller-scans")).contains(noon.plus(Duration.ofMinutes(90)));
+    assertThat(store.closeDue(rule, noon.plus(Duration.ofMinutes(89)), 10)).isEmpty();
+    assertThat(store.closeDue(rule, noon.plus(Duration.ofMinutes(90)), 10)).singleElement()
+        .satisfies(n -> assertThat(texts(n.items())).containsExactly("A", "B"));
+    assertThat(store.nextDue("seller-scans")).isEmpty();
+    assertThat(store.nextCloseCheck("seller-scans")).isEmpty();
+  }
+
+  @Test
+  void shouldCloseTheEarliestDueFirstWhenMoreAreDueThanTheLimit() {
+    Instant noon = clock.instant();
+    // opened in this order, but the later ones moved their deadlines less: due order is reversed
+    for (int seller = 0; seller < 5; seller++) {
+      store.add(rule, List.of(item("s" + seller, "P", noon.plus(Duration.ofMinutes(seller)))), noon);
+    }
+    for (int seller = 0; seller < 5; seller++) {
+      store.add(rule, List.of(item("s" + seller, "Q", noon.plus(Duration.ofMinutes(30 - 5 * seller)))), noon);
+    }
+    Instant later = noon.plus(Duration.ofHours(2));
+
+    assertThat(store.closeDue(rule, later, 2)).extracting(Notification::recipient).containsExactly("s4", "s3");
+    assertThat(store.closeDue(rule, later, 10)).extracting(Notification::recipient).containsExactly("s2", "s1", "s0");
+  }
+
+  @Test
+  void shouldCloseAtTheCapWhenAnEarlierDatedItemMovesMaxWaitForward() {
+    DigestRule capped = rule.withMaxWait(Duration.ofHours(2));
+    Instant noon = clock.instant();
+    store.add(capped, List.of(item("10", "B", noon)), noon);
+    // dated 90 minutes before the first: the cap (first + 2 h) comes before the quiet deadline
+    store.add(capped, List.of(item("10", "A", noon.minus(Duration.ofMinutes(90)))), noon);
+
+    assertThat(store.nextDue("seller-scans")).contains(noon.plus(Duration.ofMinutes(30)));
+    assertThat(store.nextCloseCheck("seller-scans").orElseThrow()).isBeforeOrEqualTo(noon.plus(Duration.ofMinutes(30)));
+    assertThat(store.closeDue(capped, noon.plus(Duration.ofMinutes(30)), 10)).singleElement()
+        .satisfies(n -> assertThat(texts(n.items())).containsExactly("A", "B"));
+  }
+
+  @Test
   void shouldGiveTheSameBucketTheSameNotificationId() {
     Instant noon = clock.instant();
     DigestItem first = item("10", "AAAAAA", noon);

@@ -58,7 +58,7 @@ public final class SqliteDatabase implements AutoCloseable {
   }
 
   /** Bumped whenever the schema changes incompatibly; a file of another version is refused. */
-  static final int SCHEMA_VERSION = 2;
+  static final int SCHEMA_VERSION = 3;
 
   private final Path file;
   private final FileChannel lockChannel;
@@ -182,12 +182,15 @@ public final class SqliteDatabase implements AutoCloseable {
         rs.next();
         fresh = rs.getInt(1) == 0;
       }
-      if (!fresh && version != SCHEMA_VERSION && version != 1) {
+      if (!fresh && version != SCHEMA_VERSION && version != 1 && version != 2) {
         throw new SQLException("the file has schema version " + version + " but this Herald needs " + SCHEMA_VERSION
             + "; move the data folder aside to start afresh");
       }
       connection.setAutoCommit(false);
       try {
+        if (!fresh && version < 3) {
+          addWakeColumn(connection); // before the schema script indexes it
+        }
         String withoutComments = schema.lines().filter(line -> !line.strip().startsWith("--")).collect(java.util.stream.Collectors.joining("\n"));
         for (String sql : withoutComments.split(";")) {
           if (!sql.isBlank()) {
@@ -205,6 +208,26 @@ public final class SqliteDatabase implements AutoCloseable {
       } finally {
         connection.setAutoCommit(true);
       }
+    }
+  }
+
+  /** Schema 2 to 3: the closer's index moves from {@code due_ms} to {@code wake_ms}. */
+  private static void addWakeColumn(Connection connection) throws SQLException {
+    try (Statement statement = connection.createStatement()) {
+      boolean hasTable = false;
+      try (ResultSet rs = statement.executeQuery("PRAGMA table_info(digest_bucket)")) {
+        while (rs.next()) {
+          if (rs.getString("name").equals("wake_ms")) {
+            return;
+          }
+          hasTable = true;
+        }
+      }
+      if (!hasTable) {
+        return; // the schema script creates it whole
+      }
+      statement.execute("ALTER TABLE digest_bucket ADD COLUMN wake_ms INTEGER NOT NULL DEFAULT 0");
+      statement.execute("UPDATE digest_bucket SET wake_ms = due_ms");
     }
   }
 

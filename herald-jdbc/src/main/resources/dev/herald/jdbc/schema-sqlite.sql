@@ -37,6 +37,8 @@ CREATE TABLE IF NOT EXISTS herald_pending (
 
 -- An open bucket holds its items inline, one line each ("<time_ms> <json>\n"), appended by the
 -- update that moves its deadline: adding an item writes no other row at a random place.
+-- The closer's index is on wake_ms, a lower bound of due_ms that adding an item leaves alone
+-- (schema 3; a schema 2 file gets the column, set to due_ms, when opened).
 CREATE TABLE IF NOT EXISTS digest_bucket (
   id         INTEGER PRIMARY KEY,
   rule       TEXT    NOT NULL,
@@ -46,10 +48,12 @@ CREATE TABLE IF NOT EXISTS digest_bucket (
   last_ms    INTEGER NOT NULL,
   due_ms     INTEGER NOT NULL,
   count      INTEGER NOT NULL,
-  items      TEXT    NOT NULL
+  items      TEXT    NOT NULL,
+  wake_ms    INTEGER NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS digest_bucket_key ON digest_bucket (rule, key);
-CREATE INDEX IF NOT EXISTS digest_bucket_due ON digest_bucket (rule, due_ms);
+DROP INDEX IF EXISTS digest_bucket_due;
+CREATE INDEX IF NOT EXISTS digest_bucket_wake ON digest_bucket (rule, wake_ms);
 
 -- Every event id a rule has taken, open or closed bucket alike, as runs of consecutive ids: a
 -- redelivered event counts once. An engine adds a batch of consecutive ids at a time, which

@@ -77,6 +77,52 @@ class SqliteDatabaseTest {
   }
 
   @Test
+  void shouldMigrateSchemaTwoPlacingEveryOpenBucketInTheWakeIndexAtItsDeadline() throws SQLException {
+    // a file as schema 2 left it: the closer's index was on due_ms
+    try (Connection old = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("herald.db"));
+        Statement sql = old.createStatement()) {
+      sql.execute("CREATE TABLE herald_event (stream_id INTEGER NOT NULL, id INTEGER NOT NULL, time_ms INTEGER NOT NULL, "
+          + "data TEXT NOT NULL, PRIMARY KEY (stream_id, id)) WITHOUT ROWID");
+      sql.execute("CREATE TABLE digest_bucket (id INTEGER PRIMARY KEY, rule TEXT NOT NULL, key TEXT NOT NULL, open_event TEXT NOT NULL, "
+          + "first_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL, due_ms INTEGER NOT NULL, count INTEGER NOT NULL, items TEXT NOT NULL)");
+      sql.execute("CREATE UNIQUE INDEX digest_bucket_key ON digest_bucket (rule, key)");
+      sql.execute("CREATE INDEX digest_bucket_due ON digest_bucket (rule, due_ms)");
+      long noon = Instant.parse("2022-06-28T12:00:00Z").toEpochMilli();
+      sql.execute("INSERT INTO digest_bucket VALUES (1, 'seller-scans', '10', '1', " + noon + ", " + noon + ", " + (noon + 3_600_000)
+          + ", 1, '" + noon + " \"AAAAAA\"\n')");
+      sql.execute("PRAGMA user_version = 2");
+    }
+
+    try (SqliteBackend backend = new SqliteBackend(data, SqliteDatabase.Sync.NORMAL, InstantSource.system())) {
+      int version = backend.database().read(session -> {
+        try (ResultSet rs = session.prepare("PRAGMA user_version").executeQuery()) {
+          rs.next();
+          return rs.getInt(1);
+        }
+      });
+      assertThat(version).isEqualTo(SqliteDatabase.SCHEMA_VERSION);
+      List<String> indexes = backend.database().read(session -> {
+        List<String> names = new ArrayList<>();
+        try (ResultSet rs = session.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'digest_bucket' ORDER BY name")
+            .executeQuery()) {
+          while (rs.next()) {
+            names.add(rs.getString(1));
+          }
+        }
+        return names;
+      });
+      assertThat(indexes).containsExactly("digest_bucket_key", "digest_bucket_wake");
+
+      DigestRule rule = DigestRule.of("seller-scans", "scans", "seller_id", "package_id", Duration.ofHours(1));
+      Instant noon = Instant.parse("2022-06-28T12:00:00Z");
+      assertThat(backend.digests().nextCloseCheck("seller-scans")).contains(noon.plus(Duration.ofHours(1)));
+      assertThat(backend.digests().closeDue(rule, noon.plus(Duration.ofMinutes(59)), 10)).isEmpty();
+      assertThat(backend.digests().closeDue(rule, noon.plus(Duration.ofHours(1)), 10)).singleElement()
+          .satisfies(n -> assertThat(n.items()).extracting(item -> item.asText()).containsExactly("AAAAAA"));
+    }
+  }
+
+  @Test
   void shouldKeepOneRowForBatchesOfConsecutiveIds() {
     try (SqliteBackend backend = new SqliteBackend(data, SqliteDatabase.Sync.NORMAL, InstantSource.system())) {
       DigestRule rule = DigestRule.of("seller-scans", "scans", "seller_id", "package_id", Duration.ofHours(1));
