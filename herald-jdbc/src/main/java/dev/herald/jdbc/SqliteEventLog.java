@@ -37,6 +37,8 @@ public final class SqliteEventLog implements EventLog {
   public SqliteEventLog(SqliteDatabase db, InstantSource clock) {
     this.db = Objects.requireNonNull(db, "db");
     this.clock = Objects.requireNonNull(clock, "clock");
+    // a stream row created by a write that was rolled back is gone again
+    db.onRollback(streamIds::clear);
   }
 
   @Override

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.herald.digest.DigestItem;
 import dev.herald.digest.DigestRule;
+import dev.herald.json.Json;
 import dev.herald.log.StoreUnavailableException;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -18,6 +19,9 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -120,6 +124,74 @@ class SqliteDatabaseTest {
       assertThat(backend.digests().closeDue(rule, noon.plus(Duration.ofHours(1)), 10)).singleElement()
           .satisfies(n -> assertThat(n.items()).extracting(item -> item.asText()).containsExactly("AAAAAA"));
     }
+  }
+
+  @Test
+  void shouldFailOnlyTheFailingWriteOfAGroupAndKeepTheOthers() throws Exception {
+    try (SqliteBackend backend = new SqliteBackend(data, SqliteDatabase.Sync.NORMAL, InstantSource.system())) {
+      SqliteDatabase db = backend.database();
+      db.write(session -> session.prepare("CREATE TABLE t (v TEXT NOT NULL)").executeUpdate());
+      java.util.concurrent.CountDownLatch writerHeld = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+      ExecutorService pool = Executors.newFixedThreadPool(4);
+      try {
+        // hold the writer so that the next three writes queue up and commit as one group
+        Future<?> holder = pool.submit(() -> db.write(session -> {
+          writerHeld.countDown();
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+          }
+          return null;
+        }));
+        writerHeld.await();
+        // queued in this order: the group creates the stream before the failing write undoes it
+        Future<List<String>> append = pool.submit(() -> backend.log().append("fresh", dev.herald.log.NewEvent.of(Json.object().put("n", 1)))
+            .transform(List::of));
+        awaitQueued(db, 1);
+        Future<Integer> insert = pool.submit(() -> db.write(session -> insert(session, "kept")));
+        awaitQueued(db, 2);
+        Future<Integer> failing = pool.submit(() -> db.write(session -> {
+          insert(session, "undone");
+          throw new IllegalStateException("this write fails after inserting");
+        }));
+        awaitQueued(db, 3);
+        release.countDown();
+        holder.get();
+
+        assertThat(insert.get()).isEqualTo(1);
+        assertThatThrownBy(failing::get).hasRootCauseMessage("this write fails after inserting");
+        assertThat(append.get()).as("the stream the group created, created again when it ran again").hasSize(1);
+      } finally {
+        pool.shutdownNow();
+      }
+      List<String> rows = db.read(session -> {
+        List<String> values = new ArrayList<>();
+        try (ResultSet rs = session.prepare("SELECT v FROM t ORDER BY v").executeQuery()) {
+          while (rs.next()) {
+            values.add(rs.getString(1));
+          }
+        }
+        return values;
+      });
+      assertThat(rows).containsExactly("kept");
+      assertThat(backend.log().read("fresh", "", 10)).hasSize(1);
+      assertThat(backend.log().append("fresh", dev.herald.log.NewEvent.of(Json.object().put("n", 2)))).isNotBlank();
+      assertThat(backend.log().read("fresh", "", 10)).hasSize(2);
+    }
+  }
+
+  private static void awaitQueued(SqliteDatabase db, int writes) throws InterruptedException {
+    while (db.queuedWrites() < writes) {
+      Thread.sleep(1);
+    }
+  }
+
+  private static int insert(SqlSession session, String value) throws SQLException {
+    var insert = session.prepare("INSERT INTO t (v) VALUES (?)");
+    insert.setString(1, value);
+    return insert.executeUpdate();
   }
 
   @Test
