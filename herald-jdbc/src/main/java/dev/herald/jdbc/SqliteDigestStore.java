@@ -60,7 +60,10 @@ public final class SqliteDigestStore implements DigestStore {
 
   /** An open bucket as the writer sees it while applying a batch. */
   private static final class OpenBucket {
-    final long id;
+    static final long UNASSIGNED = -1;
+
+    /** The row id; {@link #UNASSIGNED} for a bucket merged off the writer thread, until written. */
+    long id;
     final String key;
     final String openEvent;
     final boolean stored;
@@ -82,6 +85,14 @@ public final class SqliteDigestStore implements DigestStore {
       this.dueMs = dueMs;
       this.count = count;
       this.wakeMs = wakeMs;
+    }
+
+    void add(DigestRule rule, long t, String text) {
+      firstMs = Math.min(firstMs, t);
+      lastMs = Math.max(lastMs, t);
+      dueMs = rule.deadline(Instant.ofEpochMilli(firstMs), Instant.ofEpochMilli(lastMs)).toEpochMilli();
+      count++;
+      added.append(InlineItems.line(t, text));
     }
 
     Bucket view(String rule) {
@@ -124,8 +135,16 @@ public final class SqliteDigestStore implements DigestStore {
     List<String> keys = blind ? List.of() : items.stream().map(DigestItem::key).distinct().toList();
     long[] ids = eventIds(items);
     boolean unique = strictlyIncreasing(ids);
+    // A blind batch is merged by key here, on the caller's thread, so that the writer thread (the
+    // one every write waits for) only writes it; unless some of its events were taken before.
+    Map<String, OpenBucket> merged = blind && unique ? mergeByKey(rule, items, texts) : null;
     return db.write(session -> {
       Set<Long> taken = TakenRuns.taken(session, rule.name(), ids);
+      if (merged != null && taken.isEmpty()) {
+        TakenRuns.record(session, rule.name(), ids);
+        mergeBuckets(session, rule.name(), merged.values());
+        return List.<Notification>of();
+      }
       // a batch read from a group is in id order, so it cannot hold an event twice; otherwise check
       Set<Long> inBatch = unique ? Set.of() : HashSet.newHashSet(ids.length);
       Map<String, OpenBucket> open = blind ? new HashMap<>() : selectOpen(session, rule.name(), keys);
@@ -146,11 +165,7 @@ public final class SqliteDigestStore implements DigestStore {
           open.put(item.key(), bucket);
         }
         touched.put(item.key(), bucket);
-        bucket.firstMs = Math.min(bucket.firstMs, t);
-        bucket.lastMs = Math.max(bucket.lastMs, t);
-        bucket.dueMs = rule.deadline(Instant.ofEpochMilli(bucket.firstMs), Instant.ofEpochMilli(bucket.lastMs)).toEpochMilli();
-        bucket.count++;
-        bucket.added.append(InlineItems.line(t, texts.get(i)));
+        bucket.add(rule, t, texts.get(i));
         if (rule.maxItems().isPresent() && bucket.count >= rule.maxItems().getAsInt()) {
           writeBuckets(session, rule.name(), List.of(bucket));
           closed.addAll(close(session, rule, List.of(bucket.id), now));
@@ -166,6 +181,22 @@ public final class SqliteDigestStore implements DigestStore {
       }
       return closed;
     });
+  }
+
+  /** The batch's items merged into one new bucket per key, as if no key had an open bucket. */
+  private static Map<String, OpenBucket> mergeByKey(DigestRule rule, List<DigestItem> items, List<String> texts) {
+    Map<String, OpenBucket> merged = new LinkedHashMap<>();
+    for (int i = 0; i < items.size(); i++) {
+      DigestItem item = items.get(i);
+      long t = item.time().toEpochMilli();
+      OpenBucket bucket = merged.get(item.key());
+      if (bucket == null) {
+        bucket = new OpenBucket(OpenBucket.UNASSIGNED, item.key(), item.eventId(), false, t, t, 0, 0, Long.MAX_VALUE);
+        merged.put(item.key(), bucket);
+      }
+      bucket.add(rule, t, texts.get(i));
+    }
+    return merged;
   }
 
   private static final String INSERT_BUCKET =
@@ -227,12 +258,15 @@ public final class SqliteDigestStore implements DigestStore {
    * there is one. Only for rules whose deadline is the last item's time plus the quiet period:
    * it never moves earlier, so the wake index (never touched by the merge) stays a lower bound.
    */
-  private static void mergeBuckets(SqlSession session, String rule, Collection<OpenBucket> buckets) throws SQLException {
+  private void mergeBuckets(SqlSession session, String rule, Collection<OpenBucket> buckets) throws SQLException {
     PreparedStatement upsert = session.prepare(INSERT_BUCKET + " ON CONFLICT (rule, key) DO UPDATE SET "
         + "first_ms = MIN(first_ms, excluded.first_ms), last_ms = MAX(last_ms, excluded.last_ms), due_ms = MAX(due_ms, excluded.due_ms), "
         + "count = count + excluded.count, items = items || excluded.items");
     RowBatch upserts = new RowBatch(upsert);
     for (OpenBucket b : buckets) {
+      if (b.id == OpenBucket.UNASSIGNED) {
+        b.id = nextBucketId(session); // used only if the key has no open bucket
+      }
       setInsert(upsert, rule, b);
       upserts.add();
     }

@@ -49,10 +49,10 @@ public final class SqliteInboxStore implements InboxStore {
       this.key = key;
     }
 
-    void merge(InboxDelivery delivery) {
+    void merge(InboxDelivery delivery, String text) {
       long t = delivery.time().toEpochMilli();
       if (changes == 0 || t >= lastMs) {
-        data = Json.write(delivery.data());
+        data = text;
       }
       firstMs = changes == 0 ? t : Math.min(firstMs, t);
       lastMs = changes == 0 ? t : Math.max(lastMs, t);
@@ -66,6 +66,8 @@ public final class SqliteInboxStore implements InboxStore {
       return 0;
     }
     long nowMs = now.toEpochMilli();
+    // written here, on the caller's thread: the writer thread is the one every write waits for
+    List<String> texts = deliveries.stream().map(d -> Json.write(d.data())).toList();
     return db.write(session -> {
       PreparedStatement forget = session.prepare("DELETE FROM inbox_seen WHERE name = ? AND at_ms < ?");
       forget.setString(1, rule.name());
@@ -75,7 +77,8 @@ public final class SqliteInboxStore implements InboxStore {
       PreparedStatement remember = session.prepare("INSERT INTO inbox_seen (name, dedupe_id, at_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
       Map<String, Change> changes = new LinkedHashMap<>();
       int added = 0;
-      for (InboxDelivery delivery : deliveries) {
+      for (int i = 0; i < deliveries.size(); i++) {
+        InboxDelivery delivery = deliveries.get(i);
         remember.setString(1, rule.name());
         remember.setString(2, delivery.dedupeId());
         remember.setLong(3, nowMs);
@@ -84,7 +87,7 @@ public final class SqliteInboxStore implements InboxStore {
         }
         added++;
         changes.computeIfAbsent(delivery.recipient() + "\0" + delivery.itemKey(), k -> new Change(delivery.recipient(), delivery.itemKey()))
-            .merge(delivery);
+            .merge(delivery, texts.get(i));
       }
 
       PreparedStatement upsert = session.prepare(
