@@ -25,6 +25,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -36,9 +37,10 @@ import org.slf4j.LoggerFactory;
  * <p>SQLite allows one writer at a time, and each commit costs a WAL sync, so all writes go
  * through a single writer thread that <em>group-commits</em>: it takes every write queued while
  * the previous commit ran, runs them and commits them together; when one fails, the group runs
- * again with a savepoint per write, so one failing write does not undo the others. A caller of {@link #write} returns only after the commit, so
- * what it wrote is durable. Reads run concurrently on a small pool of read-only connections, which
- * WAL lets proceed while the writer commits.
+ * again with a savepoint per write, so one failing write does not undo the others. A caller of
+ * {@link #write} returns only after the commit, so what it wrote is durable. Reads run
+ * concurrently on a small pool of read-only connections, which WAL lets proceed while the writer
+ * commits.
  *
  * <p>Durability: {@code synchronous=NORMAL} (the default here) survives any crash of the process;
  * {@code FULL} also survives power loss, at the cost of a sync per commit.
@@ -73,7 +75,7 @@ public final class SqliteDatabase implements AutoCloseable {
   private final Connection checkpointer;
   private final long pageSize;
   private volatile boolean open = true;
-  private final List<Runnable> rollbackListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<Runnable> rollbackListeners = new CopyOnWriteArrayList<>();
 
   private record Write<T>(SqlWork<T> work, CompletableFuture<T> result) {}
 
@@ -293,7 +295,7 @@ public final class SqliteDatabase implements AutoCloseable {
     return writes.size();
   }
 
-    /** Runs read-only {@code work} on a pooled connection, concurrently with writes. */
+  /** Runs read-only {@code work} on a pooled connection, concurrently with writes. */
   public <T> T read(SqlWork<T> work) {
     SqlSession session;
     try {
