@@ -47,8 +47,7 @@ class SqliteDatabaseTest {
     // a file as the first version left it: digest_seen held a row per event a rule took
     try (Connection old = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("herald.db"));
         Statement sql = old.createStatement()) {
-      sql.execute("CREATE TABLE herald_event (stream_id INTEGER NOT NULL, id INTEGER NOT NULL, time_ms INTEGER NOT NULL, "
-          + "data TEXT NOT NULL, PRIMARY KEY (stream_id, id)) WITHOUT ROWID");
+      createEventTable(sql);
       sql.execute("CREATE TABLE digest_seen (rule TEXT NOT NULL, event_id TEXT NOT NULL, PRIMARY KEY (rule, event_id)) WITHOUT ROWID");
       for (String id : List.of("1", "2", "3", "10", "9", "11", "20")) {
         sql.execute("INSERT INTO digest_seen VALUES ('seller-scans', '" + id + "')");
@@ -85,8 +84,7 @@ class SqliteDatabaseTest {
     // a file as schema 2 left it: the closer's index was on due_ms
     try (Connection old = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("herald.db"));
         Statement sql = old.createStatement()) {
-      sql.execute("CREATE TABLE herald_event (stream_id INTEGER NOT NULL, id INTEGER NOT NULL, time_ms INTEGER NOT NULL, "
-          + "data TEXT NOT NULL, PRIMARY KEY (stream_id, id)) WITHOUT ROWID");
+      createEventTable(sql);
       sql.execute("CREATE TABLE digest_bucket (id INTEGER PRIMARY KEY, rule TEXT NOT NULL, key TEXT NOT NULL, open_event TEXT NOT NULL, "
           + "first_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL, due_ms INTEGER NOT NULL, count INTEGER NOT NULL, items TEXT NOT NULL)");
       sql.execute("CREATE UNIQUE INDEX digest_bucket_key ON digest_bucket (rule, key)");
@@ -180,6 +178,12 @@ class SqliteDatabaseTest {
       assertThat(backend.log().append("fresh", dev.herald.log.NewEvent.of(Json.object().put("n", 2)))).isNotBlank();
       assertThat(backend.log().read("fresh", "", 10)).hasSize(2);
     }
+  }
+
+  /** The log's table, which every schema version had: a file with it is not a fresh one. */
+  private static void createEventTable(Statement sql) throws SQLException {
+    sql.execute("CREATE TABLE herald_event (stream_id INTEGER NOT NULL, id INTEGER NOT NULL, time_ms INTEGER NOT NULL, "
+        + "data TEXT NOT NULL, PRIMARY KEY (stream_id, id)) WITHOUT ROWID");
   }
 
   private static void awaitQueued(SqliteDatabase db, int writes) throws InterruptedException {
