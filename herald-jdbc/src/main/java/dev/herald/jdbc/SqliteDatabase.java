@@ -418,9 +418,7 @@ public final class SqliteDatabase implements AutoCloseable {
       try {
         runAll(batch, results, connection);
       } catch (SQLException | RuntimeException failed) {
-        connection.rollback();
-        rolledBack();
-        results.clear();
+        rollBack(connection, results);
         if (batch.size() == 1) {
           results.add(new Failed(failed));
         } else {
@@ -463,16 +461,14 @@ public final class SqliteDatabase implements AutoCloseable {
         throw busy;
       }
       LOG.info("SQLite {} was busy for the writer ({}); running its {} writes again in a new transaction", file, busy.getMessage(), batch.size());
-      connection.rollback();
-      rolledBack();
-      results.clear();
+      rollBack(connection, results);
       for (Write<?> write : batch) {
         results.add(write.work().run(writer));
       }
     }
   }
 
-    private Object runInSavepoint(SqlWork<?> work, Connection connection) throws SQLException {
+  private Object runInSavepoint(SqlWork<?> work, Connection connection) throws SQLException {
     try (Statement statement = connection.createStatement()) {
       statement.execute("SAVEPOINT w");
       try {
@@ -496,6 +492,13 @@ public final class SqliteDatabase implements AutoCloseable {
    */
   void onRollback(Runnable listener) {
     rollbackListeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /** Undoes the group's transaction and forgets its results, before the group runs again. */
+  private void rollBack(Connection connection, List<Object> results) throws SQLException {
+    connection.rollback();
+    rolledBack();
+    results.clear();
   }
 
   private void rolledBack() {

@@ -129,8 +129,8 @@ public final class SqliteDigestStore implements DigestStore {
     List<String> texts = items.stream().map(i -> Json.write(i.item())).toList();
     // Without maxItems and maxWait a bucket's deadline is its last item's time plus the quiet
     // period, which the database can merge without the bucket's current state: the batch is
-    // written blind, as upserts, saving a lookup per bucket (a third of the writer's time when
-    // a batch touches tens of thousands of buckets).
+    // written blind, as upserts, saving a lookup per bucket (measured: 3 s of the writer's 17 s
+    // in a random-seller benchmark run, where every batch touches tens of thousands of buckets).
     boolean blind = rule.maxItems().isEmpty() && rule.maxWait().isEmpty();
     List<String> keys = blind ? List.of() : items.stream().map(DigestItem::key).distinct().toList();
     long[] ids = eventIds(items);
