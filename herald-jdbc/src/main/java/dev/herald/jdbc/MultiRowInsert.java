@@ -5,7 +5,7 @@ import java.sql.SQLException;
 import java.util.Objects;
 
 /**
- * An INSERT that takes many rows per execution: {@code head VALUES (?, ..), (?, ..) .. tail}.
+ * An INSERT that takes many rows per execution: {@code head VALUES (?, ..), (?, ..), ..}.
  *
  * <p>Why: sqlite-jdbc adds a few microseconds to every execution of a statement, on top of
  * SQLite's own work (measured, appends to a two-index table: 4.3-4.7 us per row at one row per
