@@ -39,6 +39,10 @@ public final class SqliteEventLog implements EventLog {
     this.clock = Objects.requireNonNull(clock, "clock");
     // a stream row created by a write that was rolled back is gone again
     db.onRollback(streamIds::clear);
+    // This process owns the data folder (SqliteDatabase.open locks it), so whatever is pending now
+    // was handed to a consumer of a process that ended: it may be claimed at once, not after its
+    // lease (a kill -9 under load left events waiting the 30 s lease in 2 of 3 runs of CrashIT).
+    db.write(session -> session.prepare("UPDATE herald_pending SET delivered_ms = 0").executeUpdate());
   }
 
   @Override
