@@ -19,9 +19,11 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -129,8 +131,8 @@ class SqliteDatabaseTest {
     try (SqliteBackend backend = new SqliteBackend(data, SqliteDatabase.Sync.NORMAL, InstantSource.system())) {
       SqliteDatabase db = backend.database();
       db.write(session -> session.prepare("CREATE TABLE t (v TEXT NOT NULL)").executeUpdate());
-      java.util.concurrent.CountDownLatch writerHeld = new java.util.concurrent.CountDownLatch(1);
-      java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+      CountDownLatch writerHeld = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
       ExecutorService pool = Executors.newFixedThreadPool(4);
       try {
         // hold the writer so that the next three writes queue up and commit as one group
@@ -219,7 +221,7 @@ class SqliteDatabaseTest {
     try (SqliteBackend backend = new SqliteBackend(data, SqliteDatabase.Sync.NORMAL, InstantSource.system())) {
       SqliteDatabase db = backend.database();
       db.write(session -> session.prepare("CREATE TABLE t (v TEXT NOT NULL)").executeUpdate());
-      java.util.concurrent.atomic.AtomicBoolean reading = new java.util.concurrent.atomic.AtomicBoolean(true);
+      AtomicBoolean reading = new AtomicBoolean(true);
       ExecutorService readers = Executors.newFixedThreadPool(4);
       List<Future<Long>> reads = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
