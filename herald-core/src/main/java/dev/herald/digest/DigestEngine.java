@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.IntSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns the events of each digest rule's stream into buckets and closes the buckets when due.
@@ -38,6 +40,8 @@ import java.util.function.IntSupplier;
  * thread-safe.
  */
 public final class DigestEngine implements Agent {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DigestEngine.class);
 
   /** Tuning of the engine. */
   public record Options(String consumer, int batchSize, Duration lease) {
@@ -100,20 +104,25 @@ public final class DigestEngine implements Agent {
 
   /** The ingesting half of {@link #doWork()}, as an agent of its own. */
   public Agent ingester() {
-    return half("-ingest", this::ingestAll);
+    return half("-ingest", this::ingestAll, this::finishReadAhead);
   }
 
   /** The closing half of {@link #doWork()}, as an agent of its own. */
   public Agent closer() {
-    return half("-close", this::closeAll);
+    return half("-close", this::closeAll, () -> {});
   }
 
-  private Agent half(String roleSuffix, IntSupplier work) {
+  private Agent half(String roleSuffix, IntSupplier work, Runnable close) {
     String role = roleName() + roleSuffix;
     return new Agent() {
       @Override
       public int doWork() {
         return work.getAsInt();
+      }
+
+      @Override
+      public void onClose() {
+        close.run();
       }
 
       @Override
@@ -139,6 +148,23 @@ public final class DigestEngine implements Agent {
       work += ingest(rule, reader, reader.abandoned(clock.instant()), clock.instant());
     }
     return work;
+  }
+
+  @Override
+  public void onClose() {
+    finishReadAhead();
+  }
+
+  /** Ingests the batches the readers fetched ahead, so that a stopping engine leaves none pending. */
+  private void finishReadAhead() {
+    for (DigestRule rule : rules.values()) {
+      GroupReader reader = readers.get(rule.name());
+      try {
+        ingest(rule, reader, reader.close(), clock.instant());
+      } catch (RuntimeException e) {
+        LOG.warn("digest '{}' leaves a batch read ahead to its lease: {}", rule.name(), e.toString());
+      }
+    }
   }
 
   private int ingest(DigestRule rule, GroupReader reader, List<Event> events, Instant now) {

@@ -78,6 +78,19 @@ public final class InboxEngine implements Agent {
     return work;
   }
 
+  /** Delivers the batches the readers fetched ahead, so that a stopping engine leaves none pending. */
+  @Override
+  public void onClose() {
+    for (InboxRule rule : rules) {
+      GroupReader reader = readers.get(rule.name());
+      try {
+        deliver(rule, reader, reader.close());
+      } catch (RuntimeException e) {
+        LOG.warn("inbox '{}' leaves a batch read ahead to its lease: {}", rule.name(), e.toString());
+      }
+    }
+  }
+
   private int deliver(InboxRule rule, GroupReader reader, List<Event> events) {
     if (events.isEmpty()) {
       return 0;

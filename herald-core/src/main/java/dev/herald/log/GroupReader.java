@@ -4,11 +4,24 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * How an engine consumes a stream through its consumer group: new events on every call, and, at
  * most every half lease, the events another consumer took and left unacknowledged for longer
  * than the lease (it died), so that they are processed again here.
+ *
+ * <p><b>Read-ahead</b>: when a call hands out a full batch, there is a backlog, so the reader
+ * fetches the next batch on a thread of its own while the engine applies this one. Without it
+ * the store's writer sat idle while the engine parsed each batch, and the engine while the
+ * writer applied it. Events read ahead are pending for this consumer like any others: the next
+ * {@link #fresh()} returns them, and {@link #close()} hands back those never returned so the
+ * engine can finish them before it stops (a crash leaves them to the lease, like any batch).
  *
  * <p>Thread ownership: used by one engine thread.
  */
@@ -21,6 +34,9 @@ public final class GroupReader {
   private final int batchSize;
   private final Duration lease;
   private Instant nextClaim = Instant.MIN;
+  /** At most one read in flight; its thread ends after a second without work. */
+  private final ThreadPoolExecutor readAhead;
+  private Future<List<Event>> next;
 
   public GroupReader(EventLog log, String stream, String group, String consumer, int batchSize, Duration lease) {
     this.log = Objects.requireNonNull(log, "log");
@@ -30,11 +46,46 @@ public final class GroupReader {
     this.batchSize = batchSize;
     this.lease = Objects.requireNonNull(lease, "lease");
     log.createGroup(stream, group, GroupStart.EARLIEST);
+    String threadName = "herald-read-ahead-" + stream + "-" + group;
+    // a queue, not a hand-off: the thread of the read just taken may not be back waiting yet
+    this.readAhead = new ThreadPoolExecutor(1, 1, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+        task -> Thread.ofPlatform().name(threadName).daemon(true).unstarted(task));
+    readAhead.allowCoreThreadTimeOut(true);
   }
 
   /** Events no consumer of the group has seen yet, up to the batch size. */
   public List<Event> fresh() {
-    return log.readGroup(stream, group, consumer, batchSize);
+    List<Event> events;
+    if (next != null) {
+      Future<List<Event>> pending = next;
+      next = null;
+      events = result(pending);
+    } else {
+      events = log.readGroup(stream, group, consumer, batchSize);
+    }
+    if (events.size() >= batchSize) {
+      try {
+        next = readAhead.submit(() -> log.readGroup(stream, group, consumer, batchSize));
+      } catch (RejectedExecutionException closed) {
+        // closed: the events in hand must still reach the engine
+      }
+    }
+    return events;
+  }
+
+  private static List<Event> result(Future<List<Event>> read) {
+    try {
+      return read.get();
+    } catch (InterruptedException e) {
+      // the read goes on and its events stay pending for this consumer until the lease ends
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for events read ahead", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
   }
 
   /** Events whose consumer held them past the lease, when a claim is due at {@code now}; else none. */
@@ -49,5 +100,23 @@ public final class GroupReader {
   /** Acknowledges events this reader handed out, once their effect is durable. */
   public void ack(List<String> ids) {
     log.ack(stream, group, ids);
+  }
+
+  /**
+   * Stops reading ahead and returns the events read ahead but not handed out yet (empty when
+   * none, or when that read failed), for the engine to finish before it stops.
+   */
+  public List<Event> close() {
+    readAhead.shutdown();
+    if (next == null) {
+      return List.of();
+    }
+    Future<List<Event>> pending = next;
+    next = null;
+    try {
+      return result(pending);
+    } catch (RuntimeException e) {
+      return List.of();
+    }
   }
 }

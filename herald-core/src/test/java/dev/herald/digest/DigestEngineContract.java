@@ -9,6 +9,7 @@ import dev.herald.agent.AgentRunner;
 import dev.herald.json.Json;
 import dev.herald.log.EventLog;
 import dev.herald.log.NewEvent;
+import dev.herald.log.StreamInfo;
 import dev.herald.notify.Notification;
 import dev.herald.store.Backend;
 import dev.herald.testing.BackendFixture;
@@ -240,6 +241,35 @@ public abstract class DigestEngineContract implements BackendFixture {
 
     assertThat(backend.digests().openBucket("seller-scans", "10")).hasValueSatisfying(b -> assertThat(b.count()).isEqualTo(1));
     assertThat(backend.log().info("scans").groups().getFirst().pending()).as("the redelivery was acknowledged").isZero();
+  }
+
+  @Test
+  void shouldIngestTheBatchItReadAheadBeforeItStops() {
+    ManualClock clock = ManualClock.at("2022-06-28T12:00:00Z");
+    Backend backend = backend(clock);
+    for (int i = 0; i < 25; i++) {
+      scan(backend.log(), i % 5, "P" + i);
+    }
+    DigestEngine engine = new DigestEngine(backend.log(), backend.digests(), List.of(SELLER_SCANS), clock,
+        new DigestEngine.Options("test", 10, Duration.ofSeconds(30)), collect);
+
+    assertThat(engine.doWork()).as("one full batch").isEqualTo(10);
+    // a full batch means a backlog: the reader has fetched the next one ahead, for this consumer
+    await().atMost(Duration.ofSeconds(5)).until(() -> scansGroup(backend).pending() == 10);
+    engine.onClose();
+
+    assertThat(scansGroup(backend).pending()).as("the batch read ahead was ingested and acknowledged").isZero();
+    assertThat(backend.digests().openItems("seller-scans", "0")).extracting(JsonNode::asText).containsExactly("P0", "P5", "P10", "P15");
+
+    DigestEngine next = engine(backend, SELLER_SCANS, clock);
+    drain(next);
+    assertThat(backend.digests().openItems("seller-scans", "0")).extracting(JsonNode::asText)
+        .containsExactly("P0", "P5", "P10", "P15", "P20");
+    assertThat(scansGroup(backend).pending()).isZero();
+  }
+
+  private static StreamInfo.GroupInfo scansGroup(Backend backend) {
+    return backend.log().info("scans").groups().getFirst();
   }
 
   @Test

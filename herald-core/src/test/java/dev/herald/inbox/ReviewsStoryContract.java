@@ -1,6 +1,7 @@
 package dev.herald.inbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.alert.Alert;
@@ -10,6 +11,7 @@ import dev.herald.json.Json;
 import dev.herald.log.Event;
 import dev.herald.log.EventLog;
 import dev.herald.log.NewEvent;
+import dev.herald.log.StreamInfo;
 import dev.herald.route.Directories;
 import dev.herald.route.Directory;
 import dev.herald.route.RouteEngine;
@@ -246,6 +248,37 @@ public abstract class ReviewsStoryContract implements BackendFixture {
     assertThat(keys("4")).containsExactly("r1");
     assertThat(keys("5")).containsExactly("r2");
     assertThat(keys("6")).containsExactly("r2");
+  }
+
+  @Test
+  void routeAndInboxEnginesThatStopFinishTheBatchTheyReadAhead() {
+    for (int i = 0; i < 6; i++) {
+      review("Brand1", "r" + i, "created", null);
+    }
+    // batches of 2 reviews: a full one makes the reader fetch the next one ahead
+    RouteEngine stopping = new RouteEngine(log, directories, List.of(route), clock, "stopping", 2, Duration.ofSeconds(30),
+        RouteListener.NONE);
+    assertThat(stopping.doWork()).isEqualTo(2);
+    await().atMost(Duration.ofSeconds(5)).until(() -> group("reviews").pending() == 2);
+    stopping.onClose();
+
+    assertThat(group("reviews").pending()).as("the batch read ahead was routed and acknowledged").isZero();
+    assertThat(log.read("reviews.by-user", "", 100)).as("4 reviews for 2 users").hasSize(8);
+
+    InboxEngine stoppingInbox = new InboxEngine(log, inboxes, List.of(inbox), clock, "stopping", 4, Duration.ofSeconds(30),
+        InboxEngine.Listener.NONE);
+    assertThat(stoppingInbox.doWork()).isEqualTo(4);
+    await().atMost(Duration.ofSeconds(5)).until(() -> group("reviews.by-user").pending() == 4);
+    stoppingInbox.onClose();
+
+    assertThat(group("reviews.by-user").pending()).as("the batch read ahead was delivered and acknowledged").isZero();
+    assertThat(keys("1")).containsExactly("r0", "r1", "r2", "r3");
+    drain();
+    assertThat(keys("1")).containsExactly("r0", "r1", "r2", "r3", "r4", "r5");
+  }
+
+  private StreamInfo.GroupInfo group(String stream) {
+    return log.info(stream).groups().getFirst();
   }
 
   @Test
