@@ -16,8 +16,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.IntSupplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Turns the events of each digest rule's stream into buckets and closes the buckets when due.
@@ -40,8 +38,6 @@ import org.slf4j.LoggerFactory;
  * thread-safe.
  */
 public final class DigestEngine implements Agent {
-
-  private static final Logger LOG = LoggerFactory.getLogger(DigestEngine.class);
 
   /** Tuning of the engine. */
   public record Options(String consumer, int batchSize, Duration lease) {
@@ -159,11 +155,7 @@ public final class DigestEngine implements Agent {
   private void finishReadAhead() {
     for (DigestRule rule : rules.values()) {
       GroupReader reader = readers.get(rule.name());
-      try {
-        ingest(rule, reader, reader.close(), clock.instant());
-      } catch (RuntimeException e) {
-        LOG.warn("digest '{}' leaves a batch read ahead to its lease: {}", rule.name(), e.toString());
-      }
+      reader.close(events -> ingest(rule, reader, events, clock.instant()));
     }
   }
 

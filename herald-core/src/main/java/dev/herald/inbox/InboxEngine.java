@@ -83,11 +83,7 @@ public final class InboxEngine implements Agent {
   public void onClose() {
     for (InboxRule rule : rules) {
       GroupReader reader = readers.get(rule.name());
-      try {
-        deliver(rule, reader, reader.close());
-      } catch (RuntimeException e) {
-        LOG.warn("inbox '{}' leaves a batch read ahead to its lease: {}", rule.name(), e.toString());
-      }
+      reader.close(events -> deliver(rule, reader, events));
     }
   }
 

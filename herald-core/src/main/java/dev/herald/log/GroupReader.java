@@ -10,6 +10,9 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * How an engine consumes a stream through its consumer group: new events on every call, and, at
@@ -20,12 +23,14 @@ import java.util.concurrent.TimeUnit;
  * fetches the next batch on a thread of its own while the engine applies this one. Without it
  * the store's writer sat idle while the engine parsed each batch, and the engine while the
  * writer applied it. Events read ahead are pending for this consumer like any others: the next
- * {@link #fresh()} returns them, and {@link #close()} hands back those never returned so the
- * engine can finish them before it stops (a crash leaves them to the lease, like any batch).
+ * {@link #fresh()} returns them, and {@link #close} hands those never returned to the engine to
+ * finish before it stops (a crash leaves them to the lease, like any batch).
  *
  * <p>Thread ownership: used by one engine thread.
  */
 public final class GroupReader {
+
+  private static final Logger LOG = LoggerFactory.getLogger(GroupReader.class);
 
   private final EventLog log;
   private final String stream;
@@ -103,20 +108,24 @@ public final class GroupReader {
   }
 
   /**
-   * Stops reading ahead and returns the events read ahead but not handed out yet (empty when
-   * none, or when that read failed), for the engine to finish before it stops.
+   * Stops reading ahead and hands the events read ahead but not handed out yet to {@code finish},
+   * for the engine to process them before it stops. When there are none, or that read or
+   * {@code finish} fails, the events stay pending for this consumer until their lease ends.
    */
-  public List<Event> close() {
+  public void close(Consumer<List<Event>> finish) {
     readAhead.shutdown();
     if (next == null) {
-      return List.of();
+      return;
     }
     Future<List<Event>> pending = next;
     next = null;
     try {
-      return result(pending);
+      List<Event> events = result(pending);
+      if (!events.isEmpty()) {
+        finish.accept(events);
+      }
     } catch (RuntimeException e) {
-      return List.of();
+      LOG.warn("a batch read ahead from '{}' for group '{}' stays pending until its lease ends: {}", stream, group, e.toString());
     }
   }
 }

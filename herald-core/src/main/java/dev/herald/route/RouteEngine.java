@@ -18,8 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Expands the events of each route's stream into one event per recipient.
@@ -33,8 +31,6 @@ import org.slf4j.LoggerFactory;
  * <p>Thread ownership: {@link #doWork()} is called by one runner thread.
  */
 public final class RouteEngine implements Agent {
-
-  private static final Logger LOG = LoggerFactory.getLogger(RouteEngine.class);
 
   /** The field of a routed or invalid event naming the event it came from. */
   public static final String SOURCE_FIELD = "source_event";
@@ -89,11 +85,7 @@ public final class RouteEngine implements Agent {
   public void onClose() {
     for (RouteRule rule : rules) {
       GroupReader reader = readers.get(rule.name());
-      try {
-        route(rule, reader, reader.close());
-      } catch (RuntimeException e) {
-        LOG.warn("route '{}' leaves a batch read ahead to its lease: {}", rule.name(), e.toString());
-      }
+      reader.close(events -> route(rule, reader, events));
     }
   }
 
