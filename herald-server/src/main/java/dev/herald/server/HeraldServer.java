@@ -5,6 +5,7 @@ import dev.herald.digest.DigestRule;
 import dev.herald.json.Json;
 import dev.herald.server.config.HeraldConfig;
 import dev.herald.server.http.AlertRoutes;
+import dev.herald.server.http.CoalescingWsUpgrader;
 import dev.herald.server.http.DigestRoutes;
 import dev.herald.server.http.DirectoryRoutes;
 import dev.herald.server.http.InboxRoutes;
@@ -19,6 +20,8 @@ import dev.herald.server.http.StreamRoutes;
 import dev.herald.server.metrics.HeraldMetrics;
 import dev.herald.store.Backend;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http1.Http1Config;
+import io.helidon.webserver.http1.Http1ConnectionSelector;
 import io.helidon.webserver.websocket.WsRouting;
 import java.time.InstantSource;
 import org.slf4j.Logger;
@@ -52,6 +55,10 @@ public final class HeraldServer implements AutoCloseable {
         // frames are written whole and flushed, and larger writes bypass the buffer, so 4 KiB
         // (the default) would only cost idle subscribers memory
         .writeBufferSize(512)
+        // listed before the selectors Helidon discovers, so HTTP/1 connections upgrade to
+        // WebSocket through it: live subscribers then write a batch of frames at once
+        .addConnectionSelector(Http1ConnectionSelector.builder().config(Http1Config.create())
+            .addUpgrader(CoalescingWsUpgrader.create()).build())
         .routing(routing -> {
           ProblemResponses.register(routing);
           routing.register("/api/streams", new LiveRoutes(config, engines.topics()), streams)

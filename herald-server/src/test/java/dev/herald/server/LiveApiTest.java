@@ -262,6 +262,29 @@ class LiveApiTest {
   }
 
   @Test
+  void aWebSocketGetsEveryEventOfALargeBatchAsAMessageOfItsOwnInOrder() throws Exception {
+    // 3,000 events of ~100 bytes reach the subscriber in batches of many frames, each batch
+    // written at once (past the 64 KiB flush threshold and the batch buffer's first growth)
+    StringBuilder batch = new StringBuilder("[");
+    for (int i = 0; i < 3000; i++) {
+      batch.append(i == 0 ? "" : ",").append("{\"user\":\"ann\",\"n\":").append(i).append(",\"text\":\"").append("x".repeat(40)).append("\"}");
+    }
+    assertThat(http.post("/api/streams/chat.general/events", batch.append("]").toString()).status()).isEqualTo(201);
+    Ws ws = new Ws("/ws/streams/chat.general?after=earliest");
+    String previous = "";
+    for (int i = 0; i < 3000; i++) {
+      JsonNode event = ws.next();
+      assertThat(event.path("data").path("n").asInt()).isEqualTo(i);
+      assertThat(event.path("id").asText()).isNotEqualTo(previous);
+      previous = event.path("id").asText();
+    }
+    String live = say("chat.general", "after the batch");
+    JsonNode next = ws.next();
+    assertThat(next.path("id").asText()).isEqualTo(live);
+    assertThat(ws.messages).isEmpty();
+  }
+
+  @Test
   void aBadWebSocketMessageGetsAnErrorAndTheConnectionGoesOn() throws Exception {
     Ws ws = new Ws("/ws/streams/chat.general");
     ws.send("not json");

@@ -96,9 +96,7 @@ public final class LiveSocket implements WsListener {
           close(session, 1013, "too slow: resume after " + subscription.cursor());
           return;
         }
-        for (LiveEvent event : events) {
-          send(session, event.json());
-        }
+        send(session, events);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -160,6 +158,21 @@ public final class LiveSocket implements WsListener {
     sending.lock();
     try {
       session.send(text, true);
+    } finally {
+      sending.unlock();
+    }
+  }
+
+  /** Sends the events as one socket write (of one message each), see {@link CoalescingWsUpgrader}. */
+  private void send(WsSession session, List<LiveEvent> events) {
+    if (events.isEmpty()) {
+      return;
+    }
+    sending.lock();
+    try (CoalescingWsUpgrader.Batch batch = CoalescingWsUpgrader.batch()) {
+      for (LiveEvent event : events) {
+        session.send(event.json(), true);
+      }
     } finally {
       sending.unlock();
     }
