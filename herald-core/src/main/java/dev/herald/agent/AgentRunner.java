@@ -10,8 +10,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs one {@link Agent} on its own thread until closed.
  *
- * <p>While the agent is idle the runner parks for a time that doubles from 50 µs up to {@code
- * maxIdle}, so an idle agent costs almost nothing and a busy one never sleeps. An exception from
+ * <p>While the agent is idle the runner parks for a time that doubles from {@code minIdle} (50 µs
+ * unless given) up to {@code maxIdle}, so an idle agent costs almost nothing and a busy one never
+ * sleeps. An exception from
  * {@code doWork} is logged and the loop goes on after a pause (a store outage must not kill the
  * engine); an {@link Error} stops it. {@link #wake()} cuts a pause short.
  *
@@ -25,12 +26,22 @@ public final class AgentRunner implements AutoCloseable {
   private static final long ERROR_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
   private final Agent agent;
+  private final long minIdleNanos;
   private final long maxIdleNanos;
   private final Thread thread;
   private volatile boolean running = true;
 
   public AgentRunner(Agent agent, Duration maxIdle) {
+    this(agent, Duration.ofNanos(MIN_IDLE_NANOS), maxIdle);
+  }
+
+  /**
+   * A runner whose first pause after work is {@code minIdle}: for an agent that is {@link #wake()
+   * woken} for most of its work, polling again within microseconds finds nothing but costs a read.
+   */
+  public AgentRunner(Agent agent, Duration minIdle, Duration maxIdle) {
     this.agent = Objects.requireNonNull(agent, "agent");
+    this.minIdleNanos = Math.min(minIdle.toNanos(), maxIdle.toNanos());
     this.maxIdleNanos = maxIdle.toNanos();
     this.thread = Thread.ofPlatform().name(agent.roleName()).daemon(true).unstarted(this::run);
   }
@@ -46,12 +57,12 @@ public final class AgentRunner implements AutoCloseable {
   }
 
   private void run() {
-    long idle = MIN_IDLE_NANOS;
+    long idle = minIdleNanos;
     while (running) {
       try {
         int work = agent.doWork();
         if (work > 0) {
-          idle = MIN_IDLE_NANOS;
+          idle = minIdleNanos;
         } else {
           LockSupport.parkNanos(idle);
           idle = Math.min(idle * 2, maxIdleNanos);

@@ -14,26 +14,33 @@ import io.helidon.webserver.Router;
 import io.helidon.webserver.spi.ServerConnection;
 import io.helidon.webserver.websocket.WsConfig;
 import io.helidon.webserver.websocket.WsUpgrader;
+import io.helidon.websocket.WsSession;
+import java.util.Arrays;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 
 /**
- * Helidon's WebSocket upgrader, with one addition: a thread can send several frames to a
+ * Helidon's WebSocket upgrader, with one addition: a sender can write several frames to a
  * connection as one socket write. Helidon writes each frame to the socket as it is sent; a live
  * subscriber that takes ten events from its feed at once would make ten write calls, and with a
  * thousand subscribers those calls were most of the server's kernel time (5.0 million writes for
  * 5.0 million WebSocket deliveries, against 0.9 million for as many server-sent-event deliveries,
  * which go out one write per batch).
  *
- * <p>Frames sent while the sending thread holds a {@link #batch()} are collected and written when
- * the batch closes (or grows past {@value #FLUSH_BYTES} bytes); frames sent outside a batch, or by
- * other threads meanwhile, are written at once as before. Whoever batches must keep other threads
- * from sending on the same connection until the batch is closed, as for any send.
+ * <p>A connection's listener takes its {@link Frames} in {@code onOpen}. Frames that the thread
+ * holding them sends are collected and written on {@link Frames#release()} (or once they pass
+ * {@value #FLUSH_BYTES} bytes); frames sent by other threads meanwhile (Helidon answering a
+ * ping) are written at once, as before. Whoever holds must keep other threads from sending on the
+ * connection until it releases, as for any send.
  */
 public final class CoalescingWsUpgrader extends WsUpgrader {
 
   static final int FLUSH_BYTES = 64 * 1024;
-  private static final ThreadLocal<Batch> CURRENT = new ThreadLocal<>();
+
+  /** Frames of connections upgraded but not yet opened: their listeners take them in onOpen. */
+  private static final Map<WsSession, Frames> UNCLAIMED = new ConcurrentHashMap<>();
 
   private CoalescingWsUpgrader(WsConfig config) {
     super(config);
@@ -46,68 +53,74 @@ public final class CoalescingWsUpgrader extends WsUpgrader {
 
   @Override
   public ServerConnection upgrade(ConnectionContext ctx, HttpPrologue prologue, WritableHeaders<?> headers) {
-    return super.upgrade(new CoalescingContext(ctx), prologue, headers);
+    CoalescingContext coalescing = new CoalescingContext(ctx);
+    ServerConnection connection = super.upgrade(coalescing, prologue, headers);
+    if (connection instanceof WsSession session) {
+      UNCLAIMED.put(session, coalescing.frames);
+    }
+    return connection;
   }
 
   /**
-   * Starts collecting the frames this thread sends on connections of this upgrader; closing the
-   * batch writes them. On a connection of another upgrader it changes nothing.
+   * The frames of a session, for its listener to call in {@code onOpen}, once; for a session
+   * upgraded by another upgrader, frames whose hold and release change nothing.
    */
-  static Batch batch() {
-    if (CURRENT.get() != null) {
-      throw new IllegalStateException("a batch of WebSocket frames is already open on this thread");
-    }
-    Batch batch = new Batch();
-    CURRENT.set(batch);
-    return batch;
+  static Frames frames(WsSession session) {
+    Frames frames = UNCLAIMED.remove(session);
+    return frames == null ? Frames.DIRECT : frames;
   }
 
-  /** The frames one thread sends until it closes the batch. */
-  static final class Batch implements AutoCloseable {
+  /** A connection's writer: frames sent by the thread that holds it are written together. */
+  static final class Frames implements DataWriter {
 
+    private static final Frames DIRECT = new Frames(null);
+
+    private final DataWriter socket;
+    private volatile Thread holder;
     // not a growing BufferData: in Helidon 4.3.1 it loses bytes written as BufferData when it grows
     private byte[] bytes = new byte[4096];
     private int size;
-    private DataWriter socket;
 
-    private void add(DataWriter target, BufferData frame) {
-      if (socket != null && socket != target) {
-        flush(); // frames for another connection: the ones held go out first
-      }
-      socket = target;
-      int length = frame.available();
-      if (size + length > bytes.length) {
-        bytes = java.util.Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + length));
-      }
-      size += frame.read(bytes, size, length);
-      if (size >= FLUSH_BYTES) {
-        flush();
+    private Frames(DataWriter socket) {
+      this.socket = socket;
+    }
+
+    /** Collects the frames this thread sends from now on, until {@link #release()}. */
+    void hold() {
+      if (socket != null) {
+        holder = Thread.currentThread();
       }
     }
 
-    private void flush() {
+    /** Writes the frames collected since {@link #hold()} and stops collecting. */
+    void release() {
       try {
-        if (socket != null && size > 0) {
-          socket.writeNow(BufferData.create(bytes, 0, size));
-        }
+        writeCollected();
       } finally {
-        size = 0;
+        holder = null;
       }
     }
 
-    /** Writes the frames held. */
     @Override
-    public void close() {
-      try {
-        flush();
-      } finally {
-        CURRENT.remove();
+    public void writeNow(BufferData buffer) {
+      if (holder != Thread.currentThread()) {
+        socket.writeNow(buffer);
+        return;
+      }
+      int length = buffer.available();
+      if (size + length > bytes.length) {
+        bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + length));
+      }
+      size += buffer.read(bytes, size, length);
+      if (size >= FLUSH_BYTES) {
+        writeCollected();
       }
     }
-  }
 
-  /** The connection's writer: a frame sent inside a batch goes to the batch. */
-  private record CoalescingWriter(DataWriter socket) implements DataWriter {
+    @Override
+    public void writeNow(BufferData... buffers) {
+      writeNow(BufferData.create(buffers));
+    }
 
     @Override
     public void write(BufferData... buffers) {
@@ -119,18 +132,14 @@ public final class CoalescingWsUpgrader extends WsUpgrader {
       socket.write(buffer);
     }
 
-    @Override
-    public void writeNow(BufferData... buffers) {
-      writeNow(BufferData.create(buffers));
-    }
-
-    @Override
-    public void writeNow(BufferData buffer) {
-      Batch batch = CURRENT.get();
-      if (batch == null) {
-        socket.writeNow(buffer);
-      } else {
-        batch.add(socket, buffer);
+    /** Called by the holder only. */
+    private void writeCollected() {
+      if (size > 0) {
+        try {
+          socket.writeNow(BufferData.create(bytes, 0, size));
+        } finally {
+          size = 0;
+        }
       }
     }
 
@@ -149,16 +158,16 @@ public final class CoalescingWsUpgrader extends WsUpgrader {
   private static final class CoalescingContext implements ConnectionContext {
 
     private final ConnectionContext ctx;
-    private final CoalescingWriter writer;
+    private final Frames frames;
 
     CoalescingContext(ConnectionContext ctx) {
       this.ctx = ctx;
-      this.writer = new CoalescingWriter(ctx.dataWriter());
+      this.frames = new Frames(ctx.dataWriter());
     }
 
     @Override
     public DataWriter dataWriter() {
-      return writer;
+      return frames;
     }
 
     @Override

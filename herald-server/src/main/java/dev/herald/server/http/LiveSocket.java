@@ -49,6 +49,7 @@ public final class LiveSocket implements WsListener {
   private Optional<String> after = Optional.empty();
   private volatile Subscription subscription;
   private volatile Thread pump;
+  private CoalescingWsUpgrader.Frames frames;
 
   public LiveSocket(HeraldConfig config, Topics topics, StreamRoutes publisher) {
     this.config = config;
@@ -66,6 +67,7 @@ public final class LiveSocket implements WsListener {
 
   @Override
   public void onOpen(WsSession session) {
+    frames = CoalescingWsUpgrader.frames(session);
     if (!config.streams().containsKey(stream)) {
       close(session, 1008, "unknown stream '" + stream + "'; known streams: " + config.streams().keySet());
       return;
@@ -169,9 +171,14 @@ public final class LiveSocket implements WsListener {
       return;
     }
     sending.lock();
-    try (CoalescingWsUpgrader.Batch batch = CoalescingWsUpgrader.batch()) {
-      for (LiveEvent event : events) {
-        session.send(event.json(), true);
+    try {
+      frames.hold();
+      try {
+        for (LiveEvent event : events) {
+          session.send(event.json(), true);
+        }
+      } finally {
+        frames.release();
       }
     } finally {
       sending.unlock();
