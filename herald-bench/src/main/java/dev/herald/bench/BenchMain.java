@@ -159,7 +159,8 @@ public final class BenchMain {
         `POST` per message, answered once the message is stored; Redis: one `PUBLISH`). Server CPU is
         the Herald process's (or redis-server's) CPU time over the run, per delivery.
 
-        %,d messages as fast as the publishers go:
+        %,d messages as fast as the publishers go, after 1,000 unreported ones for each design (the
+        server process starts with the run; this lets its JIT compiler finish first):
 
         | design | deliveries | time | throughput | latency p50 | p99 | max | server CPU per delivery |
         |---|---|---|---|---|---|---|---|
