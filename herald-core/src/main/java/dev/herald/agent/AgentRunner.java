@@ -12,9 +12,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>While the agent is idle the runner parks for a time that doubles from {@code minIdle} (50 µs
  * unless given) up to {@code maxIdle}, so an idle agent costs almost nothing and a busy one never
- * sleeps. An exception from
- * {@code doWork} is logged and the loop goes on after a pause (a store outage must not kill the
- * engine); an {@link Error} stops it. {@link #wake()} cuts a pause short.
+ * sleeps. An exception from {@code doWork} is logged and the loop goes on after a pause (a store
+ * outage must not kill the engine); an {@link Error} stops it. {@link #wake()} cuts a pause short.
  *
  * <p>Thread-safety: {@link #start()}, {@link #wake()} and {@link #close()} may be called from any
  * thread.
