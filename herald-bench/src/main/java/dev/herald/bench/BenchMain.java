@@ -151,7 +151,8 @@ public final class BenchMain {
         Run: `bin/herald-bench live` on %s, %s; Redis 7.0 on the same machine.
 
         One topic, %,d subscribers (Herald: half server-sent events, half WebSocket, against a
-        `herald server` process on the embedded store; Redis: one Pub/Sub connection each). All
+        `herald server` process on the embedded store with the default live settings; Redis: one
+        Pub/Sub connection each). All
         subscribers live in the benchmark's JVM, each a blocking socket read by a virtual thread with
         just enough protocol to take the message out, the same for both designs (on 2 cores the
         subscribers share the CPU with the server they measure). Each message carries its send time;
