@@ -16,9 +16,10 @@ import io.helidon.webserver.websocket.WsConfig;
 import io.helidon.webserver.websocket.WsUpgrader;
 import io.helidon.websocket.WsSession;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.WeakHashMap;
 import java.util.concurrent.ExecutorService;
 
 /**
@@ -39,8 +40,12 @@ public final class CoalescingWsUpgrader extends WsUpgrader {
 
   static final int FLUSH_BYTES = 64 * 1024;
 
-  /** Frames of connections upgraded but not yet opened: their listeners take them in onOpen. */
-  private static final Map<WsSession, Frames> UNCLAIMED = new ConcurrentHashMap<>();
+  /**
+   * Frames of connections upgraded but not yet opened: their listeners take them in onOpen. Weak,
+   * because Helidon does not open a connection it refuses for its concurrency limit, and such an
+   * entry would otherwise stay forever.
+   */
+  private static final Map<WsSession, Frames> UNCLAIMED = Collections.synchronizedMap(new WeakHashMap<>());
 
   private CoalescingWsUpgrader(WsConfig config) {
     super(config);
