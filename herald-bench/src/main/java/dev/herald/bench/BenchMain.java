@@ -24,7 +24,18 @@ public final class BenchMain {
     int events = 1_000_000;
     int sellers = 100_000;
     Path out = Path.of("bench/results");
+    if (args.length > 0 && List.of("--help", "-h", "help").contains(args[0])) {
+      System.out.print(USAGE);
+      return;
+    }
     String which = args.length > 0 && !args[0].startsWith("--") ? args[0] : "digest";
+    for (int i = which.equals(args.length > 0 ? args[0] : "") ? 1 : 0; i < args.length; i += 2) {
+      if (!KNOWN_OPTIONS.contains(args[i]) || i + 1 == args.length) {
+        System.err.print("herald-bench: " + (KNOWN_OPTIONS.contains(args[i]) ? args[i] + " needs a value" : "unknown option '" + args[i] + "'")
+            + "\n" + USAGE);
+        System.exit(2);
+      }
+    }
     for (int i = 0; i < args.length - 1; i++) {
       switch (args[i]) {
         case "--events" -> events = Integer.parseInt(args[i + 1]);
@@ -50,6 +61,18 @@ public final class BenchMain {
       }
     }
   }
+
+  private static final String USAGE = """
+      usage: bin/herald-bench [BENCHMARK] [OPTIONS]
+        digest   (default) [--events N] [--sellers N]
+        redis    [--url URL] [--scans N] [--sellers N] [--open N] [--designs classic,herald]
+        reviews  [--url URL] [--reviews N] [--inboxes N] [--backends sqlite,redis]
+        live     [--url URL] [--subscribers N] [--messages N] [--idle N] [--parts full,paced,idle] [--rates 25,50,100]
+      every benchmark: --out DIR (default bench/results; a report there is overwritten)
+      """;
+
+  private static final java.util.Set<String> KNOWN_OPTIONS = java.util.Set.of("--events", "--sellers", "--out", "--url", "--scans",
+      "--open", "--designs", "--reviews", "--inboxes", "--backends", "--subscribers", "--messages", "--idle", "--parts", "--rates");
 
   private static String option(String[] args, String name, String fallback) {
     for (int i = 0; i < args.length - 1; i++) {
