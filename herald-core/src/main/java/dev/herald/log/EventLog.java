@@ -40,6 +40,15 @@ public interface EventLog extends AutoCloseable {
   /** Appends all the events atomically, in order, and returns their ids in the same order. */
   List<String> appendAll(String stream, List<NewEvent> events);
 
+  /**
+   * Registers {@code listener} to run each time events appended through this instance are
+   * durable, possibly on a thread of the log before the appending call returns, so that a
+   * process's engines and live subscribers can start on a local append at once rather than once
+   * the appending thread is scheduled again. It must return at once (wake a thread, no more).
+   * Appends by other processes are not reported: readers poll for those.
+   */
+  void onAppended(Runnable listener);
+
   /** Up to {@code limit} events with an id after {@code after}, oldest first. */
   List<Event> read(String stream, String after, int limit);
 

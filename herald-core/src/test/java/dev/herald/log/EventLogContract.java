@@ -146,6 +146,25 @@ public abstract class EventLogContract {
   }
 
   @Test
+  void shouldTellListenersOfEachAppendOnceItCanBeRead() {
+    List<List<String>> seen = Collections.synchronizedList(new ArrayList<>());
+    log.onAppended(() -> seen.add(log.read("s", "", 100).stream().map(Event::id).toList()));
+
+    String first = log.append("s", NewEvent.of(event("x", 1)));
+    assertThat(seen).as("heard by the time append returns").hasSize(1);
+    assertThat(seen.getFirst()).containsExactly(first);
+
+    List<String> more = appendN("s", 3);
+    assertThat(seen).hasSize(2);
+    assertThat(seen.getLast()).containsExactly(first, more.get(0), more.get(1), more.get(2));
+
+    log.createGroup("s", "g", GroupStart.EARLIEST);
+    log.ack("s", "g", log.readGroup("s", "g", "c", 10).stream().map(Event::id).toList());
+    log.trimToLength("s", 1);
+    assertThat(seen).as("only appends are reported").hasSize(2);
+  }
+
+  @Test
   void shouldNeverInterleaveConcurrentBatches() throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(8);
     List<Future<?>> futures = new ArrayList<>();

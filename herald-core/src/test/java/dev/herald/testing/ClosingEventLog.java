@@ -20,6 +20,11 @@ public record ClosingEventLog(EventLog log, AutoCloseable owner) implements Even
   }
 
   @Override
+  public void onAppended(Runnable listener) {
+    log.onAppended(listener);
+  }
+
+  @Override
   public List<Event> read(String stream, String after, int limit) {
     return log.read(stream, after, limit);
   }

@@ -76,6 +76,7 @@ public final class SqliteDatabase implements AutoCloseable {
   private final long pageSize;
   private volatile boolean open = true;
   private final List<Runnable> rollbackListeners = new CopyOnWriteArrayList<>();
+  private final List<Runnable> commitListeners = new CopyOnWriteArrayList<>();
 
   private record Write<T>(SqlWork<T> work, CompletableFuture<T> result) {}
 
@@ -441,6 +442,7 @@ public final class SqliteDatabase implements AutoCloseable {
         }
       }
       writer.prepare("COMMIT").execute();
+      committed();
     } catch (SQLException | RuntimeException e) {
       LOG.error("SQLite commit of {} writes failed", batch.size(), e);
       try {
@@ -485,6 +487,24 @@ public final class SqliteDatabase implements AutoCloseable {
    */
   void onRollback(Runnable listener) {
     rollbackListeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /**
+   * Registers what to run, on the writer thread, after each commit and before the writes'
+   * callers resume: it sees what the group made durable before anyone else acts on it.
+   */
+  void onCommit(Runnable listener) {
+    commitListeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  private void committed() {
+    for (Runnable listener : commitListeners) {
+      try {
+        listener.run();
+      } catch (RuntimeException e) {
+        LOG.warn("a commit listener of {} failed", file, e); // the commit itself stands
+      }
+    }
   }
 
   /** Undoes the group's transaction and forgets its results. */

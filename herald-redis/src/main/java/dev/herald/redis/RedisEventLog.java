@@ -62,6 +62,7 @@ public final class RedisEventLog implements EventLog {
   private final InstantSource clock;
   private final Map<String, Long> maxLengths;
   private final RedisDatabase.Script append;
+  private final List<Runnable> appendListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /**
    * @param maxLengths approximate maximum length per stream; streams not named grow until trimmed
@@ -121,7 +122,13 @@ public final class RedisEventLog implements EventLog {
       args[2 + 2 * i] = Json.write(events.get(i).data());
     }
     List<Object> ids = append.run(ScriptOutputType.MULTI, new String[] {key(stream)}, args);
+    appendListeners.forEach(Runnable::run);
     return ids.stream().map(String::valueOf).toList();
+  }
+
+  @Override
+  public void onAppended(Runnable listener) {
+    appendListeners.add(Objects.requireNonNull(listener, "listener"));
   }
 
   @Override

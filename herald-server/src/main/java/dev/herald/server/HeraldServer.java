@@ -44,7 +44,7 @@ public final class HeraldServer implements AutoCloseable {
     engines = new HeraldEngines(config, clock);
     Backend backend = engines.backend();
     HeraldMetrics metrics = engines.metrics();
-    StreamRoutes streams = new StreamRoutes(config, backend.log(), metrics, engines::wakeEngine);
+    StreamRoutes streams = new StreamRoutes(config, backend.log(), metrics);
     web = WebServer.builder()
         .host(config.server().host())
         .port(config.server().port())

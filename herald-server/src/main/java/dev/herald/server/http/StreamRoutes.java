@@ -34,16 +34,14 @@ public final class StreamRoutes implements HttpService {
   private final HeraldConfig config;
   private final EventLog log;
   private final HeraldMetrics metrics;
-  private final Runnable onAppend;
   private final EventBodies bodies;
   /** What each consumer of a stream needs from its events, checked before anything is stored. */
   private final Map<String, List<Consumer<ObjectNode>>> checks = new HashMap<>();
 
-  public StreamRoutes(HeraldConfig config, EventLog log, HeraldMetrics metrics, Runnable onAppend) {
+  public StreamRoutes(HeraldConfig config, EventLog log, HeraldMetrics metrics) {
     this.config = Objects.requireNonNull(config, "config");
     this.log = Objects.requireNonNull(log, "log");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
-    this.onAppend = Objects.requireNonNull(onAppend, "onAppend");
     this.bodies = new EventBodies(config.server().maxBodyBytes());
     for (DigestRule rule : config.digests()) {
       checks.computeIfAbsent(rule.stream(), s -> new ArrayList<>()).add(data -> DigestItem.check(rule, data));
@@ -98,7 +96,6 @@ public final class StreamRoutes implements HttpService {
     }
     List<String> ids = log.appendAll(stream, events.stream().map(NewEvent::of).toList());
     metrics.onAppended(stream, ids.size());
-    onAppend.run();
     return ids;
   }
 
