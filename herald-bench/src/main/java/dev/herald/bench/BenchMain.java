@@ -179,8 +179,9 @@ public final class BenchMain {
         subscribers live in the benchmark's JVM, each a blocking socket read by a virtual thread with
         just enough protocol to take the message out, the same for both designs (on 2 cores the
         subscribers share the CPU with the server they measure). Each message carries its send time;
-        latency is receive time minus send time, per delivery. Publishers: 4 threads (Herald: one
-        `POST` per message, answered once the message is stored; Redis: one `PUBLISH`). Server CPU is
+        latency is receive time minus send time, per delivery. Publishers: 4 threads, each with its own
+        keep-alive socket and just enough protocol too (Herald: one `POST` per message, answered once
+        the message is stored; Redis: one `PUBLISH`). Server CPU is
         the Herald process's (or redis-server's) CPU time over the run, per delivery.
 
         %,d messages as fast as the publishers go, after 1,000 unreported ones for each design (the

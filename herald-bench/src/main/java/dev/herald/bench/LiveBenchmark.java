@@ -24,7 +24,7 @@ import org.HdrHistogram.Recorder;
 /**
  * One topic, many subscribers: Herald (a server process; half the subscribers on SSE, half on
  * WebSocket) beside Redis Pub/Sub (one connection per subscriber), with the same messages
- * published by 4 threads. Each message carries its send time (this JVM's nanoTime), so every
+ * published by 4 threads, each on its own {@link LeanPublisher} connection. Each message carries its send time (this JVM's nanoTime), so every
  * delivery's latency is measured where it is received.
  */
 final class LiveBenchmark {
@@ -104,7 +104,6 @@ final class LiveBenchmark {
   }
 
   Result herald(int port, ProcessHandle server) throws Exception {
-    String base = "127.0.0.1:" + port;
     Recorder latency = new Recorder(3);
     AtomicLong delivered = new AtomicLong();
     List<LeanSubscribers.Connection> connections = new ArrayList<>();
@@ -115,20 +114,20 @@ final class LiveBenchmark {
     }
     sleep(2000); // every subscription joined the live feed
     latency.reset();
-    HttpClient publisher = HttpClient.newHttpClient();
+    List<LeanPublisher> publishers = new ArrayList<>();
+    for (int p = 0; p < PUBLISHERS; p++) {
+      publishers.add(LeanPublisher.http("127.0.0.1", port, "/api/streams/bench.live/events"));
+    }
     Recorder posts = new Recorder(3);
     double cpuBefore = cpuSeconds(server);
     long start = System.nanoTime();
     publish(i -> {
       long sent = System.nanoTime();
       String body = "{\"sent\":" + sent + ",\"n\":" + i + "}";
-      HttpResponse<Void> answer = publisher.send(HttpRequest.newBuilder(URI.create("http://" + base + "/api/streams/bench.live/events"))
-          .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.discarding());
-      if (answer.statusCode() != 201) {
-        throw new IllegalStateException("publish answered " + answer.statusCode());
-      }
+      publishers.get(i % PUBLISHERS).publish(body); // each publisher thread has its own connection
       posts.recordValue(Math.max(1, (System.nanoTime() - sent) / 1000));
     });
+    publishers.forEach(LeanPublisher::close);
     Histogram postTimes = posts.getIntervalHistogram();
     System.out.printf("  POST round trips: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", postTimes.getValueAtPercentile(50) / 1000.0,
         postTimes.getValueAtPercentile(99) / 1000.0, postTimes.getMaxValue() / 1000.0);
@@ -153,16 +152,26 @@ final class LiveBenchmark {
       }
       sleep(1000);
       latency.reset();
-      List<StatefulRedisConnection<String, String>> publishers = new ArrayList<>();
+      StatefulRedisConnection<String, String> stats = client.connect(); // redis-server's CPU time
+      List<LeanPublisher> publishers = new ArrayList<>();
       for (int p = 0; p < PUBLISHERS; p++) {
-        publishers.add(client.connect());
+        publishers.add(LeanPublisher.redis(redis.getHost(), redis.getPort(), db, "bench.live"));
       }
-      double cpuBefore = redisCpuSeconds(publishers.getFirst());
+      Recorder round = new Recorder(3);
+      double cpuBefore = redisCpuSeconds(stats);
       long start = System.nanoTime();
-      publish(i -> publishers.get(i % PUBLISHERS).sync().publish("bench.live", "{\"sent\":" + System.nanoTime() + ",\"n\":" + i + "}"));
+      publish(i -> {
+        long sent = System.nanoTime();
+        publishers.get(i % PUBLISHERS).publish("{\"sent\":" + sent + ",\"n\":" + i + "}");
+        round.recordValue(Math.max(1, (System.nanoTime() - sent) / 1000));
+      });
+      publishers.forEach(LeanPublisher::close);
+      Histogram rounds = round.getIntervalHistogram();
+      System.out.printf("  PUBLISH round trips: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", rounds.getValueAtPercentile(50) / 1000.0,
+          rounds.getValueAtPercentile(99) / 1000.0, rounds.getMaxValue() / 1000.0);
       double seconds = waitFor(delivered, (long) subscribers * messages, start);
-      double cpu = redisCpuSeconds(publishers.getFirst()) - cpuBefore;
-      publishers.forEach(StatefulRedisConnection::close);
+      double cpu = redisCpuSeconds(stats) - cpuBefore;
+      stats.close();
       return new Result("Redis Pub/Sub (nothing kept)", subscribers, messages, delivered.get(), seconds, latency.getIntervalHistogram(), cpu);
     } finally {
       connections.forEach(LeanSubscribers.Connection::close);
