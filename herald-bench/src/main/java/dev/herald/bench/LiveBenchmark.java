@@ -24,8 +24,9 @@ import org.HdrHistogram.Recorder;
 /**
  * One topic, many subscribers: Herald (a server process; half the subscribers on SSE, half on
  * WebSocket) beside Redis Pub/Sub (one connection per subscriber), with the same messages
- * published by 4 threads, each on its own {@link LeanPublisher} connection. Each message carries its send time (this JVM's nanoTime), so every
- * delivery's latency is measured where it is received.
+ * published by 4 threads, each on its own {@link LeanPublisher} connection. Each message carries
+ * its send time (this JVM's nanoTime), so every delivery's latency is measured where it is
+ * received.
  */
 final class LiveBenchmark {
 
