@@ -146,7 +146,7 @@ final class LeanSubscribers {
   }
 
   /** Reads a response head; returns it in lower case, failing unless the status is {@code status}. */
-  private static String readHeaders(InputStream in, String status) throws IOException {
+  static String readHeaders(InputStream in, String status) throws IOException {
     StringBuilder head = new StringBuilder();
     String statusLine = readLine(in);
     if (!statusLine.startsWith("HTTP/1.1 " + status)) {
@@ -158,7 +158,7 @@ final class LeanSubscribers {
     return head.toString();
   }
 
-  private static String readLine(InputStream in) throws IOException {
+  static String readLine(InputStream in) throws IOException {
     StringBuilder line = new StringBuilder();
     for (int b = readByte(in); b != '\n'; b = readByte(in)) {
       if (b != '\r') {
@@ -176,7 +176,7 @@ final class LeanSubscribers {
     return b;
   }
 
-  private static byte[] resp(String... words) {
+  static byte[] resp(String... words) {
     StringBuilder command = new StringBuilder("*").append(words.length).append("\r\n");
     for (String word : words) {
       command.append('$').append(word.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(word).append("\r\n");
