@@ -106,15 +106,19 @@ final class LiveBenchmark {
 
   Result herald(int port, ProcessHandle server) throws Exception {
     Recorder latency = new Recorder(3);
+    Recorder sseLatency = new Recorder(3);
+    Recorder webSocketLatency = new Recorder(3);
     AtomicLong delivered = new AtomicLong();
     List<LeanSubscribers.Connection> connections = new ArrayList<>();
     for (int i = 0; i < subscribers; i++) {
       connections.add(i % 2 == 0
-          ? LeanSubscribers.sse("127.0.0.1", port, "/api/streams/bench.live/live", line -> record(line, latency, delivered))
-          : LeanSubscribers.webSocket("127.0.0.1", port, "/ws/streams/bench.live", text -> record(text, latency, delivered)));
+          ? LeanSubscribers.sse("127.0.0.1", port, "/api/streams/bench.live/live", line -> record(line, latency, sseLatency, delivered))
+          : LeanSubscribers.webSocket("127.0.0.1", port, "/ws/streams/bench.live", text -> record(text, latency, webSocketLatency, delivered)));
     }
     sleep(2000); // every subscription joined the live feed
     latency.reset();
+    sseLatency.reset();
+    webSocketLatency.reset();
     List<LeanPublisher> publishers = new ArrayList<>();
     for (int p = 0; p < PUBLISHERS; p++) {
       publishers.add(LeanPublisher.http("127.0.0.1", port, "/api/streams/bench.live/events"));
@@ -136,6 +140,11 @@ final class LiveBenchmark {
     double seconds = waitFor(delivered, expected, start);
     double cpu = cpuSeconds(server) - cpuBefore;
     Histogram histogram = latency.getIntervalHistogram();
+    Histogram sse = sseLatency.getIntervalHistogram();
+    Histogram webSocket = webSocketLatency.getIntervalHistogram();
+    System.out.printf("  latency by protocol: SSE p50 %.1f ms, p99 %.1f ms; WebSocket p50 %.1f ms, p99 %.1f ms%n",
+        sse.getValueAtPercentile(50) / 1000.0, sse.getValueAtPercentile(99) / 1000.0,
+        webSocket.getValueAtPercentile(50) / 1000.0, webSocket.getValueAtPercentile(99) / 1000.0);
     connections.forEach(LeanSubscribers.Connection::close);
     return new Result("Herald (SSE + WebSocket, persisted, resumable)", subscribers, messages, delivered.get(), seconds, histogram, cpu);
   }
@@ -237,6 +246,11 @@ final class LiveBenchmark {
   }
 
   private static void record(String text, Recorder latency, AtomicLong delivered) {
+    record(text, latency, null, delivered);
+  }
+
+  /** Records one delivery's latency in {@code latency} and, when given, in {@code alsoIn}. */
+  private static void record(String text, Recorder latency, Recorder alsoIn, AtomicLong delivered) {
     int at = text.indexOf("\"sent\":");
     if (at < 0) {
       return;
@@ -247,7 +261,11 @@ final class LiveBenchmark {
       to++;
     }
     long sent = Long.parseLong(text, from, to, 10);
-    latency.recordValue(Math.max(1, (System.nanoTime() - sent) / 1000));
+    long micros = Math.max(1, (System.nanoTime() - sent) / 1000);
+    latency.recordValue(micros);
+    if (alsoIn != null) {
+      alsoIn.recordValue(micros);
+    }
     delivered.incrementAndGet();
   }
 
