@@ -133,9 +133,7 @@ final class LiveBenchmark {
       posts.recordValue(Math.max(1, (System.nanoTime() - sent) / 1000));
     });
     publishers.forEach(LeanPublisher::close);
-    Histogram postTimes = posts.getIntervalHistogram();
-    System.out.printf("  POST round trips: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", postTimes.getValueAtPercentile(50) / 1000.0,
-        postTimes.getValueAtPercentile(99) / 1000.0, postTimes.getMaxValue() / 1000.0);
+    printRoundTrips("POST", posts.getIntervalHistogram());
     long expected = (long) subscribers * messages;
     double seconds = waitFor(delivered, expected, start);
     double cpu = cpuSeconds(server) - cpuBefore;
@@ -176,9 +174,7 @@ final class LiveBenchmark {
         round.recordValue(Math.max(1, (System.nanoTime() - sent) / 1000));
       });
       publishers.forEach(LeanPublisher::close);
-      Histogram rounds = round.getIntervalHistogram();
-      System.out.printf("  PUBLISH round trips: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", rounds.getValueAtPercentile(50) / 1000.0,
-          rounds.getValueAtPercentile(99) / 1000.0, rounds.getMaxValue() / 1000.0);
+      printRoundTrips("PUBLISH", round.getIntervalHistogram());
       double seconds = waitFor(delivered, (long) subscribers * messages, start);
       double cpu = redisCpuSeconds(stats) - cpuBefore;
       stats.close();
@@ -243,6 +239,12 @@ final class LiveBenchmark {
       sleep(5);
     }
     return (System.nanoTime() - start) / 1e9;
+  }
+
+  /** Publish round trips alone: part of every delivery's latency, and the server's to answer. */
+  private static void printRoundTrips(String command, Histogram micros) {
+    System.out.printf("  %s round trips: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", command, micros.getValueAtPercentile(50) / 1000.0,
+        micros.getValueAtPercentile(99) / 1000.0, micros.getMaxValue() / 1000.0);
   }
 
   private static void record(String text, Recorder latency, AtomicLong delivered) {
