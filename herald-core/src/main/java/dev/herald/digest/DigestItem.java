@@ -6,11 +6,6 @@ import dev.herald.json.Json;
 import dev.herald.log.Event;
 import dev.herald.log.InvalidEventException;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.Objects;
 
 /**
@@ -23,8 +18,6 @@ import java.util.Objects;
  * @param item what the notification lists for this event
  */
 public record DigestItem(String eventId, String key, Instant time, JsonNode item) {
-
-  private static final DateTimeFormatter SPACED = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss[.SSS]");
 
   public DigestItem {
     Objects.requireNonNull(eventId, "eventId");
@@ -100,26 +93,9 @@ public record DigestItem(String eventId, String key, Instant time, JsonNode item
           "the event has no text field \"" + name + "\", which digest rule '" + rule.name()
               + "' reads its time from (ISO-8601 or yyyy-MM-dd HH:mm:ss)");
     }
-    return parseTime(value.textValue())
+    return EventTimeText.parse(value.textValue())
         .orElseThrow(() -> new InvalidEventException(
             "field \"" + name + "\" must be a time as ISO-8601 (2022-06-28T19:35:00Z) or"
                 + " yyyy-MM-dd HH:mm:ss (UTC), but was \"" + value.textValue() + "\""));
-  }
-
-  /** Reads ISO-8601 with or without a zone, or {@code yyyy-MM-dd HH:mm:ss}; no zone means UTC. */
-  static java.util.Optional<Instant> parseTime(String text) {
-    try {
-      return java.util.Optional.of(OffsetDateTime.parse(text).toInstant());
-    } catch (DateTimeParseException notOffset) {
-      // fall through to the zone-less forms
-    }
-    for (DateTimeFormatter format : new DateTimeFormatter[] {DateTimeFormatter.ISO_LOCAL_DATE_TIME, SPACED}) {
-      try {
-        return java.util.Optional.of(LocalDateTime.parse(text, format).toInstant(ZoneOffset.UTC));
-      } catch (DateTimeParseException ignored) {
-        // try the next form
-      }
-    }
-    return java.util.Optional.empty();
   }
 }
