@@ -30,6 +30,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConfig;
 
 /**
  * One SQLite file in WAL mode, shared by the SQLite event log, digest store and outbox.
@@ -160,6 +161,9 @@ public final class SqliteDatabase implements AutoCloseable {
     properties.setProperty("busy_timeout", "10000");
     properties.setProperty("cache_size", "-65536");
     properties.setProperty("journal_size_limit", Long.toString(256L << 20));
+    // Herald never asks for generated keys; left on, sqlite-jdbc prepares and runs
+    // "SELECT last_insert_rowid()" after every INSERT execution (xerial/sqlite-jdbc#1135)
+    properties.setProperty(SQLiteConfig.Pragma.JDBC_GET_GENERATED_KEYS.getPragmaName(), "false");
     if (readOnly) {
       properties.setProperty("open_mode", "1");
     }
