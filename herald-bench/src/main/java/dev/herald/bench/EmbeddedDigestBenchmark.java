@@ -57,10 +57,12 @@ final class EmbeddedDigestBenchmark {
   }
 
   record Result(Pattern pattern, long events, int sellers, double ingestSeconds, double eventsPerSecond, long openBuckets,
-      double heapBytesPerOpenBucket, long probes, int probeRate, Histogram latenessMicros) {}
+      double heapBytesPerOpenBucket, long probes, int probeRate, Histogram latenessMicros, double writerMicrosPerEvent) {}
 
   static final Duration QUIET = Duration.ofSeconds(2);
   static final int PRODUCERS = 4;
+  /** The thread of {@code SqliteDatabase} that runs every write. */
+  static final String WRITER_THREAD = "herald-sqlite-writer";
 
   private final Pattern pattern;
   private final int events;
@@ -95,6 +97,7 @@ final class EmbeddedDigestBenchmark {
           AgentRunner closeRunner = new AgentRunner(engine.closer(), Duration.ofMillis(1)).start();
           AgentRunner dispatcherRunner = new AgentRunner(dispatcher, Duration.ofMillis(5)).start()) {
         String later = clock.instant().plus(Duration.ofHours(1)).toString();
+        long writerBefore = Machine.threadCpuNanos(WRITER_THREAD);
         long start = System.nanoTime();
         java.util.concurrent.atomic.AtomicInteger nextBatch = new java.util.concurrent.atomic.AtomicInteger();
         List<Thread> producers = new ArrayList<>();
@@ -117,11 +120,13 @@ final class EmbeddedDigestBenchmark {
         long ingestedWhenAppended = recorder.ingested();
         await(() -> recorder.ingested() >= events, Duration.ofMinutes(10));
         double ingestSeconds = (System.nanoTime() - start) / 1e9;
+        double writerMicrosPerEvent = Machine.microsPer(writerBefore, Machine.threadCpuNanos(WRITER_THREAD), events);
         long open = backend.digests().openBucketCount(rule.name());
         long heapAfter = Machine.usedHeapAfterGc();
         System.out.printf("  appended in %.2f s (%,.0f events/s) while the engine took %,d; the rest took %.2f s more%n",
             appendSeconds, events / appendSeconds, ingestedWhenAppended, ingestSeconds - appendSeconds);
-        System.out.printf("  ingested %,d events in %.2f s: %,.0f events/s; %,d open buckets%n", (long) events, ingestSeconds, events / ingestSeconds, open);
+        System.out.printf("  ingested %,d events in %.2f s: %,.0f events/s; %,d open buckets; SQLite writer CPU %.1f µs per event%n",
+            (long) events, ingestSeconds, events / ingestSeconds, open, writerMicrosPerEvent);
 
         recorder.latenessMicros();
         long emittedBefore = recorder.emitted();
@@ -134,7 +139,7 @@ final class EmbeddedDigestBenchmark {
         }
         await(() -> recorder.emitted() - emittedBefore >= probes, Duration.ofMinutes(5));
         return new Result(pattern, events, sellers, ingestSeconds, events / ingestSeconds, open,
-            (double) (heapAfter - heapBefore) / Math.max(1, open), probes, probeRate, recorder.latenessMicros());
+            (double) (heapAfter - heapBefore) / Math.max(1, open), probes, probeRate, recorder.latenessMicros(), writerMicrosPerEvent);
       }
     }
   }

@@ -41,7 +41,7 @@ final class ReviewsBenchmark {
   /** What one run measured. */
   record Result(
       String backend, long reviews, long deliveries, double seconds, double deliveriesPerSecond, double appendSeconds,
-      int pulls, int itemsPerPull, Histogram pullMicros, long monitorInboxes, int staleInboxes, double firstCheckMillis,
+      double writerMicrosPerDelivery, int pulls, int itemsPerPull, Histogram pullMicros, long monitorInboxes, int staleInboxes, double firstCheckMillis,
       Histogram checkMicros) {}
 
   private static final int PRODUCERS = 4;
@@ -102,6 +102,7 @@ final class ReviewsBenchmark {
           name, reviews, brands, usersPerBrand, updates * 100, deliveries);
       double seconds;
       double appendSeconds;
+      long writerBefore = Machine.threadCpuNanos(EmbeddedDigestBenchmark.WRITER_THREAD);
       try (AgentRunner routeRunner = new AgentRunner(router, Duration.ofMillis(1)).start();
           AgentRunner inboxRunner = new AgentRunner(inboxes, Duration.ofMillis(1)).start()) {
         long start = System.nanoTime();
@@ -118,7 +119,10 @@ final class ReviewsBenchmark {
         }
         seconds = (System.nanoTime() - start) / 1e9;
       }
-      System.out.printf("  %,d deliveries in inboxes in %.1f s: %,.0f deliveries/s%n", deliveries, seconds, deliveries / seconds);
+      // NaN on Redis, whose writes have no such thread
+      double writerMicros = Machine.microsPer(writerBefore, Machine.threadCpuNanos(EmbeddedDigestBenchmark.WRITER_THREAD), deliveries);
+      System.out.printf("  %,d deliveries in inboxes in %.1f s: %,.0f deliveries/s%s%n", deliveries, seconds, deliveries / seconds,
+          Double.isNaN(writerMicros) ? "" : String.format("; SQLite writer CPU %.1f µs per delivery", writerMicros));
 
       Histogram pulls = pullLatency(backend.inboxes(), clock);
       System.out.printf("  pull of %,d items: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d pulls)%n", itemsPerPull,
@@ -129,7 +133,7 @@ final class ReviewsBenchmark {
       System.out.printf("  monitor check with %,d inboxes (%,d stale): first %.1f ms, then p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
           monitorInboxes, staleInboxes, first[0], checks.getValueAtPercentile(50) / 1e3, checks.getValueAtPercentile(99) / 1e3,
           checks.getMaxValue() / 1e3);
-      return new Result(name, reviews, deliveries, seconds, deliveries / seconds, appendSeconds, pullInboxes, itemsPerPull, pulls,
+      return new Result(name, reviews, deliveries, seconds, deliveries / seconds, appendSeconds, writerMicros, pullInboxes, itemsPerPull, pulls,
           monitorInboxes, staleInboxes, first[0], checks);
     }
   }
