@@ -448,8 +448,7 @@ public final class BenchMain {
 
         The SQLite writer thread's CPU per event is read from the JVM's clock of that thread over
         the ingest. Every write waits for that one thread, so the figure tells how close a run came
-        to its limit (a million microseconds per second), and it moves much less between runs on a
-        shared machine than the rate does.
+        to its limit (a million microseconds per second).
         """,
         machine, Instant.now(), rows, h.batch(), h.clients(), h.eventsPerSecond(), h.seconds(), h.caughtUpSeconds(),
         EmbeddedDigestBenchmark.PRODUCERS, EmbeddedDigestBenchmark.QUIET);

@@ -27,8 +27,7 @@ final class Machine {
   /**
    * CPU time used so far by the live threads whose name starts with {@code prefix}, in
    * nanoseconds; -1 when there is none. The SQLite writer is the one thread every write waits
-   * for, so its CPU per event tells how close a run is to that limit, and varies much less from
-   * run to run on a shared VM than the rate does.
+   * for, so its CPU per event tells how close a run is to that limit.
    */
   static long threadCpuNanos(String prefix) {
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
