@@ -61,8 +61,6 @@ final class EmbeddedDigestBenchmark {
 
   static final Duration QUIET = Duration.ofSeconds(2);
   static final int PRODUCERS = 4;
-  /** The thread of {@code SqliteDatabase} that runs every write. */
-  static final String WRITER_THREAD = "herald-sqlite-writer";
 
   private final Pattern pattern;
   private final int events;
@@ -97,7 +95,7 @@ final class EmbeddedDigestBenchmark {
           AgentRunner closeRunner = new AgentRunner(engine.closer(), Duration.ofMillis(1)).start();
           AgentRunner dispatcherRunner = new AgentRunner(dispatcher, Duration.ofMillis(5)).start()) {
         String later = clock.instant().plus(Duration.ofHours(1)).toString();
-        long writerBefore = Machine.threadCpuNanos(WRITER_THREAD);
+        long writerBefore = Machine.threadCpuNanos(SqliteDatabase.WRITER_THREAD_NAME);
         long start = System.nanoTime();
         java.util.concurrent.atomic.AtomicInteger nextBatch = new java.util.concurrent.atomic.AtomicInteger();
         List<Thread> producers = new ArrayList<>();
@@ -120,7 +118,7 @@ final class EmbeddedDigestBenchmark {
         long ingestedWhenAppended = recorder.ingested();
         await(() -> recorder.ingested() >= events, Duration.ofMinutes(10));
         double ingestSeconds = (System.nanoTime() - start) / 1e9;
-        double writerMicrosPerEvent = Machine.microsPer(writerBefore, Machine.threadCpuNanos(WRITER_THREAD), events);
+        double writerMicrosPerEvent = Machine.microsPer(writerBefore, Machine.threadCpuNanos(SqliteDatabase.WRITER_THREAD_NAME), events);
         long open = backend.digests().openBucketCount(rule.name());
         long heapAfter = Machine.usedHeapAfterGc();
         System.out.printf("  appended in %.2f s (%,.0f events/s) while the engine took %,d; the rest took %.2f s more%n",

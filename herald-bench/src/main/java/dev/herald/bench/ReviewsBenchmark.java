@@ -8,6 +8,7 @@ import dev.herald.inbox.InboxDelivery;
 import dev.herald.inbox.InboxEngine;
 import dev.herald.inbox.InboxRule;
 import dev.herald.inbox.InboxStore;
+import dev.herald.jdbc.SqliteDatabase;
 import dev.herald.json.Json;
 import dev.herald.log.NewEvent;
 import dev.herald.route.Directories;
@@ -102,7 +103,7 @@ final class ReviewsBenchmark {
           name, reviews, brands, usersPerBrand, updates * 100, deliveries);
       double seconds;
       double appendSeconds;
-      long writerBefore = Machine.threadCpuNanos(EmbeddedDigestBenchmark.WRITER_THREAD);
+      long writerBefore = Machine.threadCpuNanos(SqliteDatabase.WRITER_THREAD_NAME);
       try (AgentRunner routeRunner = new AgentRunner(router, Duration.ofMillis(1)).start();
           AgentRunner inboxRunner = new AgentRunner(inboxes, Duration.ofMillis(1)).start()) {
         long start = System.nanoTime();
@@ -120,7 +121,7 @@ final class ReviewsBenchmark {
         seconds = (System.nanoTime() - start) / 1e9;
       }
       // NaN on Redis, whose writes have no such thread
-      double writerMicros = Machine.microsPer(writerBefore, Machine.threadCpuNanos(EmbeddedDigestBenchmark.WRITER_THREAD), deliveries);
+      double writerMicros = Machine.microsPer(writerBefore, Machine.threadCpuNanos(SqliteDatabase.WRITER_THREAD_NAME), deliveries);
       System.out.printf("  %,d deliveries in inboxes in %.1f s: %,.0f deliveries/s%s%n", deliveries, seconds, deliveries / seconds,
           Double.isNaN(writerMicros) ? "" : String.format("; SQLite writer CPU %.1f µs per delivery", writerMicros));
 
