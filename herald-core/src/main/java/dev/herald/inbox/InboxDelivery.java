@@ -18,8 +18,19 @@ import java.util.Objects;
  * @param itemKey the item it changes
  * @param time the event time; the item keeps the data of its latest change
  * @param data the event
+ * @param json {@code data} as JSON text when the event's stored text is at hand, else null (the
+ *     store then writes it)
  */
-public record InboxDelivery(String dedupeId, String recipient, String itemKey, Instant time, ObjectNode data) {
+public record InboxDelivery(String dedupeId, String recipient, String itemKey, Instant time, ObjectNode data, String json) {
+
+  public InboxDelivery(String dedupeId, String recipient, String itemKey, Instant time, ObjectNode data) {
+    this(dedupeId, recipient, itemKey, time, data, null);
+  }
+
+  /** {@code data} as JSON text. */
+  public String jsonText() {
+    return json != null ? json : Json.write(data);
+  }
 
   public InboxDelivery {
     Objects.requireNonNull(dedupeId, "dedupeId");
@@ -40,7 +51,7 @@ public record InboxDelivery(String dedupeId, String recipient, String itemKey, I
     String key = text(rule, data, rule.itemKey(), "the item key");
     JsonNode source = data.get(RouteEngine.SOURCE_FIELD);
     String dedupe = source != null && source.isTextual() ? source.textValue() + "|" + recipient : event.stream() + "/" + event.id();
-    return new InboxDelivery(dedupe, recipient, key, event.time(), data);
+    return new InboxDelivery(dedupe, recipient, key, event.time(), data, event.json());
   }
 
   /** Checks that {@code data} has everything {@code rule} needs, before it is stored. */

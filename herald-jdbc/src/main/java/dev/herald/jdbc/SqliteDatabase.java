@@ -64,7 +64,7 @@ public final class SqliteDatabase implements AutoCloseable {
   }
 
   /** Bumped whenever the schema changes incompatibly; a file of another version is refused. */
-  static final int SCHEMA_VERSION = 3;
+  static final int SCHEMA_VERSION = 4;
 
   private final Path file;
   private final FileChannel lockChannel;
@@ -197,7 +197,7 @@ public final class SqliteDatabase implements AutoCloseable {
         rs.next();
         fresh = rs.getInt(1) == 0;
       }
-      if (!fresh && version != SCHEMA_VERSION && version != 1 && version != 2) {
+      if (!fresh && (version < 1 || version > SCHEMA_VERSION)) {
         throw new SQLException("the file has schema version " + version + " but this Herald needs " + SCHEMA_VERSION
             + "; move the data folder aside to start afresh");
       }
@@ -206,6 +206,7 @@ public final class SqliteDatabase implements AutoCloseable {
         if (!fresh && version < 3) {
           addWakeColumn(connection); // before the schema script indexes it
         }
+        boolean inboxItems = !fresh && version < 4 && renameInboxTablesOfSchema3(connection);
         String withoutComments = schema.lines().filter(line -> !line.strip().startsWith("--")).collect(java.util.stream.Collectors.joining("\n"));
         for (String sql : withoutComments.split(";")) {
           if (!sql.isBlank()) {
@@ -214,6 +215,9 @@ public final class SqliteDatabase implements AutoCloseable {
         }
         if (!fresh && version == 1) {
           migrateSeenToTakenRuns(connection);
+        }
+        if (inboxItems) {
+          copyInboxTablesOfSchema3(connection);
         }
         statement.execute("PRAGMA user_version = " + SCHEMA_VERSION);
         connection.commit();
@@ -243,6 +247,44 @@ public final class SqliteDatabase implements AutoCloseable {
       }
       statement.execute("ALTER TABLE digest_bucket ADD COLUMN wake_ms INTEGER NOT NULL DEFAULT 0");
       statement.execute("UPDATE digest_bucket SET wake_ms = due_ms");
+    }
+  }
+
+  /**
+   * Schema 3 to 4, first step: moves the inbox tables of schema 3 aside (and drops the index whose
+   * name the new table's index takes), so that the schema script creates the new ones.
+   *
+   * @return whether there were schema 3 inbox tables to copy
+   */
+  private static boolean renameInboxTablesOfSchema3(Connection connection) throws SQLException {
+    try (Statement statement = connection.createStatement()) {
+      try (ResultSet rs = statement.executeQuery("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'inbox_item'")) {
+        rs.next();
+        if (rs.getInt(1) == 0) {
+          return false;
+        }
+      }
+      statement.execute("DROP INDEX IF EXISTS inbox_oldest");
+      statement.execute("ALTER TABLE inbox RENAME TO inbox_schema3");
+      statement.execute("ALTER TABLE inbox_item RENAME TO inbox_item_schema3");
+      return true;
+    }
+  }
+
+  /**
+   * Schema 3 to 4, second step: each pending item becomes one entry (its change count and times
+   * kept), each inbox row keeps its oldest-pending and pull times; the running totals, now
+   * counted in memory, go.
+   */
+  private static void copyInboxTablesOfSchema3(Connection connection) throws SQLException {
+    try (Statement statement = connection.createStatement()) {
+      statement.execute("INSERT INTO inbox (name, recipient, oldest_ms, last_pulled_ms) "
+          + "SELECT name, recipient, oldest_ms, last_pulled_ms FROM inbox_schema3");
+      statement.execute("INSERT INTO inbox_entry (name, recipient, item_key, changes, first_ms, last_ms, data) "
+          + "SELECT name, recipient, item_key, change_count, first_ms, last_ms, data FROM inbox_item_schema3 ORDER BY name, recipient, first_ms, item_key");
+      statement.execute("DROP TABLE inbox_schema3");
+      statement.execute("DROP TABLE inbox_item_schema3");
+      statement.execute("DROP TABLE IF EXISTS inbox_total");
     }
   }
 

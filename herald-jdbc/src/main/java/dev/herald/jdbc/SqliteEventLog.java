@@ -191,7 +191,7 @@ public final class SqliteEventLog implements EventLog {
   private static List<Event> events(String stream, List<StoredEvent> rows) {
     List<Event> events = new ArrayList<>(rows.size());
     for (StoredEvent row : rows) {
-      events.add(new Event(stream, Long.toString(row.id()), Instant.ofEpochMilli(row.timeMs()), Json.parseTrustedObject(row.data())));
+      events.add(new Event(stream, Long.toString(row.id()), Instant.ofEpochMilli(row.timeMs()), Json.parseTrustedObject(row.data()), row.data()));
     }
     return events;
   }

@@ -13,26 +13,53 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * {@link InboxStore} in a {@link SqliteDatabase}. Every change runs on the database's single
  * writer in one transaction, which is what makes a pull atomic against concurrent adds.
  *
- * <p>Thread-safety: safe for concurrent use.
+ * <p>Layout: a delivery appends a row to {@code inbox_entry} (the changes of one batch to one item
+ * merged first), in arrival order; a recipient's row in {@code inbox} is written only when its
+ * inbox goes from empty to pending (the oldest-pending time the monitor's index is on) and when it
+ * is pulled. Which entries each recipient has waiting is kept in memory ({@link PendingEntries}),
+ * so adding never writes at a random place per recipient; a pull reads its entries by row id,
+ * coalesces them by item key and deletes them.
+ *
+ * <p>Thread-safety: safe for concurrent use. The in-memory index is changed only on the writer
+ * thread, under {@link #lock}; readers copy what they need under the same lock.
  */
 public final class SqliteInboxStore implements InboxStore {
 
-  private static final String SUMMARY_COLUMNS = "recipient, pending, oldest_ms, last_pulled_ms";
+  private static final int MAX_IDS_PER_STATEMENT = 256;
 
   private final SqliteDatabase db;
+  private final PendingEntries pending = new PendingEntries();
+  private final ReentrantLock lock = new ReentrantLock();
+  private final MultiRowInsert insertEntries = new MultiRowInsert(
+      "INSERT INTO inbox_entry (seq, name, recipient, item_key, changes, first_ms, last_ms, data)", 8);
+  // Set when a write that changed the index was rolled back, and when nothing was loaded yet:
+  // the index is then rebuilt from the table, on the writer, before it is used again.
+  private volatile boolean stale = true;
+  // Whether the open transaction changed the index (writer thread only).
+  private boolean changedInTransaction;
 
   public SqliteInboxStore(SqliteDatabase db) {
     this.db = Objects.requireNonNull(db, "db");
+    db.onCommit(() -> changedInTransaction = false);
+    db.onRollback(() -> {
+      if (changedInTransaction) {
+        stale = true;
+        changedInTransaction = false;
+      }
+    });
   }
 
   /** The deliveries of one batch to one item, merged before they touch the table. */
@@ -49,14 +76,14 @@ public final class SqliteInboxStore implements InboxStore {
       this.key = key;
     }
 
-    void merge(InboxDelivery delivery, String text) {
-      long t = delivery.time().toEpochMilli();
-      if (changes == 0 || t >= lastMs) {
+    void merge(String text, int count, long first, long last) {
+      // the latest by time, the later merged on a tie
+      if (changes == 0 || last >= lastMs) {
         data = text;
       }
-      firstMs = changes == 0 ? t : Math.min(firstMs, t);
-      lastMs = changes == 0 ? t : Math.max(lastMs, t);
-      changes++;
+      firstMs = changes == 0 ? first : Math.min(firstMs, first);
+      lastMs = changes == 0 ? last : Math.max(lastMs, last);
+      changes += count;
     }
   }
 
@@ -66,8 +93,9 @@ public final class SqliteInboxStore implements InboxStore {
       return 0;
     }
     long nowMs = now.toEpochMilli();
-    // written here, on the caller's thread: the writer thread is the one every write waits for
-    List<String> texts = deliveries.stream().map(d -> Json.write(d.data())).toList();
+    // written here, on the caller's thread (if not read from the log): the writer thread is the
+    // one every write waits for
+    List<String> texts = deliveries.stream().map(InboxDelivery::jsonText).toList();
     return db.write(session -> {
       PreparedStatement forget = session.prepare("DELETE FROM inbox_seen WHERE name = ? AND at_ms < ?");
       forget.setString(1, rule.name());
@@ -75,7 +103,7 @@ public final class SqliteInboxStore implements InboxStore {
       forget.executeUpdate();
 
       PreparedStatement remember = session.prepare("INSERT INTO inbox_seen (name, dedupe_id, at_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
-      Map<String, Change> changes = new LinkedHashMap<>();
+      Map<String, Change> merged = new LinkedHashMap<>();
       int added = 0;
       for (int i = 0; i < deliveries.size(); i++) {
         InboxDelivery delivery = deliveries.get(i);
@@ -86,194 +114,278 @@ public final class SqliteInboxStore implements InboxStore {
           continue;
         }
         added++;
-        changes.computeIfAbsent(delivery.recipient() + "\0" + delivery.itemKey(), k -> new Change(delivery.recipient(), delivery.itemKey()))
-            .merge(delivery, texts.get(i));
+        long t = delivery.time().toEpochMilli();
+        merged.computeIfAbsent(delivery.recipient() + "\0" + delivery.itemKey(), k -> new Change(delivery.recipient(), delivery.itemKey()))
+            .merge(texts.get(i), 1, t, t);
       }
-
-      PreparedStatement upsert = session.prepare(
-          "INSERT INTO inbox_item (name, recipient, item_key, data, change_count, first_ms, last_ms) VALUES (?, ?, ?, ?, ?, ?, ?) "
-              + "ON CONFLICT (name, recipient, item_key) DO UPDATE SET "
-              + "data = CASE WHEN excluded.last_ms >= inbox_item.last_ms THEN excluded.data ELSE inbox_item.data END, "
-              + "change_count = inbox_item.change_count + excluded.change_count, "
-              + "first_ms = MIN(inbox_item.first_ms, excluded.first_ms), last_ms = MAX(inbox_item.last_ms, excluded.last_ms) "
-              + "RETURNING change_count");
-      Map<String, Integer> newItems = new LinkedHashMap<>();
-      for (Change change : changes.values()) {
-        upsert.setString(1, rule.name());
-        upsert.setString(2, change.recipient);
-        upsert.setString(3, change.key);
-        upsert.setString(4, change.data);
-        upsert.setInt(5, change.changes);
-        upsert.setLong(6, change.firstMs);
-        upsert.setLong(7, change.lastMs);
-        try (ResultSet rs = upsert.executeQuery()) {
-          rs.next();
-          boolean inserted = rs.getInt(1) == change.changes;
-          newItems.merge(change.recipient, inserted ? 1 : 0, Integer::sum);
-        }
+      if (merged.isEmpty()) {
+        return added;
       }
-
-      PreparedStatement inbox = session.prepare(
-          "INSERT INTO inbox (name, recipient, pending, oldest_ms, last_pulled_ms) VALUES (?, ?, ?, ?, NULL) "
-              + "ON CONFLICT (name, recipient) DO UPDATE SET pending = inbox.pending + excluded.pending, "
-              + "oldest_ms = COALESCE(inbox.oldest_ms, excluded.oldest_ms) RETURNING pending");
-      long inboxes = 0;
-      long pending = 0;
-      for (Map.Entry<String, Integer> recipient : newItems.entrySet()) {
-        int fresh = recipient.getValue();
-        if (fresh == 0) {
-          continue; // only changes of pending items: the inbox row already counts them
-        }
-        inbox.setString(1, rule.name());
-        inbox.setString(2, recipient.getKey());
-        inbox.setInt(3, fresh);
-        inbox.setLong(4, nowMs);
-        try (ResultSet rs = inbox.executeQuery()) {
-          rs.next();
-          if (rs.getLong(1) == fresh) {
-            inboxes++;
+      List<Change> changes = new ArrayList<>(merged.values());
+      long[] seqs = new long[changes.size()];
+      List<String> fresh = new ArrayList<>();
+      lock.lock();
+      try {
+        loadIfStale(session);
+        changedInTransaction = true;
+        for (int i = 0; i < seqs.length; i++) {
+          Change change = changes.get(i);
+          seqs[i] = pending.takeSeq();
+          if (pending.add(rule.name(), change.recipient, change.key, seqs[i])) {
+            fresh.add(change.recipient);
           }
         }
-        pending += fresh;
+      } finally {
+        lock.unlock();
       }
-      addToTotals(session, rule.name(), inboxes, pending);
+      insertEntries.run(session, changes.size(), (statement, row, p) -> {
+        Change change = changes.get(row);
+        statement.setLong(p, seqs[row]);
+        statement.setString(p + 1, rule.name());
+        statement.setString(p + 2, change.recipient);
+        statement.setString(p + 3, change.key);
+        statement.setInt(p + 4, change.changes);
+        statement.setLong(p + 5, change.firstMs);
+        statement.setLong(p + 6, change.lastMs);
+        statement.setString(p + 7, change.data);
+      });
+      PreparedStatement opened = session.prepare(
+          "INSERT INTO inbox (name, recipient, oldest_ms, last_pulled_ms) VALUES (?, ?, ?, NULL) "
+              + "ON CONFLICT (name, recipient) DO UPDATE SET oldest_ms = excluded.oldest_ms");
+      for (String recipient : fresh) {
+        opened.setString(1, rule.name());
+        opened.setString(2, recipient);
+        opened.setLong(3, nowMs);
+        opened.executeUpdate();
+      }
       return added;
     });
   }
 
-  private static void addToTotals(SqlSession session, String name, long inboxes, long pending) throws SQLException {
-    if (inboxes == 0 && pending == 0) {
+  /** Rebuilds the index from the table if it is not known to match it; call holding the lock. */
+  private void loadIfStale(SqlSession session) throws SQLException {
+    if (!stale) {
       return;
     }
-    PreparedStatement totals = session.prepare(
-        "INSERT INTO inbox_total (name, inboxes, pending) VALUES (?, ?, ?) "
-            + "ON CONFLICT (name) DO UPDATE SET inboxes = inbox_total.inboxes + excluded.inboxes, pending = inbox_total.pending + excluded.pending");
-    totals.setString(1, name);
-    totals.setLong(2, inboxes);
-    totals.setLong(3, pending);
-    totals.executeUpdate();
+    pending.clear();
+    try (ResultSet rs = session.prepare("SELECT seq, name, recipient, item_key FROM inbox_entry ORDER BY seq").executeQuery()) {
+      while (rs.next()) {
+        pending.add(rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(1));
+      }
+    }
+    stale = false;
   }
 
-  private static List<InboxItem> items(SqlSession session, String inbox, String recipient) throws SQLException {
-    PreparedStatement select = session.prepare(
-        "SELECT item_key, data, change_count, first_ms, last_ms FROM inbox_item WHERE name = ? AND recipient = ? ORDER BY first_ms, item_key");
-    select.setString(1, inbox);
-    select.setString(2, recipient);
-    List<InboxItem> items = new ArrayList<>();
-    try (ResultSet rs = select.executeQuery()) {
-      while (rs.next()) {
-        items.add(new InboxItem(rs.getString(1), Json.parseTrustedObject(rs.getString(2)), rs.getInt(3),
-            Instant.ofEpochMilli(rs.getLong(4)), Instant.ofEpochMilli(rs.getLong(5))));
+  /** Makes sure the index matches the table before a reader uses it. */
+  private void loadOnWriterIfStale() {
+    if (stale) {
+      db.write(session -> {
+        lock.lock();
+        try {
+          loadIfStale(session);
+        } finally {
+          lock.unlock();
+        }
+        return null;
+      });
+    }
+  }
+
+  /** The recipient's entries' row ids, oldest first; empty when none. */
+  private long[] pendingSeqs(String inbox, String recipient) {
+    loadOnWriterIfStale();
+    lock.lock();
+    try {
+      return pending.seqs(inbox, recipient);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Reads the entries with these row ids (those still there) and coalesces them into items. */
+  private static List<InboxItem> items(SqlSession session, long[] seqs) throws SQLException {
+    Map<String, Change> byKey = new HashMap<>();
+    forEachChunk(seqs, (from, count) -> {
+      PreparedStatement select = session.prepare(
+          "SELECT seq, item_key, changes, first_ms, last_ms, data FROM inbox_entry WHERE seq IN " + placeholders(count) + " ORDER BY seq");
+      for (int i = 0; i < count; i++) {
+        select.setLong(i + 1, seqs[from + i]);
       }
+      try (ResultSet rs = select.executeQuery()) {
+        while (rs.next()) {
+          String key = rs.getString(2);
+          byKey.computeIfAbsent(key, k -> new Change(null, k)).merge(rs.getString(6), rs.getInt(3), rs.getLong(4), rs.getLong(5));
+        }
+      }
+    });
+    List<Change> changes = new ArrayList<>(byKey.values());
+    changes.sort(Comparator.comparingLong((Change c) -> c.firstMs).thenComparing(c -> c.key));
+    List<InboxItem> items = new ArrayList<>(changes.size());
+    for (Change c : changes) {
+      items.add(new InboxItem(c.key, Json.parseTrustedObject(c.data), c.changes, Instant.ofEpochMilli(c.firstMs), Instant.ofEpochMilli(c.lastMs)));
     }
     return items;
   }
 
+  private static void deleteEntries(SqlSession session, long[] seqs) throws SQLException {
+    forEachChunk(seqs, (from, count) -> {
+      PreparedStatement delete = session.prepare("DELETE FROM inbox_entry WHERE seq IN " + placeholders(count));
+      for (int i = 0; i < count; i++) {
+        delete.setLong(i + 1, seqs[from + i]);
+      }
+      delete.executeUpdate();
+    });
+  }
+
+  private interface Chunk {
+    void run(int from, int count) throws SQLException;
+  }
+
+  /**
+   * Splits ids into statements of {@value #MAX_IDS_PER_STATEMENT}, then of the powers of two that
+   * make up the rest, so a session caches few statement texts.
+   */
+  private static void forEachChunk(long[] ids, Chunk chunk) throws SQLException {
+    int at = 0;
+    while (at < ids.length) {
+      int count = Math.min(MAX_IDS_PER_STATEMENT, Integer.highestOneBit(ids.length - at));
+      chunk.run(at, count);
+      at += count;
+    }
+  }
+
+  private static String placeholders(int count) {
+    return "(" + "?, ".repeat(count - 1) + "?)";
+  }
+
   @Override
   public List<InboxItem> peek(String inbox, String recipient) {
-    return db.read(session -> items(session, inbox, recipient));
+    long[] seqs = pendingSeqs(inbox, recipient);
+    // entries pulled meanwhile are simply not found: the peek then shows less, never an item twice
+    return seqs.length == 0 ? List.of() : db.read(session -> items(session, seqs));
   }
 
   @Override
   public InboxPull pull(String inbox, String recipient, Instant now) {
     return db.write(session -> {
-      Optional<InboxSummary> before = summary(session, inbox, recipient);
-      if (before.isEmpty()) {
+      if (row(session, inbox, recipient).isEmpty()) {
         return new InboxPull(recipient, List.of(), now);
       }
-      List<InboxItem> items = items(session, inbox, recipient);
-      deleteItems(session, inbox, recipient);
-      PreparedStatement pulled = session.prepare(
-          "UPDATE inbox SET pending = 0, oldest_ms = NULL, last_pulled_ms = ? WHERE name = ? AND recipient = ?");
+      long[] seqs = take(session, inbox, recipient);
+      List<InboxItem> items = items(session, seqs);
+      deleteEntries(session, seqs);
+      PreparedStatement pulled = session.prepare("UPDATE inbox SET oldest_ms = NULL, last_pulled_ms = ? WHERE name = ? AND recipient = ?");
       pulled.setLong(1, now.toEpochMilli());
       pulled.setString(2, inbox);
       pulled.setString(3, recipient);
       pulled.executeUpdate();
-      addToTotals(session, inbox, items.isEmpty() ? 0 : -1, -items.size());
       return new InboxPull(recipient, items, now);
     });
   }
 
-  private static void deleteItems(SqlSession session, String inbox, String recipient) throws SQLException {
-    PreparedStatement delete = session.prepare("DELETE FROM inbox_item WHERE name = ? AND recipient = ?");
-    delete.setString(1, inbox);
-    delete.setString(2, recipient);
-    delete.executeUpdate();
+  /** Removes the recipient's entries from the index, on the writer, and returns their row ids. */
+  private long[] take(SqlSession session, String inbox, String recipient) throws SQLException {
+    lock.lock();
+    try {
+      loadIfStale(session);
+      changedInTransaction = true;
+      return pending.remove(inbox, recipient);
+    } finally {
+      lock.unlock();
+    }
   }
 
   @Override
   public boolean clean(String inbox, String recipient) {
     return db.write(session -> {
-      Optional<InboxSummary> before = summary(session, inbox, recipient);
-      if (before.isEmpty()) {
+      if (row(session, inbox, recipient).isEmpty()) {
         return false;
       }
-      deleteItems(session, inbox, recipient);
+      deleteEntries(session, take(session, inbox, recipient));
       PreparedStatement delete = session.prepare("DELETE FROM inbox WHERE name = ? AND recipient = ?");
       delete.setString(1, inbox);
       delete.setString(2, recipient);
       delete.executeUpdate();
-      long pending = before.get().pending();
-      addToTotals(session, inbox, pending > 0 ? -1 : 0, -pending);
       return true;
     });
   }
 
-  private static InboxSummary summary(ResultSet rs) throws SQLException {
-    long oldest = rs.getLong(3);
-    Optional<Instant> oldestAt = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(oldest));
-    long pulled = rs.getLong(4);
-    Optional<Instant> pulledAt = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(pulled));
-    return new InboxSummary(rs.getString(1), rs.getLong(2), oldestAt, pulledAt);
+  /** A recipient's row: its oldest pending arrival and last pull, in milliseconds (null when none). */
+  private record Row(String recipient, Long oldestMs, Long pulledMs) {}
+
+  private static Row row(ResultSet rs) throws SQLException {
+    long oldest = rs.getLong(2);
+    Long oldestMs = rs.wasNull() ? null : oldest;
+    long pulled = rs.getLong(3);
+    Long pulledMs = rs.wasNull() ? null : pulled;
+    return new Row(rs.getString(1), oldestMs, pulledMs);
   }
 
-  private static Optional<InboxSummary> summary(SqlSession session, String inbox, String recipient) throws SQLException {
-    PreparedStatement select = session.prepare("SELECT " + SUMMARY_COLUMNS + " FROM inbox WHERE name = ? AND recipient = ?");
+  private static Optional<Row> row(SqlSession session, String inbox, String recipient) throws SQLException {
+    PreparedStatement select = session.prepare("SELECT recipient, oldest_ms, last_pulled_ms FROM inbox WHERE name = ? AND recipient = ?");
     select.setString(1, inbox);
     select.setString(2, recipient);
     try (ResultSet rs = select.executeQuery()) {
-      return rs.next() ? Optional.of(summary(rs)) : Optional.empty();
+      return rs.next() ? Optional.of(row(rs)) : Optional.empty();
     }
+  }
+
+  private static List<Row> rows(PreparedStatement select) throws SQLException {
+    List<Row> rows = new ArrayList<>();
+    try (ResultSet rs = select.executeQuery()) {
+      while (rs.next()) {
+        rows.add(row(rs));
+      }
+    }
+    return rows;
+  }
+
+  /** Summaries of the rows, with their pending counts from the index. */
+  private List<InboxSummary> summaries(String inbox, List<Row> rows) {
+    loadOnWriterIfStale();
+    List<InboxSummary> summaries = new ArrayList<>(rows.size());
+    lock.lock();
+    try {
+      for (Row row : rows) {
+        summaries.add(new InboxSummary(row.recipient(), pending.pendingItems(inbox, row.recipient()),
+            Optional.ofNullable(row.oldestMs()).map(Instant::ofEpochMilli), Optional.ofNullable(row.pulledMs()).map(Instant::ofEpochMilli)));
+      }
+    } finally {
+      lock.unlock();
+    }
+    return summaries;
   }
 
   @Override
   public Optional<InboxSummary> summary(String inbox, String recipient) {
-    return db.read(session -> summary(session, inbox, recipient));
+    return db.read(session -> row(session, inbox, recipient)).map(row -> summaries(inbox, List.of(row)).getFirst());
   }
 
   @Override
   public List<InboxSummary> list(String inbox, String afterRecipient, int limit) {
-    return db.read(session -> {
+    List<Row> rows = db.read(session -> {
       PreparedStatement select = session.prepare(
-          "SELECT " + SUMMARY_COLUMNS + " FROM inbox WHERE name = ? AND recipient > ? ORDER BY recipient LIMIT ?");
+          "SELECT recipient, oldest_ms, last_pulled_ms FROM inbox WHERE name = ? AND recipient > ? ORDER BY recipient LIMIT ?");
       select.setString(1, inbox);
       select.setString(2, afterRecipient);
       select.setInt(3, limit);
-      return summaries(select);
+      return rows(select);
     });
-  }
-
-  private static List<InboxSummary> summaries(PreparedStatement select) throws SQLException {
-    List<InboxSummary> list = new ArrayList<>();
-    try (ResultSet rs = select.executeQuery()) {
-      while (rs.next()) {
-        list.add(summary(rs));
-      }
-    }
-    return list;
+    return summaries(inbox, rows);
   }
 
   @Override
   public List<InboxSummary> stale(String inbox, Instant pendingSince, int limit) {
-    return db.read(session -> {
+    List<Row> rows = db.read(session -> {
       PreparedStatement select = session.prepare(
-          "SELECT " + SUMMARY_COLUMNS + " FROM inbox INDEXED BY inbox_oldest WHERE name = ? AND oldest_ms IS NOT NULL AND oldest_ms <= ? "
-              + "ORDER BY oldest_ms, recipient LIMIT ?");
+          "SELECT recipient, oldest_ms, last_pulled_ms FROM inbox INDEXED BY inbox_oldest WHERE name = ? AND oldest_ms IS NOT NULL "
+              + "AND oldest_ms <= ? ORDER BY oldest_ms, recipient LIMIT ?");
       select.setString(1, inbox);
       select.setLong(2, pendingSince.toEpochMilli());
       select.setInt(3, limit);
-      return summaries(select);
+      return rows(select);
     });
+    return summaries(inbox, rows);
   }
 
   @Override
@@ -298,25 +410,22 @@ public final class SqliteInboxStore implements InboxStore {
 
   @Override
   public InboxStats stats(String inbox) {
-    return db.read(session -> {
-      PreparedStatement totals = session.prepare("SELECT inboxes, pending FROM inbox_total WHERE name = ?");
-      totals.setString(1, inbox);
-      long inboxes = 0;
-      long pending = 0;
-      try (ResultSet rs = totals.executeQuery()) {
-        if (rs.next()) {
-          inboxes = rs.getLong(1);
-          pending = rs.getLong(2);
-        }
-      }
-      PreparedStatement oldest = session.prepare(
+    Optional<Instant> oldest = db.read(session -> {
+      PreparedStatement select = session.prepare(
           "SELECT MIN(oldest_ms) FROM inbox INDEXED BY inbox_oldest WHERE name = ? AND oldest_ms IS NOT NULL");
-      oldest.setString(1, inbox);
-      try (ResultSet rs = oldest.executeQuery()) {
+      select.setString(1, inbox);
+      try (ResultSet rs = select.executeQuery()) {
         rs.next();
         long ms = rs.getLong(1);
-        return new InboxStats(inboxes, pending, rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(ms)));
+        return rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(ms));
       }
     });
+    loadOnWriterIfStale();
+    lock.lock();
+    try {
+      return new InboxStats(pending.inboxes(inbox), pending.pendingItems(inbox), oldest);
+    } finally {
+      lock.unlock();
+    }
   }
 }

@@ -98,28 +98,35 @@ CREATE TABLE IF NOT EXISTS delivery_attempt (
   PRIMARY KEY (notification_seq, sink, number)
 ) WITHOUT ROWID;
 
--- Inboxes: one row per recipient with pending items or a pull record. The partial index on the
--- oldest pending arrival lets the monitor find stale inboxes without scanning every inbox.
+-- Inboxes: one row per recipient with pending items or a pull record, written when its inbox
+-- goes from empty to pending and when it is pulled. The partial index on the oldest pending
+-- arrival lets the monitor find stale inboxes without scanning every inbox. (Schema 4: how many
+-- items are pending is counted in memory from inbox_entry, not kept in this row.)
 CREATE TABLE IF NOT EXISTS inbox (
   name           TEXT    NOT NULL,
   recipient      TEXT    NOT NULL,
-  pending        INTEGER NOT NULL,
   oldest_ms      INTEGER,
   last_pulled_ms INTEGER,
   PRIMARY KEY (name, recipient)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS inbox_oldest ON inbox (name, oldest_ms) WHERE oldest_ms IS NOT NULL;
 
-CREATE TABLE IF NOT EXISTS inbox_item (
+-- Pending inbox changes in arrival order, a row per batch's changes to one item: adding appends
+-- at the end of this table instead of writing at a random place per recipient (schema 3 upserted
+-- a row per recipient and item, keyed by recipient, and that capped routing at ~16,000
+-- deliveries/s). Which rows each recipient has waiting is kept in memory and rebuilt from this
+-- table when the file is opened; a pull reads its rows by seq, coalesces them by item key and
+-- deletes them.
+CREATE TABLE IF NOT EXISTS inbox_entry (
+  seq       INTEGER PRIMARY KEY,
   name      TEXT    NOT NULL,
   recipient TEXT    NOT NULL,
   item_key  TEXT    NOT NULL,
-  data      TEXT    NOT NULL,
-  change_count INTEGER NOT NULL,
+  changes   INTEGER NOT NULL,
   first_ms  INTEGER NOT NULL,
   last_ms   INTEGER NOT NULL,
-  PRIMARY KEY (name, recipient, item_key)
-) WITHOUT ROWID;
+  data      TEXT    NOT NULL
+);
 
 -- Deliveries taken within the dedupe window (a redelivered or re-routed event counts once).
 CREATE TABLE IF NOT EXISTS inbox_seen (
@@ -129,10 +136,3 @@ CREATE TABLE IF NOT EXISTS inbox_seen (
   PRIMARY KEY (name, dedupe_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS inbox_seen_at ON inbox_seen (name, at_ms);
-
--- Running totals per inbox set, so gauges need no count over a million rows.
-CREATE TABLE IF NOT EXISTS inbox_total (
-  name    TEXT    PRIMARY KEY,
-  inboxes INTEGER NOT NULL,
-  pending INTEGER NOT NULL
-) WITHOUT ROWID;

@@ -146,7 +146,7 @@ public final class RedisEventLog implements EventLog {
         continue; // a pending entry whose event was trimmed
       }
       events.add(new Event(stream, m.getId(), Instant.ofEpochMilli(Long.parseLong(m.getBody().get("t"))),
-          Json.parseTrustedObject(m.getBody().get("d"))));
+          Json.parseTrustedObject(m.getBody().get("d")), m.getBody().get("d")));
     }
     return events;
   }
