@@ -54,7 +54,8 @@ public final class InboxEngine implements Agent {
     this.listener = Objects.requireNonNull(listener, "listener");
     this.roleName = "herald-inbox-" + consumer;
     for (InboxRule rule : this.rules) {
-      readers.put(rule.name(), new GroupReader(log, rule.stream(), rule.consumerGroup(), consumer, batchSize, lease));
+      // the store takes the events' text and three fields of it (InboxDelivery.of): no trees
+      readers.put(rule.name(), new GroupReader(log, rule.stream(), rule.consumerGroup(), consumer, batchSize, lease, false));
     }
   }
 

@@ -74,7 +74,7 @@ public final class Json {
   }
 
   /** A JSON string literal, escaped as Jackson escapes it (checked against Jackson by a test). */
-  static String quote(String text) {
+  public static String quote(String text) {
     StringBuilder out = null;
     int copied = 0;
     for (int i = 0; i < text.length(); i++) {

@@ -1,25 +1,88 @@
 package dev.herald.log;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.json.Json;
 import java.time.Instant;
 import java.util.Objects;
 
 /**
- * An event as stored in a stream.
+ * An event as stored in a stream: its stream, its id (assigned by the log; ordered within the
+ * stream, opaque to clients), when it happened (given by the producer, or the time the log
+ * received it) and the producer's JSON object.
  *
- * @param stream the stream it belongs to
- * @param id assigned by the log; ordered within the stream, opaque to clients
- * @param time when it happened: given by the producer, or the time the log received it
- * @param data the producer's JSON object, kept as sent; treat it as read-only
- * @param json {@code data} as the log stored it, so that a consumer that stores or sends the event
- *     on does not write the same JSON again
+ * <p>An event read from a log carries the JSON text the log stored and builds the tree from it on
+ * the first call of {@link #data()}: a consumer that only stores or sends the text on, or reads a
+ * few fields of it ({@link dev.herald.json.TopLevelFields}), builds none (reading 10,000,000
+ * routed reviews, the trees were most of the benchmark's garbage).
+ *
+ * <p>Thread-safety: immutable as seen from outside; the tree may be built twice by racing
+ * threads, each getting an equal tree. Treat the tree as read-only.
  */
-public record Event(String stream, String id, Instant time, ObjectNode data, String json) {
-  public Event {
-    Objects.requireNonNull(stream, "stream");
-    Objects.requireNonNull(id, "id");
-    Objects.requireNonNull(time, "time");
-    Objects.requireNonNull(data, "data");
-    Objects.requireNonNull(json, "json");
+public final class Event {
+
+  private final String stream;
+  private final String id;
+  private final Instant time;
+  private final String json;
+  private volatile ObjectNode data;
+
+  private Event(String stream, String id, Instant time, String json, ObjectNode data) {
+    this.stream = Objects.requireNonNull(stream, "stream");
+    this.id = Objects.requireNonNull(id, "id");
+    this.time = Objects.requireNonNull(time, "time");
+    this.json = Objects.requireNonNull(json, "json");
+    this.data = data;
+  }
+
+  /** An event as a log stored it: its JSON text, trusted to be an object, parsed when needed. */
+  public static Event stored(String stream, String id, Instant time, String json) {
+    return new Event(stream, id, time, json, null);
+  }
+
+  /** An event whose tree is at hand; its text is written from it. */
+  public static Event of(String stream, String id, Instant time, ObjectNode data) {
+    return new Event(stream, id, time, Json.write(Objects.requireNonNull(data, "data")), data);
+  }
+
+  public String stream() {
+    return stream;
+  }
+
+  public String id() {
+    return id;
+  }
+
+  public Instant time() {
+    return time;
+  }
+
+  /** The producer's JSON object; treat it as read-only. */
+  public ObjectNode data() {
+    ObjectNode tree = data;
+    if (tree == null) {
+      tree = Json.parseTrustedObject(json);
+      data = tree;
+    }
+    return tree;
+  }
+
+  /** {@link #data()} as the log stored it. */
+  public String json() {
+    return json;
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof Event e && stream.equals(e.stream) && id.equals(e.id) && time.equals(e.time) && json.equals(e.json);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(stream, id, time, json);
+  }
+
+  @Override
+  public String toString() {
+    return "Event[stream=" + stream + ", id=" + id + ", time=" + time + ", data=" + json + "]";
   }
 }

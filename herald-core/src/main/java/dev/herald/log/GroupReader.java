@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * the store's writer sat idle while the engine parsed each batch, and the engine while the
  * writer applied it. Events read ahead are pending for this consumer like any others: the next
  * {@link #fresh()} returns them, and {@link #close} hands those never returned to the engine to
- * finish before it stops (a crash leaves them to the lease, like any batch).
+ * finish before it stops (a crash leaves them to the lease, like any batch). For an engine that
+ * reads the events' trees, the read-ahead thread builds them too ({@code parseAhead}); one that
+ * reads only their text (the inbox engine) builds none.
  *
  * <p>Thread ownership: used by one engine thread.
  */
@@ -38,12 +40,22 @@ public final class GroupReader {
   private final String consumer;
   private final int batchSize;
   private final Duration lease;
+  private final boolean parseAhead;
   private Instant nextClaim = Instant.MIN;
   /** At most one read in flight; its thread ends after a second without work. */
   private final ThreadPoolExecutor readAhead;
   private Future<List<Event>> next;
 
   public GroupReader(EventLog log, String stream, String group, String consumer, int batchSize, Duration lease) {
+    this(log, stream, group, consumer, batchSize, lease, true);
+  }
+
+  /**
+   * @param parseAhead whether the read-ahead thread builds each event's tree ({@link Event#data()})
+   *     so that the engine finds it built
+   */
+  public GroupReader(EventLog log, String stream, String group, String consumer, int batchSize, Duration lease, boolean parseAhead) {
+    this.parseAhead = parseAhead;
     this.log = Objects.requireNonNull(log, "log");
     this.stream = Objects.requireNonNull(stream, "stream");
     this.group = Objects.requireNonNull(group, "group");
@@ -70,10 +82,18 @@ public final class GroupReader {
     }
     if (events.size() >= batchSize) {
       try {
-        next = readAhead.submit(() -> log.readGroup(stream, group, consumer, batchSize));
+        next = readAhead.submit(this::readAhead);
       } catch (RejectedExecutionException closed) {
         // closed: the events in hand must still reach the engine
       }
+    }
+    return events;
+  }
+
+  private List<Event> readAhead() {
+    List<Event> events = log.readGroup(stream, group, consumer, batchSize);
+    if (parseAhead) {
+      events.forEach(Event::data);
     }
     return events;
   }

@@ -118,7 +118,7 @@ public final class SqliteEventLog implements EventLog {
       return List.of();
     }
     Instant now = clock.instant();
-    List<String> texts = events.stream().map(e -> Json.write(e.data())).toList();
+    List<String> texts = events.stream().map(NewEvent::json).toList();
     return db.write(session -> {
       long streamId = streamId(session, stream);
       PreparedStatement bump = session.prepare("UPDATE herald_stream SET last_id = last_id + ? WHERE id = ? RETURNING last_id");
@@ -191,7 +191,7 @@ public final class SqliteEventLog implements EventLog {
   private static List<Event> events(String stream, List<StoredEvent> rows) {
     List<Event> events = new ArrayList<>(rows.size());
     for (StoredEvent row : rows) {
-      events.add(new Event(stream, Long.toString(row.id()), Instant.ofEpochMilli(row.timeMs()), Json.parseTrustedObject(row.data()), row.data()));
+      events.add(Event.stored(stream, Long.toString(row.id()), Instant.ofEpochMilli(row.timeMs()), row.data()));
     }
     return events;
   }

@@ -93,9 +93,6 @@ public final class SqliteInboxStore implements InboxStore {
       return 0;
     }
     long nowMs = now.toEpochMilli();
-    // written here, on the caller's thread (if not read from the log): the writer thread is the
-    // one every write waits for
-    List<String> texts = deliveries.stream().map(InboxDelivery::jsonText).toList();
     return db.write(session -> {
       PreparedStatement forget = session.prepare("DELETE FROM inbox_seen WHERE name = ? AND at_ms < ?");
       forget.setString(1, rule.name());
@@ -116,7 +113,7 @@ public final class SqliteInboxStore implements InboxStore {
         added++;
         long t = delivery.time().toEpochMilli();
         merged.computeIfAbsent(delivery.recipient() + "\0" + delivery.itemKey(), k -> new Change(delivery.recipient(), delivery.itemKey()))
-            .merge(texts.get(i), 1, t, t);
+            .merge(delivery.json(), 1, t, t);
       }
       if (merged.isEmpty()) {
         return added;

@@ -119,7 +119,7 @@ public final class RedisEventLog implements EventLog {
     args[0] = Long.toString(maxLengths.getOrDefault(stream, 0L));
     for (int i = 0; i < events.size(); i++) {
       args[1 + 2 * i] = Long.toString(events.get(i).time().orElse(now).toEpochMilli());
-      args[2 + 2 * i] = Json.write(events.get(i).data());
+      args[2 + 2 * i] = events.get(i).json();
     }
     List<Object> ids = append.run(ScriptOutputType.MULTI, new String[] {key(stream)}, args);
     appendListeners.forEach(Runnable::run);
@@ -145,8 +145,7 @@ public final class RedisEventLog implements EventLog {
       if (m.getBody() == null || m.getBody().get("d") == null) {
         continue; // a pending entry whose event was trimmed
       }
-      events.add(new Event(stream, m.getId(), Instant.ofEpochMilli(Long.parseLong(m.getBody().get("t"))),
-          Json.parseTrustedObject(m.getBody().get("d")), m.getBody().get("d")));
+      events.add(Event.stored(stream, m.getId(), Instant.ofEpochMilli(Long.parseLong(m.getBody().get("t"))), m.getBody().get("d")));
     }
     return events;
   }

@@ -176,7 +176,7 @@ public final class RedisInboxStore implements InboxStore {
         args.add(delivery.recipient());
         args.add(delivery.itemKey());
         args.add(Long.toString(delivery.time().toEpochMilli()));
-        args.add(delivery.jsonText());
+        args.add(delivery.json());
       }
       Long count = add.run(ScriptOutputType.INTEGER, new String[] {t + ":old", t + ":rcp", t + ":seen", t + ":cnt"},
           args.toArray(String[]::new));
