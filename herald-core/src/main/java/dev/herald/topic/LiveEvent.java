@@ -24,7 +24,8 @@ public record LiveEvent(Event event, String json, byte[] sseFrame) {
   }
 
   public static LiveEvent of(Event event) {
-    String json = Json.write(toJson(event));
+    // the stored text goes in as it is: the same text as writing toJson(event), without a tree
+    String json = "{\"id\":" + Json.quote(event.id()) + ",\"time\":" + Json.quote(event.time().toString()) + ",\"data\":" + event.json() + "}";
     // ids and JSON text hold no line breaks, so each is one SSE field line
     byte[] frame = ("id: " + event.id() + "\ndata: " + json + "\n\n").getBytes(StandardCharsets.UTF_8);
     return new LiveEvent(event, json, frame);
