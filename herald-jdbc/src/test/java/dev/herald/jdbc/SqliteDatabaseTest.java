@@ -19,7 +19,6 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -131,34 +130,22 @@ class SqliteDatabaseTest {
     try (SqliteBackend backend = new SqliteBackend(data, SqliteDatabase.Sync.NORMAL, InstantSource.system())) {
       SqliteDatabase db = backend.database();
       db.write(session -> session.prepare("CREATE TABLE t (v TEXT NOT NULL)").executeUpdate());
-      CountDownLatch writerHeld = new CountDownLatch(1);
-      CountDownLatch release = new CountDownLatch(1);
       ExecutorService pool = Executors.newFixedThreadPool(4);
       try {
         // hold the writer so that the next three writes queue up and commit as one group
-        Future<?> holder = pool.submit(() -> db.write(session -> {
-          writerHeld.countDown();
-          try {
-            release.await();
-          } catch (InterruptedException e) {
-            throw new IllegalStateException(e);
-          }
-          return null;
-        }));
-        writerHeld.await();
+        HeldWriter writer = new HeldWriter(db, pool);
         // queued in this order: the group creates the stream before the failing write undoes it
         Future<List<String>> append = pool.submit(() -> backend.log().append("fresh", dev.herald.log.NewEvent.of(Json.object().put("n", 1)))
             .transform(List::of));
-        awaitQueued(db, 1);
+        writer.awaitQueued(1);
         Future<Integer> insert = pool.submit(() -> db.write(session -> insert(session, "kept")));
-        awaitQueued(db, 2);
+        writer.awaitQueued(2);
         Future<Integer> failing = pool.submit(() -> db.write(session -> {
           insert(session, "undone");
           throw new IllegalStateException("this write fails after inserting");
         }));
-        awaitQueued(db, 3);
-        release.countDown();
-        holder.get();
+        writer.awaitQueued(3);
+        writer.release();
 
         assertThat(insert.get()).isEqualTo(1);
         assertThatThrownBy(failing::get).hasRootCauseMessage("this write fails after inserting");
@@ -273,12 +260,6 @@ class SqliteDatabaseTest {
   private static void createEventTable(Statement sql) throws SQLException {
     sql.execute("CREATE TABLE herald_event (stream_id INTEGER NOT NULL, id INTEGER NOT NULL, time_ms INTEGER NOT NULL, "
         + "data TEXT NOT NULL, PRIMARY KEY (stream_id, id)) WITHOUT ROWID");
-  }
-
-  private static void awaitQueued(SqliteDatabase db, int writes) throws InterruptedException {
-    while (db.queuedWrites() < writes) {
-      Thread.sleep(1);
-    }
   }
 
   private static int insert(SqlSession session, String value) throws SQLException {

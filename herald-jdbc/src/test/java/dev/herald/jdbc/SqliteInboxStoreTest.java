@@ -22,7 +22,6 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -73,30 +72,18 @@ class SqliteInboxStoreTest extends InboxStoreContract {
     try (SqliteBackend backend = new SqliteBackend(own, SqliteDatabase.Sync.NORMAL, InstantSource.system())) {
       SqliteDatabase db = backend.database();
       backend.inboxes().add(REVIEWS, List.of(change("a", "1", "r1", "created", NOON)), NOON);
-      CountDownLatch writerHeld = new CountDownLatch(1);
-      CountDownLatch release = new CountDownLatch(1);
       ExecutorService pool = Executors.newFixedThreadPool(4);
       try {
-        Future<?> holder = pool.submit(() -> db.write(session -> {
-          writerHeld.countDown();
-          try {
-            release.await();
-          } catch (InterruptedException e) {
-            throw new IllegalStateException(e);
-          }
-          return null;
-        }));
-        writerHeld.await();
+        HeldWriter writer = new HeldWriter(db, pool);
         Future<Integer> add = pool.submit(() -> backend.inboxes().add(REVIEWS, List.of(change("b", "1", "r2", "created", NOON)), NOON));
-        awaitQueued(db, 1);
+        writer.awaitQueued(1);
         Future<?> pull = pool.submit(() -> backend.inboxes().pull("reviews", "2", NOON));
-        awaitQueued(db, 2);
+        writer.awaitQueued(2);
         Future<?> failing = pool.submit(() -> db.write(session -> {
           throw new IllegalStateException("this write fails");
         }));
-        awaitQueued(db, 3);
-        release.countDown();
-        holder.get();
+        writer.awaitQueued(3);
+        writer.release();
 
         assertThat(add.get()).isEqualTo(1);
         pull.get();
@@ -159,11 +146,5 @@ class SqliteInboxStoreTest extends InboxStoreContract {
       }
       return names;
     });
-  }
-
-  private static void awaitQueued(SqliteDatabase db, int writes) throws InterruptedException {
-    while (db.queuedWrites() < writes) {
-      Thread.sleep(1);
-    }
   }
 }
