@@ -103,7 +103,7 @@ class SqliteDatabaseTest {
           return rs.getInt(1);
         }
       });
-      assertThat(version).isEqualTo(SqliteDatabase.SCHEMA_VERSION);
+      assertThat(version).isEqualTo(SqliteSchema.VERSION);
       List<String> indexes = backend.database().read(session -> {
         List<String> names = new ArrayList<>();
         try (ResultSet rs = session.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'digest_bucket' ORDER BY name")
