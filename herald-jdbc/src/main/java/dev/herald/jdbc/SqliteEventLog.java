@@ -215,6 +215,51 @@ public final class SqliteEventLog implements EventLog {
 
   @Override
   public List<Event> readGroup(String stream, String group, String consumer, int limit) {
+    // The batch is read on a reader connection and the single writer only moves the group's
+    // cursor, if no other consumer moved it since the read (else the batch is read again): every
+    // write waits for that writer, and reading a batch of events inside its transaction was a
+    // share of its time per event. A stream not created yet is left to the writer, which creates it.
+    while (true) {
+      Optional<ReadBatch> read = db.read(session -> {
+        Optional<Long> streamId = existingStreamId(session, stream);
+        if (streamId.isEmpty()) {
+          return Optional.empty();
+        }
+        long lastDelivered = lastDelivered(session, streamId.get(), stream, group);
+        return Optional.of(new ReadBatch(streamId.get(), lastDelivered, selectEvents(session, streamId.get(), lastDelivered, limit)));
+      });
+      if (read.isEmpty()) {
+        return readGroupOnWriter(stream, group, consumer, limit);
+      }
+      ReadBatch batch = read.get();
+      if (batch.events().isEmpty()) {
+        return List.of();
+      }
+      long now = clock.millis();
+      boolean taken = db.write(session -> {
+        long newest = batch.events().getLast().id();
+        PreparedStatement advance = session.prepare(
+            "UPDATE herald_group SET last_delivered = ? WHERE stream_id = ? AND name = ? AND last_delivered = ?");
+        advance.setLong(1, newest);
+        advance.setLong(2, batch.streamId());
+        advance.setString(3, group);
+        advance.setLong(4, batch.lastDelivered());
+        if (advance.executeUpdate() == 0) {
+          return false;
+        }
+        insertRun(session, batch.streamId(), group, new PendingRun(batch.lastDelivered() + 1, newest, consumer, now, 1));
+        return true;
+      });
+      if (taken) {
+        return events(stream, batch.events());
+      }
+    }
+  }
+
+  /** A batch read for a group: where its cursor stood, and the events after it. */
+  private record ReadBatch(long streamId, long lastDelivered, List<StoredEvent> events) {}
+
+  private List<Event> readGroupOnWriter(String stream, String group, String consumer, int limit) {
     long now = clock.millis();
     List<StoredEvent> rows = db.write(session -> {
       long streamId = streamId(session, stream);
