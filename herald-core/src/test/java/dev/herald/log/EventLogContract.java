@@ -209,6 +209,48 @@ public abstract class EventLogContract {
     assertThat(log.readGroup("s", "g", "a", 4)).isEmpty();
   }
 
+  /** Consumers of one group reading at once while events arrive: each event reaches exactly one. */
+  @Test
+  void shouldDeliverEachEventOnceToConsumersReadingConcurrently() throws Exception {
+    log.createGroup("s", "g", GroupStart.EARLIEST);
+    int events = 4_000;
+    ExecutorService pool = Executors.newFixedThreadPool(5);
+    try {
+      Future<?> producer = pool.submit(() -> {
+        for (int b = 0; b < events / 100; b++) {
+          List<NewEvent> batch = new ArrayList<>();
+          for (int i = 0; i < 100; i++) {
+            batch.add(NewEvent.of(event("n", Integer.toString(b * 100 + i))));
+          }
+          log.appendAll("s", batch);
+        }
+      });
+      List<Future<List<String>>> consumers = new ArrayList<>();
+      java.util.concurrent.atomic.AtomicInteger taken = new java.util.concurrent.atomic.AtomicInteger();
+      for (int c = 0; c < 4; c++) {
+        String consumer = "c" + c;
+        consumers.add(pool.submit(() -> {
+          List<String> got = new ArrayList<>();
+          long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+          while (taken.get() < events && System.nanoTime() < deadline) {
+            List<Event> batch = log.readGroup("s", "g", consumer, 37);
+            batch.forEach(e -> got.add(e.data().get("n").asText()));
+            taken.addAndGet(batch.size());
+          }
+          return got;
+        }));
+      }
+      producer.get();
+      List<String> all = new ArrayList<>();
+      for (Future<List<String>> consumer : consumers) {
+        all.addAll(consumer.get());
+      }
+      assertThat(all).hasSize(events).doesNotHaveDuplicates();
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   @Test
   void shouldLetEachGroupSeeEveryEvent() {
     appendN("s", 3);
