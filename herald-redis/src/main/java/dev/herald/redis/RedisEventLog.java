@@ -1,6 +1,5 @@
 package dev.herald.redis;
 
-import dev.herald.json.Json;
 import dev.herald.log.Event;
 import dev.herald.log.EventLog;
 import dev.herald.log.GroupStart;
