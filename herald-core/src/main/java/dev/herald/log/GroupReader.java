@@ -45,6 +45,9 @@ public final class GroupReader {
   /** At most one read in flight; its thread ends after a second without work. */
   private final ThreadPoolExecutor readAhead;
   private Future<List<Event>> next;
+  /** At most one acknowledgement in flight, on a thread of its own. */
+  private final ThreadPoolExecutor acks;
+  private Future<?> acking;
 
   public GroupReader(EventLog log, String stream, String group, String consumer, int batchSize, Duration lease) {
     this(log, stream, group, consumer, batchSize, lease, true);
@@ -68,6 +71,9 @@ public final class GroupReader {
     this.readAhead = new ThreadPoolExecutor(1, 1, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
         task -> Thread.ofPlatform().name(threadName).daemon(true).unstarted(task));
     readAhead.allowCoreThreadTimeOut(true);
+    this.acks = new ThreadPoolExecutor(1, 1, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+        task -> Thread.ofPlatform().name("herald-ack-" + stream + "-" + group).daemon(true).unstarted(task));
+    acks.allowCoreThreadTimeOut(true);
   }
 
   /** Events no consumer of the group has seen yet, up to the batch size. */
@@ -122,9 +128,37 @@ public final class GroupReader {
     return log.claim(stream, group, consumer, lease, batchSize);
   }
 
-  /** Acknowledges events this reader handed out, once their effect is durable. */
+  /**
+   * Acknowledges events this reader handed out, once their effect is durable, in the background:
+   * the engine goes on with its next batch while the acknowledgement is written, and waits for it
+   * only when it acknowledges again (or closes). A crash before it is written leaves the batch to
+   * be delivered again after its lease, as a crash between the effect and the acknowledgement
+   * always could, and the stores count a redelivered event once.
+   */
   public void ack(List<String> ids) {
-    log.ack(stream, group, ids);
+    awaitAck();
+    try {
+      acking = acks.submit(() -> log.ack(stream, group, ids));
+    } catch (RejectedExecutionException closed) {
+      log.ack(stream, group, ids);
+    }
+  }
+
+  /** Waits for the acknowledgement in flight, if any; one that failed leaves its events to the lease. */
+  private void awaitAck() {
+    if (acking == null) {
+      return;
+    }
+    try {
+      acking.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException e) {
+      LOG.warn("acknowledging a batch of '{}' for group '{}' failed; it stays pending until its lease ends: {}", stream, group,
+          e.getCause().toString());
+    } finally {
+      acking = null;
+    }
   }
 
   /**
@@ -135,6 +169,8 @@ public final class GroupReader {
   public void close(Consumer<List<Event>> finish) {
     readAhead.shutdown();
     if (next == null) {
+      awaitAck();
+      acks.shutdown();
       return;
     }
     Future<List<Event>> pending = next;
@@ -147,5 +183,7 @@ public final class GroupReader {
     } catch (RuntimeException e) {
       LOG.warn("a batch read ahead from '{}' for group '{}' stays pending until its lease ends: {}", stream, group, e.toString());
     }
+    awaitAck();
+    acks.shutdown();
   }
 }

@@ -1,0 +1,70 @@
+package dev.herald.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import dev.herald.json.Json;
+import dev.herald.log.Event;
+import dev.herald.log.EventLog;
+import dev.herald.log.GroupReader;
+import dev.herald.log.NewEvent;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** GroupReader acknowledges in the background, one batch at a time, and never drops one. */
+class GroupReaderAckTest {
+
+  @TempDir Path data;
+
+  @Test
+  void shouldReturnFromAckWhileTheWriterIsBusyAndWriteItBeforeTheNextAckAndBeforeClosing() throws Exception {
+    ExecutorService pool = Executors.newCachedThreadPool();
+    try (SqliteBackend backend = new SqliteBackend(data, SqliteDatabase.Sync.NORMAL, InstantSource.system())) {
+      EventLog log = backend.log();
+      GroupReader reader = new GroupReader(log, "scans", "digest", "c1", 100, Duration.ofSeconds(30));
+      append(log, 3);
+      List<Event> first = reader.fresh();
+      assertThat(first).hasSize(3);
+
+      HeldWriter held = new HeldWriter(backend.database(), pool);
+      // a synchronous acknowledgement would wait here until the writer is released
+      assertTimeoutPreemptively(Duration.ofSeconds(5), () -> reader.ack(ids(first)));
+      assertThat(pending(log)).as("not written while the writer is held").isEqualTo(3);
+      held.release();
+
+      append(log, 2);
+      List<Event> second = reader.fresh();
+      assertThat(second).hasSize(2);
+      reader.ack(ids(second));
+      assertThat(pending(log)).as("the first batch's acknowledgement was written before the second was taken")
+          .isLessThanOrEqualTo(2);
+
+      reader.close(events -> {});
+      assertThat(pending(log)).as("closing waits for the acknowledgement in flight").isZero();
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static void append(EventLog log, int events) {
+    List<NewEvent> batch = new java.util.ArrayList<>();
+    for (int i = 0; i < events; i++) {
+      batch.add(NewEvent.of(Json.object().put("seller_id", i)));
+    }
+    log.appendAll("scans", batch);
+  }
+
+  private static List<String> ids(List<Event> events) {
+    return events.stream().map(Event::id).toList();
+  }
+
+  private static long pending(EventLog log) {
+    return log.info("scans").groups().stream().filter(g -> g.name().equals("digest")).findFirst().orElseThrow().pending();
+  }
+}
