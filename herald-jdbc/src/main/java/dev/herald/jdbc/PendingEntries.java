@@ -289,8 +289,13 @@ final class PendingEntries {
    * @return true when the recipient had nothing pending before
    */
   boolean add(String inbox, String recipient, String itemKey, long seq) {
+    return add(inbox, recipient, fingerprint(itemKey), seq);
+  }
+
+  /** {@link #add(String, String, String, long)} with the item key's {@link #fingerprint} taken already. */
+  boolean add(String inbox, String recipient, long itemKeyFingerprint, long seq) {
     nextSeq = Math.max(nextSeq, seq + 1);
-    return byName.computeIfAbsent(inbox, n -> new Inboxes()).add(recipient, seq, fingerprint(itemKey));
+    return byName.computeIfAbsent(inbox, n -> new Inboxes()).add(recipient, seq, itemKeyFingerprint);
   }
 
   /** Forgets the recipient's entries (pulled or cleaned) and returns their row ids; empty when none. */

@@ -13,6 +13,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -71,9 +72,17 @@ public final class SqliteInboxStore implements InboxStore {
     long firstMs;
     long lastMs;
 
+    /** The item key's fingerprint for the index of pending entries (0 when not needed). */
+    final long fingerprint;
+
     Change(String recipient, String key) {
+      this(recipient, key, 0);
+    }
+
+    Change(String recipient, String key, long fingerprint) {
       this.recipient = recipient;
       this.key = key;
+      this.fingerprint = fingerprint;
     }
 
     void merge(String text, int count, long first, long last) {
@@ -93,6 +102,9 @@ public final class SqliteInboxStore implements InboxStore {
       return 0;
     }
     long nowMs = now.toEpochMilli();
+    // merged on the caller's thread as if every delivery were new, so that the single writer only
+    // checks the dedupe rows; it merges again only when some delivery turns out to be a duplicate
+    List<Change> allNew = merge(deliveries, null);
     return db.write(session -> {
       PreparedStatement forget = session.prepare("DELETE FROM inbox_seen WHERE name = ? AND at_ms < ?");
       forget.setString(1, rule.name());
@@ -100,25 +112,23 @@ public final class SqliteInboxStore implements InboxStore {
       forget.executeUpdate();
 
       PreparedStatement remember = session.prepare("INSERT INTO inbox_seen (name, dedupe_id, at_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
-      Map<String, Change> merged = new LinkedHashMap<>();
-      int added = 0;
+      BitSet duplicates = null;
       for (int i = 0; i < deliveries.size(); i++) {
-        InboxDelivery delivery = deliveries.get(i);
         remember.setString(1, rule.name());
-        remember.setString(2, delivery.dedupeId());
+        remember.setString(2, deliveries.get(i).dedupeId());
         remember.setLong(3, nowMs);
         if (remember.executeUpdate() == 0) {
-          continue;
+          if (duplicates == null) {
+            duplicates = new BitSet(deliveries.size());
+          }
+          duplicates.set(i);
         }
-        added++;
-        long t = delivery.time().toEpochMilli();
-        merged.computeIfAbsent(delivery.recipient() + "\0" + delivery.itemKey(), k -> new Change(delivery.recipient(), delivery.itemKey()))
-            .merge(delivery.json(), 1, t, t);
       }
-      if (merged.isEmpty()) {
+      int added = deliveries.size() - (duplicates == null ? 0 : duplicates.cardinality());
+      List<Change> changes = duplicates == null ? allNew : merge(deliveries, duplicates);
+      if (changes.isEmpty()) {
         return added;
       }
-      List<Change> changes = new ArrayList<>(merged.values());
       long[] seqs = new long[changes.size()];
       List<String> fresh = new ArrayList<>();
       lock.lock();
@@ -128,7 +138,7 @@ public final class SqliteInboxStore implements InboxStore {
         for (int i = 0; i < seqs.length; i++) {
           Change change = changes.get(i);
           seqs[i] = pending.takeSeq();
-          if (pending.add(rule.name(), change.recipient, change.key, seqs[i])) {
+          if (pending.add(rule.name(), change.recipient, change.fingerprint, seqs[i])) {
             fresh.add(change.recipient);
           }
         }
@@ -157,6 +167,25 @@ public final class SqliteInboxStore implements InboxStore {
       }
       return added;
     });
+  }
+
+  /**
+   * The deliveries merged per recipient and item, in order of each item's first delivery,
+   * leaving out those in {@code skip} (null for none). Never changed afterwards: a group commit
+   * may run a write twice.
+   */
+  private static List<Change> merge(List<InboxDelivery> deliveries, BitSet skip) {
+    Map<String, Change> merged = new LinkedHashMap<>(deliveries.size() * 2);
+    for (int i = 0; i < deliveries.size(); i++) {
+      if (skip != null && skip.get(i)) {
+        continue;
+      }
+      InboxDelivery delivery = deliveries.get(i);
+      long t = delivery.time().toEpochMilli();
+      merged.computeIfAbsent(delivery.recipient() + "\0" + delivery.itemKey(), k -> new Change(delivery.recipient(), delivery.itemKey(), PendingEntries.fingerprint(delivery.itemKey())))
+          .merge(delivery.json(), 1, t, t);
+    }
+    return new ArrayList<>(merged.values());
   }
 
   /** Rebuilds the index from the table if it is not known to match it; call holding the lock. */
