@@ -134,6 +134,40 @@ public abstract class InboxStoreContract implements BackendFixture {
   }
 
   @Test
+  void aLargeBatchSkipsExactlyItsDuplicatesWhereverTheyAre() {
+    Instant t0 = clock.instant();
+    // added before: every 97th of 1,000 deliveries, two of them already pulled
+    List<InboxDelivery> earlier = new ArrayList<>();
+    for (int i = 0; i < 1000; i += 97) {
+      earlier.add(delivery("big-" + i, "u" + (i % 7), "r" + i, "created", t0));
+    }
+    assertThat(store.add(rule, earlier, t0)).isEqualTo(earlier.size());
+    store.pull("reviews", "u0", t0);
+    // a batch larger than one statement of most stores, repeating some of its own deliveries too
+    List<InboxDelivery> batch = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      batch.add(delivery("big-" + i, "u" + (i % 7), "r" + i, "updated", t0.plusSeconds(1)));
+      if (i % 250 == 3) {
+        batch.add(delivery("big-" + i, "u" + (i % 7), "r" + i, "updated", t0.plusSeconds(1)));
+      }
+    }
+    int fresh = 1000 - earlier.size();
+    assertThat(store.add(rule, batch, t0.plusSeconds(2))).isEqualTo(fresh);
+
+    long pendingItems = 0;
+    long changes = 0;
+    for (int u = 0; u < 7; u++) {
+      for (InboxItem item : store.peek("reviews", "u" + u)) {
+        pendingItems++;
+        changes += item.changes();
+      }
+    }
+    int pulledBefore = (int) earlier.stream().filter(d -> d.recipient().equals("u0")).count();
+    assertThat(pendingItems).as("one item per review, except those pulled and not delivered again").isEqualTo(1000 - pulledBefore);
+    assertThat(changes).as("each delivery counted once").isEqualTo(1000 - pulledBefore);
+  }
+
+  @Test
   void aDuplicateIsForgottenAfterTheDedupeWindow() {
     InboxRule shortWindow = new InboxRule("reviews", "reviews.by-user", "recipient", "review_id", Duration.ofSeconds(20), Duration.ofMinutes(1));
     Instant t0 = clock.instant();

@@ -25,6 +25,7 @@ final class MultiRowInsert {
   }
 
   private final String head;
+  private final String tail;
   private final int columns;
   private final String[] sqlByPower = new String[Integer.numberOfTrailingZeros(MAX_ROWS) + 1];
 
@@ -33,7 +34,15 @@ final class MultiRowInsert {
    * @param columns parameters per row
    */
   MultiRowInsert(String head, int columns) {
+    this(head, columns, "");
+  }
+
+  /**
+   * @param tail what follows the rows, e.g. {@code ON CONFLICT DO NOTHING}
+   */
+  MultiRowInsert(String head, int columns, String tail) {
     this.head = Objects.requireNonNull(head, "head");
+    this.tail = Objects.requireNonNull(tail, "tail");
     if (columns < 1) {
       throw new IllegalArgumentException("columns must be positive");
     }
@@ -44,14 +53,28 @@ final class MultiRowInsert {
   void run(SqlSession session, int rows, RowBinder binder) throws SQLException {
     int at = 0;
     while (at < rows) {
-      int count = Math.min(MAX_ROWS, Integer.highestOneBit(rows - at));
-      PreparedStatement statement = session.prepare(sql(count));
-      for (int r = 0; r < count; r++) {
-        binder.bind(statement, at + r, 1 + r * columns);
-      }
-      statement.executeUpdate();
+      int count = rowsPerExecution(rows - at);
+      execute(session, at, count, binder);
       at += count;
     }
+  }
+
+  /** How many of {@code remaining} rows the next execution takes. */
+  static int rowsPerExecution(int remaining) {
+    return Math.min(MAX_ROWS, Integer.highestOneBit(remaining));
+  }
+
+  /**
+   * One execution for rows {@code first} to {@code first + count - 1}, {@code count} as
+   * {@link #rowsPerExecution} gives it; returns how many rows it inserted (fewer when the
+   * statement ends with {@code ON CONFLICT DO NOTHING} and some were there already).
+   */
+  int execute(SqlSession session, int first, int count, RowBinder binder) throws SQLException {
+    PreparedStatement statement = session.prepare(sql(count));
+    for (int r = 0; r < count; r++) {
+      binder.bind(statement, first + r, 1 + r * columns);
+    }
+    return statement.executeUpdate();
   }
 
   private String sql(int rows) {
@@ -62,6 +85,9 @@ final class MultiRowInsert {
       StringBuilder text = new StringBuilder(head).append(" VALUES ");
       for (int i = 0; i < rows; i++) {
         text.append(i == 0 ? "" : ", ").append(row);
+      }
+      if (!tail.isEmpty()) {
+        text.append(' ').append(tail);
       }
       sql = text.toString();
       sqlByPower[power] = sql;

@@ -16,11 +16,13 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -46,6 +48,8 @@ public final class SqliteInboxStore implements InboxStore {
   private final ReentrantLock lock = new ReentrantLock();
   private final MultiRowInsert insertEntries = new MultiRowInsert(
       "INSERT INTO inbox_entry (seq, name, recipient, item_key, changes, first_ms, last_ms, data)", 8);
+  private final MultiRowInsert remember = new MultiRowInsert(
+      "INSERT INTO inbox_seen (name, dedupe_id, at_ms)", 3, "ON CONFLICT DO NOTHING");
   // Set when a write that changed the index was rolled back, and when nothing was loaded yet:
   // the index is then rebuilt from the table, on the writer, before it is used again.
   private volatile boolean stale = true;
@@ -105,27 +109,15 @@ public final class SqliteInboxStore implements InboxStore {
     // merged on the caller's thread as if every delivery were new, so that the single writer only
     // checks the dedupe rows; it merges again only when some delivery turns out to be a duplicate
     List<Change> allNew = merge(deliveries, null);
+    BitSet repeated = repeatedInBatch(deliveries);
     return db.write(session -> {
       PreparedStatement forget = session.prepare("DELETE FROM inbox_seen WHERE name = ? AND at_ms < ?");
       forget.setString(1, rule.name());
       forget.setLong(2, nowMs - rule.dedupeWindow().toMillis());
       forget.executeUpdate();
-
-      PreparedStatement remember = session.prepare("INSERT INTO inbox_seen (name, dedupe_id, at_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
-      BitSet duplicates = null;
-      for (int i = 0; i < deliveries.size(); i++) {
-        remember.setString(1, rule.name());
-        remember.setString(2, deliveries.get(i).dedupeId());
-        remember.setLong(3, nowMs);
-        if (remember.executeUpdate() == 0) {
-          if (duplicates == null) {
-            duplicates = new BitSet(deliveries.size());
-          }
-          duplicates.set(i);
-        }
-      }
-      int added = deliveries.size() - (duplicates == null ? 0 : duplicates.cardinality());
-      List<Change> changes = duplicates == null ? allNew : merge(deliveries, duplicates);
+      BitSet duplicates = rememberNew(session, rule.name(), deliveries, repeated, nowMs);
+      int added = deliveries.size() - duplicates.cardinality();
+      List<Change> changes = duplicates.isEmpty() ? allNew : merge(deliveries, duplicates);
       if (changes.isEmpty()) {
         return added;
       }
@@ -167,6 +159,59 @@ public final class SqliteInboxStore implements InboxStore {
       }
       return added;
     });
+  }
+
+  /** The deliveries whose dedupe id an earlier delivery of the same batch has. */
+  private static BitSet repeatedInBatch(List<InboxDelivery> deliveries) {
+    BitSet repeated = new BitSet(deliveries.size());
+    Set<String> ids = new HashSet<>(deliveries.size() * 2);
+    for (int i = 0; i < deliveries.size(); i++) {
+      if (!ids.add(deliveries.get(i).dedupeId())) {
+        repeated.set(i);
+      }
+    }
+    return repeated;
+  }
+
+  /**
+   * Writes the dedupe row of every delivery not {@code repeated} and returns the deliveries that
+   * are duplicates: the repeated ones and those whose row was there already. Rows go in
+   * multi-row statements (measured on their own: 3.4-3.8 us per row one at a time, 1.9-2.4 us at
+   * 100 per statement); one that inserts fewer rows than it had is undone (a savepoint each, which
+   * measured no slower) and its rows are written again one at a time to learn which were there.
+   */
+  private BitSet rememberNew(SqlSession session, String inbox, List<InboxDelivery> deliveries, BitSet repeated, long nowMs)
+      throws SQLException {
+    BitSet duplicates = (BitSet) repeated.clone();
+    int[] rows = new int[deliveries.size() - repeated.cardinality()];
+    for (int i = 0, r = 0; i < deliveries.size(); i++) {
+      if (!repeated.get(i)) {
+        rows[r++] = i;
+      }
+    }
+    MultiRowInsert.RowBinder binder = (statement, row, p) -> {
+      statement.setString(p, inbox);
+      statement.setString(p + 1, deliveries.get(rows[row]).dedupeId());
+      statement.setLong(p + 2, nowMs);
+    };
+    int at = 0;
+    while (at < rows.length) {
+      int count = MultiRowInsert.rowsPerExecution(rows.length - at);
+      session.prepare("SAVEPOINT dedupe").execute();
+      if (remember.execute(session, at, count, binder) == count) {
+        session.prepare("RELEASE dedupe").execute();
+      } else {
+        session.prepare("ROLLBACK TO dedupe").execute();
+        session.prepare("RELEASE dedupe").execute();
+        for (int r = at; r < at + count; r++) {
+          if (remember.execute(session, r, 1, binder) == 0) {
+            duplicates.set(rows[r]);
+          }
+        }
+      }
+      at += count;
+    }
+    return duplicates;
   }
 
   /**

@@ -37,4 +37,22 @@ class MultiRowInsertTest {
       assertThat(stored).containsExactlyElementsOf(IntStream.range(0, rows).mapToObj(n -> n + ":row " + n).toList());
     }
   }
+
+  @org.junit.jupiter.api.Test
+  void shouldTellHowManyRowsAnExecutionInsertedWhenItsTailSkipsConflicts() throws SQLException {
+    try (SqlSession session = new SqlSession(DriverManager.getConnection("jdbc:sqlite::memory:"))) {
+      try (Statement sql = session.connection().createStatement()) {
+        sql.execute("CREATE TABLE t (n INTEGER PRIMARY KEY)");
+        sql.execute("INSERT INTO t (n) VALUES (2), (5)");
+      }
+      MultiRowInsert insert = new MultiRowInsert("INSERT INTO t (n)", 1, "ON CONFLICT DO NOTHING");
+      MultiRowInsert.RowBinder binder = (statement, row, parameter) -> statement.setInt(parameter, row);
+      assertThat(MultiRowInsert.rowsPerExecution(300)).isEqualTo(256);
+      assertThat(MultiRowInsert.rowsPerExecution(7)).isEqualTo(4);
+      assertThat(insert.execute(session, 0, 4, binder)).as("rows 0-3, 2 there already").isEqualTo(3);
+      assertThat(insert.execute(session, 4, 4, binder)).as("rows 4-7, 5 there already").isEqualTo(3);
+      assertThat(insert.execute(session, 8, 1, binder)).isEqualTo(1);
+      assertThat(insert.execute(session, 8, 1, binder)).isZero();
+    }
+  }
 }
