@@ -210,21 +210,7 @@ class SqliteDatabaseTest {
       db.write(session -> session.prepare("CREATE TABLE t (v TEXT NOT NULL)").executeUpdate());
       AtomicBoolean reading = new AtomicBoolean(true);
       ExecutorService readers = Executors.newFixedThreadPool(4);
-      List<Future<Long>> reads = new ArrayList<>();
-      for (int i = 0; i < 4; i++) {
-        reads.add(readers.submit(() -> {
-          long count = 0;
-          while (reading.get()) {
-            db.read(session -> {
-              try (ResultSet rs = session.prepare("SELECT COUNT(*) FROM t").executeQuery()) {
-                return rs.next();
-              }
-            });
-            count++;
-          }
-          return count;
-        }));
-      }
+      List<Future<Long>> reads = readUntilStopped(db, readers, 4, "SELECT COUNT(*) FROM t", reading);
       int writes = 0;
       try {
         // before BEGIN IMMEDIATE, about one such write in ten failed with SQLITE_BUSY here
@@ -263,21 +249,7 @@ class SqliteDatabaseTest {
       db.write(session -> session.prepare("CREATE TABLE b (v BLOB NOT NULL)").executeUpdate());
       AtomicBoolean reading = new AtomicBoolean(true);
       ExecutorService readers = Executors.newFixedThreadPool(2);
-      List<Future<Long>> reads = new ArrayList<>();
-      for (int i = 0; i < 2; i++) {
-        reads.add(readers.submit(() -> {
-          long count = 0;
-          while (reading.get()) {
-            db.read(session -> {
-              try (ResultSet rs = session.prepare("SELECT MAX(rowid) FROM b").executeQuery()) {
-                return rs.next();
-              }
-            });
-            count++;
-          }
-          return count;
-        }));
-      }
+      List<Future<Long>> reads = readUntilStopped(db, readers, 2, "SELECT MAX(rowid) FROM b", reading);
       long walBytes;
       try {
         // 320 MiB in 1 MiB commits: with readers always active, a WAL never restarted would end
@@ -295,6 +267,26 @@ class SqliteDatabaseTest {
       }
       assertThat(walBytes).as("the WAL file was restarted and reused").isLessThan(200L << 20);
     }
+  }
+
+  /** {@code count} readers running {@code query} back to back until {@code reading} is false; each returns its reads. */
+  private static List<Future<Long>> readUntilStopped(SqliteDatabase db, ExecutorService pool, int count, String query, AtomicBoolean reading) {
+    List<Future<Long>> reads = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      reads.add(pool.submit(() -> {
+        long done = 0;
+        while (reading.get()) {
+          db.read(session -> {
+            try (ResultSet rs = session.prepare(query).executeQuery()) {
+              return rs.next();
+            }
+          });
+          done++;
+        }
+        return done;
+      }));
+    }
+    return reads;
   }
 
   /** The log's table, which every schema version had: a file with it is not a fresh one. */
