@@ -227,7 +227,8 @@ public final class SqliteInboxStore implements InboxStore {
       }
       InboxDelivery delivery = deliveries.get(i);
       long t = delivery.time().toEpochMilli();
-      merged.computeIfAbsent(delivery.recipient() + "\0" + delivery.itemKey(), k -> new Change(delivery.recipient(), delivery.itemKey(), PendingEntries.fingerprint(delivery.itemKey())))
+      String key = delivery.itemKey();
+      merged.computeIfAbsent(delivery.recipient() + "\0" + key, k -> new Change(delivery.recipient(), key, PendingEntries.fingerprint(key)))
           .merge(delivery.json(), 1, t, t);
     }
     return new ArrayList<>(merged.values());
