@@ -70,10 +70,13 @@ public final class RedisDigestStore implements DigestStore {
         end)
         return out
       end
+      -- Numbers handed to redis.call are formatted as floats ('%.14g') on the way: a measurable
+      -- part of the script's time per item. The deadline goes out as the text made here.
       local function header(o, f, l, c)
         local d = l + quiet
         if maxwait > 0 and f + maxwait < d then d = f + maxwait end
-        return o .. ' ' .. string.format('%d %d %d %d', f, l, c, d), d
+        local dtext = string.format('%d', d)
+        return o .. ' ' .. string.format('%d %d %d ', f, l, c) .. dtext, dtext
       end
       local outms -- read and advanced once per script, by its first close
       local closed = {}
@@ -109,7 +112,7 @@ public final class RedisDigestStore implements DigestStore {
             for _, s in ipairs(sinks) do
               states[#states + 1] = id .. '|' .. s
               states[#states + 1] = 'PENDING|0'
-              schedule[#schedule + 1] = now
+              schedule[#schedule + 1] = nowtext
               schedule[#schedule + 1] = id .. '|' .. s
             end
             closed[#closed + 1] = record
@@ -133,7 +136,7 @@ public final class RedisDigestStore implements DigestStore {
         local id = ids[i]
         if not scores[i] and not taken[id] then
           taken[id] = true
-          seen[#seen + 1] = now
+          seen[#seen + 1] = nowtext
           seen[#seen + 1] = id
           local key = ARGV[5 + 4 * i]
           local g = groups[key]
@@ -183,7 +186,7 @@ public final class RedisDigestStore implements DigestStore {
           due[#due + 1] = d
           due[#due + 1] = key
           if fresh then
-            opened[#opened + 1] = 0
+            opened[#opened + 1] = '0'
             opened[#opened + 1] = key
           end
         end

@@ -47,12 +47,13 @@ public final class RedisInboxStore implements InboxStore {
   // KEYS: old, rcp, seen, cnt. ARGV: tag, now ms, dedupe window ms, then per delivery: dedupe id,
   // recipient, item key, time ms, JSON.
   private static final String ADD = """
-      local T, now, window = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+      -- scores go to redis.call as the caller's text: a Lua number would be formatted as a float
+      local T, now, nowtext, window = ARGV[1], tonumber(ARGV[2]), ARGV[2], tonumber(ARGV[3])
       redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. string.format('%d', now - window))
       local added, inboxes, pending = 0, 0, 0
       for i = 4, #ARGV, 5 do
         local r, k, t, json = ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3]), ARGV[i + 4]
-        if redis.call('ZADD', KEYS[3], 'NX', now, ARGV[i]) == 1 then
+        if redis.call('ZADD', KEYS[3], 'NX', nowtext, ARGV[i]) == 1 then
           added = added + 1
           local h = T .. ':it:' .. r
           local old = redis.call('HGET', h, k)
@@ -71,8 +72,8 @@ public final class RedisInboxStore implements InboxStore {
             if redis.call('EXISTS', h) == 0 then inboxes = inboxes + 1 end
             redis.call('HSET', h, k, string.format('1|%d|%d|', t, t) .. json)
             pending = pending + 1
-            redis.call('ZADD', KEYS[1], 'NX', now, r)
-            redis.call('ZADD', KEYS[2], 0, r)
+            redis.call('ZADD', KEYS[1], 'NX', nowtext, r)
+            redis.call('ZADD', KEYS[2], '0', r)
           end
         end
       end
