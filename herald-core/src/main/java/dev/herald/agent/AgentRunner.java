@@ -29,6 +29,12 @@ public final class AgentRunner implements AutoCloseable {
   private final long maxIdleNanos;
   private final Thread thread;
   private volatile boolean running = true;
+  /**
+   * Set by {@link #wake()}, cleared before each {@code doWork}: an unpark alone is not enough,
+   * since a wake that comes while the agent works can be consumed by a park inside its work (a
+   * lock, a future it waits for), and the runner would then pause its full idle time.
+   */
+  private volatile boolean woken;
 
   public AgentRunner(Agent agent, Duration maxIdle) {
     this(agent, Duration.ofNanos(MIN_IDLE_NANOS), maxIdle);
@@ -52,6 +58,7 @@ public final class AgentRunner implements AutoCloseable {
 
   /** Ends an idle pause now, e.g. because new work was just handed to the agent. */
   public void wake() {
+    woken = true;
     LockSupport.unpark(thread);
   }
 
@@ -59,8 +66,9 @@ public final class AgentRunner implements AutoCloseable {
     long idle = minIdleNanos;
     while (running) {
       try {
+        woken = false;
         int work = agent.doWork();
-        if (work > 0) {
+        if (work > 0 || woken) {
           idle = minIdleNanos;
         } else {
           LockSupport.parkNanos(idle);
