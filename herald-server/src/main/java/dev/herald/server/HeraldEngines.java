@@ -42,6 +42,8 @@ import org.slf4j.LoggerFactory;
 public final class HeraldEngines implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(HeraldEngines.class);
+  /** The longest pause of an idle stream-reading agent on SQLite, where local appends wake it. */
+  private static final Duration LOCAL_LOG_IDLE = Duration.ofSeconds(1);
 
   private final List<AutoCloseable> opened = new ArrayList<>();
   private final Backend backend;
@@ -69,7 +71,11 @@ public final class HeraldEngines implements AutoCloseable {
       config.digests().forEach(rule -> sinks.put(rule.name(), rule.deliver()));
       NotificationDispatcher dispatcher = new NotificationDispatcher(backend.notifications(), backend.log(), sinks,
           config.retry(), HeraldConfig.FAILED_STREAM, clock, metrics);
-      engineRunner = track(new AgentRunner(engine.ingester(), Duration.ofMillis(10)).start());
+      // Agents that read streams are woken by every local append (onAppended below). On SQLite
+      // this process is the only writer, so their polls only catch abandoned batches and can be
+      // rare; other processes append to a Redis store, and only a poll finds their events.
+      Duration logIdle = config.server().redis() ? Duration.ofMillis(10) : LOCAL_LOG_IDLE;
+      engineRunner = track(new AgentRunner(engine.ingester(), logIdle).start());
       track(new AgentRunner(engine.closer(), Duration.ofMillis(10)).start());
       dispatcherRunner = track(new AgentRunner(dispatcher, Duration.ofMillis(20)).start());
       directories = new Directories(config.directories().values().stream().map(DirectoryConfig::initial).toList(), replaced -> {
@@ -99,8 +105,8 @@ public final class HeraldEngines implements AutoCloseable {
       monitor = new InboxMonitor(backend.inboxes(), config.inboxes(), alerts, clock, config.alerts().checkEvery());
       metrics.watchInboxes(config.inboxes(), backend.inboxes(), () -> alerts.active().size(), monitor::lastCheckNanos);
       track(new AgentRunner(alerts, Duration.ofMillis(200)).start());
-      routeRunner = track(new AgentRunner(router, Duration.ofMillis(10)).start());
-      inboxRunner = track(new AgentRunner(inboxEngine, Duration.ofMillis(10)).start());
+      routeRunner = track(new AgentRunner(router, logIdle).start());
+      inboxRunner = track(new AgentRunner(inboxEngine, logIdle).start());
       monitorRunner = track(new AgentRunner(monitor, Duration.ofMillis(100)).start());
       topics = new Topics(backend.log(), new Topics.Options(config.live().ringCapacity(), config.live().maxLag()));
       // local appends wake the runner (onAppended below); other processes append to a shared store too,
