@@ -125,6 +125,9 @@ public final class GroupReader {
       return List.of();
     }
     nextClaim = now.plus(lease.dividedBy(2));
+    // this consumer's own batch whose acknowledgement is still being written would look abandoned
+    // to a claim made now and be processed a second time
+    awaitAck();
     return log.claim(stream, group, consumer, lease, batchSize);
   }
 

@@ -8,10 +8,14 @@ import dev.herald.log.Event;
 import dev.herald.log.EventLog;
 import dev.herald.log.GroupReader;
 import dev.herald.log.NewEvent;
+import dev.herald.testing.ManualClock;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
@@ -50,6 +54,48 @@ class GroupReaderAckTest {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  @Test
+  void shouldNotClaimItsOwnBatchWhileThatBatchsAcknowledgementIsStillOnItsWay() throws Exception {
+    ManualClock clock = ManualClock.at("2022-06-28T12:00:00Z");
+    ExecutorService pool = Executors.newCachedThreadPool();
+    try (SqliteBackend backend = new SqliteBackend(data, SqliteDatabase.Sync.NORMAL, clock)) {
+      CountDownLatch ackMayRun = new CountDownLatch(1);
+      EventLog slowAcks = withAcksHeldBy(backend.log(), ackMayRun);
+      GroupReader reader = new GroupReader(slowAcks, "scans", "digest", "c1", 100, Duration.ofSeconds(30));
+      append(slowAcks, 1);
+      List<Event> batch = reader.fresh();
+      reader.ack(ids(batch));
+
+      // past the lease while the acknowledgement has not reached the log yet (in CI the ack
+      // thread had not run when the engine's next call claimed the batch and ingested it again)
+      clock.advance(Duration.ofHours(1));
+      pool.submit(() -> {
+        Thread.sleep(300);
+        ackMayRun.countDown();
+        return null;
+      });
+      assertThat(reader.abandoned(clock.instant())).as("its own batch is not abandoned").isEmpty();
+      assertThat(pending(backend.log())).isZero();
+      reader.close(events -> {});
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static EventLog withAcksHeldBy(EventLog log, CountDownLatch ackMayRun) {
+    return (EventLog) Proxy.newProxyInstance(EventLog.class.getClassLoader(), new Class<?>[] {EventLog.class},
+        (proxy, method, args) -> {
+          if (method.getName().equals("ack")) {
+            ackMayRun.await();
+          }
+          try {
+            return method.invoke(log, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
   }
 
   private static void append(EventLog log, int events) {
