@@ -86,4 +86,41 @@ class RedisDigestStoreIT extends DigestStoreContract {
       assertThat(backend.digests().openBucketCount("seller-scans")).isZero();
     }
   }
+
+  @Test
+  void shouldTakeOverOpenBucketsWrittenByTheSecondLayout() {
+    Instant first = Instant.parse("2022-06-28T19:35:00Z");
+    long f = first.toEpochMilli();
+    long l = f + 60_000;
+    long d = l + 3_600_000;
+    try (RedisDatabase db = RedisDatabase.connect(RedisTestSupport.URL, prefix)) {
+      String tag = new RedisDigestLayout(db).tag("seller-scans", RedisDigestLayout.shard("10"));
+      // as the second layout's scripts left them: one header per bucket in the shard's hash
+      db.call(redis -> redis.hset(tag + ":h", "10", "7-0 " + f + " " + l + " 2 " + d));
+      db.call(redis -> redis.set(tag + ":i:10", l + " \"BBBBBB\"\n" + f + " \"AAAAAA\"\n"));
+      db.call(redis -> redis.zadd(tag + ":due", d, "10"));
+      db.call(redis -> redis.zadd(tag + ":keys", 0, "10"));
+      db.call(redis -> redis.set(tag + ":layout", "2"));
+    }
+    DigestRule rule = DigestRule.of("seller-scans", "scans", "seller_id", "package_id", Duration.ofHours(1));
+    try (Backend backend = openBackend(InstantSource.fixed(first))) {
+      assertThat(backend.digests().openBucket("seller-scans", "10")).hasValueSatisfying(b -> {
+        assertThat(b.openEventId()).isEqualTo("7-0");
+        assertThat(b.firstAt()).isEqualTo(first);
+        assertThat(b.lastAt()).isEqualTo(first.plusSeconds(60));
+        assertThat(b.count()).isEqualTo(2);
+        assertThat(b.dueAt()).isEqualTo(Instant.ofEpochMilli(d));
+      });
+      // an item added after the move lands in the same bucket and moves its deadline
+      Instant later = first.plusSeconds(120);
+      backend.digests().add(rule, List.of(item("10", "CCCCCC", later)), later);
+      List<Notification> closed = backend.digests().closeDue(rule, later.plus(Duration.ofHours(2)), 100);
+      assertThat(closed).singleElement().satisfies(n -> {
+        assertThat(n.recipient()).isEqualTo("10");
+        assertThat(n.items()).extracting(JsonNode::asText).containsExactly("AAAAAA", "BBBBBB", "CCCCCC");
+        assertThat(n.dueAt()).isEqualTo(later.plus(Duration.ofHours(1)));
+      });
+      assertThat(backend.digests().openBucketCount("seller-scans")).isZero();
+    }
+  }
 }
