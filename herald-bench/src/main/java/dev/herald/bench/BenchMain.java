@@ -323,7 +323,8 @@ public final class BenchMain {
 
         Run: `bin/herald-bench redis` on %s, %s, Redis at %s (7.0, same machine).
 
-        Each design first runs an unreported tenth of phases 1 and 2 (JIT warm-up), then:
+        Each design first runs unreported tenths of phases 1 and 2 until the JIT compiler is done (a round
+        in which it was busy less than 300 ms, at most 8 rounds), then:
 
         1. **Ingest**: %,d scans for %,d sellers as fast as the design takes them (quiet period %s);
            counted until the design has consumed them all.
