@@ -167,7 +167,6 @@ public final class RedisDigestStore implements DigestStore {
 
   private List<Notification> addGrouped(DigestRule rule, List<DigestItem> items, Instant now) {
     Map<Integer, Map<String, KeyItems>> byShard = new TreeMap<>();
-    Map<Integer, List<String>> idsByShard = new TreeMap<>();
     Map<Integer, List<DigestItem>> itemsByShard = new TreeMap<>();
     Set<String> taken = new HashSet<>();
     for (DigestItem item : items) {
@@ -181,7 +180,6 @@ public final class RedisDigestStore implements DigestStore {
       group.first = Math.min(group.first, t);
       group.last = Math.max(group.last, t);
       group.lines.append(t).append(' ').append(Json.write(item.item())).append('\n');
-      idsByShard.computeIfAbsent(shard, s -> new ArrayList<>()).add(item.eventId());
       itemsByShard.computeIfAbsent(shard, s -> new ArrayList<>()).add(item);
     }
     List<Integer> shards = List.copyOf(byShard.keySet());
@@ -189,11 +187,11 @@ public final class RedisDigestStore implements DigestStore {
     long quiet = rule.quietPeriod().toMillis();
     for (int shard : shards) {
       Map<String, KeyItems> groups = byShard.get(shard);
-      List<String> ids = idsByShard.get(shard);
+      List<DigestItem> shardItems = itemsByShard.get(shard);
       List<String> a = prelude(rule, shard, now);
-      a.add(Integer.toString(ids.size()));
+      a.add(Integer.toString(shardItems.size()));
       a.add(Integer.toString(groups.size()));
-      a.addAll(ids);
+      shardItems.forEach(item -> a.add(item.eventId()));
       groups.forEach((key, g) -> {
         a.add(Long.toString(g.last + quiet));
         a.add(key);
