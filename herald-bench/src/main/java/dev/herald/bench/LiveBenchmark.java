@@ -46,6 +46,9 @@ final class LiveBenchmark {
   }
 
   private static final int PUBLISHERS = 4;
+  /** A warm-up round ends the warm-up when the server's JIT compiler used less CPU than this in it. */
+  private static final long WARM_UP_SETTLED_MS = 300;
+  private static final int MAX_WARM_UP_ROUNDS = 6;
 
   private final int subscribers;
   private final int messages;
@@ -57,14 +60,6 @@ final class LiveBenchmark {
     this.messages = messages;
     this.rate = rate;
   }
-
-  /**
-   * Starts {@code bin/herald server} with one topic on a fresh data folder, with the default live
-   * settings (a subscriber may fall 1,024 events behind; the ring keeps 4,096).
-   */
-  /** A warm-up round ends the warm-up when the server's JIT compiler used less CPU than this in it. */
-  private static final long WARM_UP_SETTLED_MS = 300;
-  private static final int MAX_WARM_UP_ROUNDS = 6;
 
   /**
    * Rounds of 10 s at 100 messages/s, unreported, until the server's JIT compiler is done (a
@@ -109,6 +104,10 @@ final class LiveBenchmark {
     return ticks * 10; // USER_HZ is 100 on Linux
   }
 
+  /**
+   * Starts {@code bin/herald server} with one topic on a fresh data folder, with the default live
+   * settings (a subscriber may fall 1,024 events behind; the ring keeps 4,096).
+   */
   static Process startServer(Path work, int port) throws IOException {
     Path config = work.resolve("live.yaml");
     Files.writeString(config, """
