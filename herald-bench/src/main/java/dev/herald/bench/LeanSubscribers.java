@@ -83,6 +83,10 @@ final class LeanSubscribers {
         if (opcode == 8) {
           return; // close
         }
+        if (opcode == 9) {
+          pong(out, payload); // the server closes a client that stays silent for its idle timeout
+          continue;
+        }
         if (opcode == 1 || opcode == 0) {
           message.append(new String(payload, StandardCharsets.UTF_8));
           if ((first & 0x80) != 0) {
@@ -92,6 +96,21 @@ final class LeanSubscribers {
         }
       }
     });
+  }
+
+  /** Answers a ping: a client's frames are masked (RFC 6455 section 5.3). */
+  private static void pong(OutputStream out, byte[] payload) throws IOException {
+    byte[] mask = new byte[4];
+    ThreadLocalRandom.current().nextBytes(mask);
+    byte[] frame = new byte[6 + payload.length];
+    frame[0] = (byte) 0x8A;
+    frame[1] = (byte) (0x80 | payload.length);
+    System.arraycopy(mask, 0, frame, 2, 4);
+    for (int i = 0; i < payload.length; i++) {
+      frame[6 + i] = (byte) (payload[i] ^ mask[i % 4]);
+    }
+    out.write(frame);
+    out.flush();
   }
 
   /** A Redis connection subscribed to {@code channel}; every message goes to {@code onMessage}. */

@@ -139,6 +139,29 @@ public final class SqliteDatabase implements AutoCloseable {
     return channel;
   }
 
+  /**
+   * Whether another process (or another database of this one) holds the data folder's lock now;
+   * the lock is tried and released at once, and a folder that does not exist is not in use.
+   */
+  public static boolean inUse(Path dataDir) {
+    Path lockFile = dataDir.resolve("herald.lock");
+    if (!Files.exists(lockFile)) {
+      return false;
+    }
+    try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
+      FileLock lock = channel.tryLock();
+      if (lock == null) {
+        return true;
+      }
+      lock.release();
+      return false;
+    } catch (OverlappingFileLockException e) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   private static void closeQuietly(FileChannel channel) {
     if (channel != null) {
       try {

@@ -5,7 +5,6 @@ import dev.herald.digest.DigestRule;
 import dev.herald.json.Json;
 import dev.herald.server.config.HeraldConfig;
 import dev.herald.server.http.AlertRoutes;
-import dev.herald.server.http.CoalescingWsUpgrader;
 import dev.herald.server.http.DigestRoutes;
 import dev.herald.server.http.DirectoryRoutes;
 import dev.herald.server.http.InboxRoutes;
@@ -17,12 +16,16 @@ import dev.herald.server.http.OpsRoutes;
 import dev.herald.server.http.ProblemException;
 import dev.herald.server.http.ProblemResponses;
 import dev.herald.server.http.StreamRoutes;
+import dev.herald.server.http.OriginPolicy;
+import dev.herald.server.http.RequestGate;
+import dev.herald.server.listener.HttpListener;
 import dev.herald.server.metrics.HeraldMetrics;
+import dev.herald.jdbc.SqliteDatabase;
 import dev.herald.store.Backend;
-import io.helidon.webserver.WebServer;
-import io.helidon.webserver.http1.Http1Config;
-import io.helidon.webserver.http1.Http1ConnectionSelector;
+import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.websocket.WsRouting;
+import java.nio.file.Path;
+import java.util.function.Consumer;
 import java.time.InstantSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,64 +41,69 @@ public final class HeraldServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HeraldServer.class);
 
   private final HeraldEngines engines;
-  private final WebServer web;
+  private final HttpListener listener;
 
   private HeraldServer(HeraldConfig config, InstantSource clock) {
+    // before anything starts: a taken port must not leave a process running its engines unreachable
+    HttpListener.requireBindable(config.server().host(), config.server().port(), lockSituation(config));
     engines = new HeraldEngines(config, clock);
     Backend backend = engines.backend();
     HeraldMetrics metrics = engines.metrics();
     StreamRoutes streams = new StreamRoutes(config, backend.log(), metrics);
-    web = WebServer.builder()
-        .host(config.server().host())
-        .port(config.server().port())
-        // live subscribers get small frames: without TCP_NODELAY, Nagle's algorithm holds them
-        // back waiting for the previous frame's ACK
-        .connectionOptions(socket -> socket.tcpNoDelay(true))
-        // the buffer of a streamed response (SSE) is allocated whole for each connection; live
-        // frames are written whole and flushed, and larger writes bypass the buffer, so 4 KiB
-        // (the default) would only cost idle subscribers memory
-        .writeBufferSize(512)
-        // listed before the selectors Helidon discovers, so HTTP/1 connections upgrade to
-        // WebSocket through it: live subscribers then write a batch of frames at once
-        .addConnectionSelector(Http1ConnectionSelector.builder().config(Http1Config.create())
-            .addUpgrader(CoalescingWsUpgrader.create()).build())
-        .routing(routing -> {
-          ProblemResponses.register(routing);
-          routing.register("/api/streams", new LiveRoutes(config, engines.topics()), streams)
-              .register("/api/digests", new DigestRoutes(engines.engine(), backend.digests(), engines::wakeDispatcher))
-              .register("/api/notifications", new NotificationRoutes(backend.notifications()))
-              .register("/api/directories", new DirectoryRoutes(engines.directories(), config.server().maxBodyBytes()))
-              .register("/api/inboxes", new InboxRoutes(config.inboxes(), backend.inboxes(), clock, engines::wakeMonitor))
-              .register("/api/alerts", new AlertRoutes(engines.alerts(), backend.log()))
-              .register(new OpsRoutes(backend, metrics))
-              .register(new WebRoutes(config.live().topics()))
-              .get("/api", (req, res) -> {
-                ObjectNode about = Json.object();
-                about.put("name", "Herald");
-                about.put("store", backend.describe());
-                about.set("streams", Json.MAPPER.valueToTree(config.streams().keySet()));
-                about.set("digests", Json.MAPPER.valueToTree(config.digests().stream().map(DigestRule::name).toList()));
-                about.set("routes", Json.MAPPER.valueToTree(config.routes().stream().map(r -> r.name()).toList()));
-                about.set("inboxes", Json.MAPPER.valueToTree(config.inboxes().stream().map(i -> i.name()).toList()));
-                about.set("directories", Json.MAPPER.valueToTree(config.directories().keySet()));
-                res.header("Content-Type", "application/json");
-                res.send(Json.write(about));
-              })
-              .any((req, res) -> {
-                throw ProblemException.notFound("no-route", "no route for " + req.prologue().method().text() + " " + req.path().absolute().path()
-                    + "; see the README's HTTP API section");
-              });
-        })
-        .addRouting(WsRouting.builder().endpoint("/ws/streams/{stream}", () -> new LiveSocket(config, engines.topics(), streams)))
-        .build();
+    Consumer<HttpRouting.Builder> routes = routing -> {
+      ProblemResponses.register(routing);
+      routing.addFilter(new RequestGate(new OriginPolicy(config.server().http().allowedOrigins())));
+      routing.register("/api/streams", new LiveRoutes(config, engines.topics()), streams)
+          .register("/api/digests", new DigestRoutes(engines.engine(), backend.digests(), engines::wakeDispatcher))
+          .register("/api/notifications", new NotificationRoutes(backend.notifications()))
+          .register("/api/directories", new DirectoryRoutes(engines.directories(), config.server().maxBodyBytes()))
+          .register("/api/inboxes", new InboxRoutes(config.inboxes(), backend.inboxes(), clock, engines::wakeMonitor))
+          .register("/api/alerts", new AlertRoutes(engines.alerts(), backend.log()))
+          .register(new OpsRoutes(backend, metrics, this::listening))
+          .register(new WebRoutes(config.live().topics()))
+          .get("/api", (req, res) -> {
+            ObjectNode about = Json.object();
+            about.put("name", "Herald");
+            about.put("store", backend.describe());
+            about.set("streams", Json.MAPPER.valueToTree(config.streams().keySet()));
+            about.set("digests", Json.MAPPER.valueToTree(config.digests().stream().map(DigestRule::name).toList()));
+            about.set("routes", Json.MAPPER.valueToTree(config.routes().stream().map(r -> r.name()).toList()));
+            about.set("inboxes", Json.MAPPER.valueToTree(config.inboxes().stream().map(i -> i.name()).toList()));
+            about.set("directories", Json.MAPPER.valueToTree(config.directories().keySet()));
+            res.header("Content-Type", "application/json");
+            res.send(Json.write(about));
+          })
+          .any((req, res) -> {
+            throw ProblemException.notFound("no-route", "no route for " + req.prologue().method().text() + " " + req.path().absolute().path()
+                + "; see the README's HTTP API section");
+          });
+    };
+    WsRouting.Builder sockets = WsRouting.builder().endpoint("/ws/streams/{stream}", () -> new LiveSocket(config, engines.topics(), streams));
     try {
-      web.start();
+      listener = HttpListener.start(config.server().host(), config.server().port(), config.server().http(), routes, sockets);
     } catch (RuntimeException e) {
       engines.close();
       throw e;
     }
-    LOG.info("Herald listening on http://{}:{} with store {} ({} streams, {} digest rules)",
-        config.server().host(), web.port(), backend.describe(), config.streams().size(), config.digests().size());
+    metrics.watchListener(listener);
+    LOG.info("Herald listening on http://{}:{} with store {} ({} streams, {} digest rules, at most {} connections)",
+        config.server().host(), listener.port(), backend.describe(), config.streams().size(), config.digests().size(),
+        listener.maxConnections());
+  }
+
+  /** Who may hold the port, as far as the data folder's lock tells. */
+  private static String lockSituation(HeraldConfig config) {
+    if (config.server().redis()) {
+      return "";
+    }
+    Path data = config.server().data().toAbsolutePath();
+    return SqliteDatabase.inUse(data)
+        ? "the data folder " + data + " is locked by another Herald process, probably the one on this port"
+        : "no Herald process holds the data folder " + data + ", so another program has the port";
+  }
+
+  private boolean listening() {
+    return listener == null || listener.listening();
   }
 
   /** Opens the store, starts the engines and the HTTP server. */
@@ -104,7 +112,7 @@ public final class HeraldServer implements AutoCloseable {
   }
 
   public int port() {
-    return web.port();
+    return listener.port();
   }
 
   public Backend backend() {
@@ -114,7 +122,7 @@ public final class HeraldServer implements AutoCloseable {
   /** Stops accepting requests, then stops the engines and closes the store. */
   @Override
   public void close() {
-    web.stop();
+    listener.close();
     engines.close();
   }
 }

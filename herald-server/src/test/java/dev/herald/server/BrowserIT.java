@@ -1,30 +1,20 @@
 package dev.herald.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -32,10 +22,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * which {@code .ci/run} installs). Screenshots go to {@code target/screenshots}.
  */
 class BrowserIT {
-
-  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-  private static final Path DRIVER = Path.of("/usr/bin/chromedriver");
-  private static final Path SCREENSHOTS = Path.of("target/screenshots");
 
   static final String CONFIG = """
       streams:
@@ -53,50 +39,37 @@ class BrowserIT {
       """;
 
   @TempDir Path dir;
+  private HeadlessChromium chromium;
   private HeraldServer server;
   private String base;
-  private final List<WebDriver> browsers = new ArrayList<>();
 
   @BeforeEach
   void start() throws Exception {
-    boolean present = Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER);
-    if (!present && "true".equals(System.getenv("CI"))) {
-      throw new IllegalStateException("CI=true but " + CHROMIUM + " or " + DRIVER + " is missing; .ci/run installs chromium and chromium-driver");
-    }
-    assumeTrue(present, "chromium and chromium-driver are not installed (apt-get install -y chromium chromium-driver)");
-    Files.createDirectories(SCREENSHOTS);
+    chromium = new HeadlessChromium();
     server = ServerFixture.start(dir, CONFIG, InstantSource.system());
     base = "http://127.0.0.1:" + server.port();
   }
 
   @AfterEach
   void stop() {
-    browsers.forEach(WebDriver::quit);
+    if (chromium != null) {
+      chromium.close();
+    }
     if (server != null) {
       server.close();
     }
   }
 
   private WebDriver browser() {
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM.toFile());
-    options.addArguments("--headless", "--no-sandbox", "--disable-background-networking", "--disable-dev-shm-usage",
-        "--window-size=1280,900");
-    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File(DRIVER.toString())).build();
-    WebDriver driver = new ChromeDriver(service, options);
-    browsers.add(driver);
-    return driver;
+    return chromium.browser();
   }
 
   private static void screenshot(WebDriver driver, String name) throws Exception {
-    File shot = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE);
-    Files.copy(shot.toPath(), SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+    HeadlessChromium.screenshot(driver, name);
   }
 
   private static WebDriverWait waiting(WebDriver driver) {
-    WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(15));
-    wait.pollingEvery(Duration.ofMillis(50));
-    return wait;
+    return HeadlessChromium.waiting(driver);
   }
 
   private static List<String> messages(WebDriver driver) {

@@ -33,7 +33,16 @@ public final class ServerProcess implements AutoCloseable {
 
   /** Runs {@code herald ARGS...} in a new JVM with the test class path; output goes to {@code log}. */
   public static Process herald(Path log, Map<String, String> env, String... args) {
-    List<String> command = new ArrayList<>();
+    return herald(List.of(), log, env, args);
+  }
+
+  /** As {@link #herald(Path, Map, String...)}, in a process that may open at most {@code files} files. */
+  public static Process heraldWithFileLimit(int files, Path log, String... args) {
+    return herald(List.of("bash", "-c", "ulimit -n " + files + " && exec \"$0\" \"$@\""), log, Map.of(), args);
+  }
+
+  private static Process herald(List<String> prefix, Path log, Map<String, String> env, String... args) {
+    List<String> command = new ArrayList<>(prefix);
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.add("-Xmx512m");
     command.add("--enable-native-access=ALL-UNNAMED");
@@ -53,6 +62,11 @@ public final class ServerProcess implements AutoCloseable {
   /** Starts {@code herald server} and waits until it answers {@code /health/ready}. */
   public static ServerProcess start(Path config, Path data, int port, Path log) {
     Process process = herald(log, Map.of(), "server", "--config", config.toString(), "--data", data.toString(), "--port", Integer.toString(port));
+    return awaitReady(process, port, log);
+  }
+
+  /** Waits until {@code process}, a server on {@code port}, answers {@code /health/ready}. */
+  public static ServerProcess awaitReady(Process process, int port, Path log) {
     ServerProcess server = new ServerProcess(process, port, log);
     server.awaitReady(Duration.ofSeconds(30));
     return server;
@@ -74,6 +88,10 @@ public final class ServerProcess implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  public boolean alive() {
+    return process.isAlive();
   }
 
   /** {@code kill -9}: no shutdown hook runs, nothing is flushed. */

@@ -85,7 +85,12 @@ public final class ConfigLoader {
     if (env.containsKey("HERALD_STORE")) {
       store = checkStore(env.get("HERALD_STORE"), () -> new ConfigException("HERALD_STORE" + where + ": " + storeProblem(env.get("HERALD_STORE"))));
     }
-    return new ServerSettings(host, port, data, maxBody, sync, store, env.getOrDefault("HERALD_STORE_PREFIX", s.storePrefix()));
+    HttpSettings http = s.http();
+    if (env.containsKey("HERALD_MAX_CONNECTIONS")) {
+      http = new HttpSettings(OptionalInt.of(parseCount(env.get("HERALD_MAX_CONNECTIONS"), "HERALD_MAX_CONNECTIONS" + where)), http.idleTimeout(),
+          http.headerTimeout(), http.allowedOrigins(), http.maxResponseBytes());
+    }
+    return new ServerSettings(host, port, data, maxBody, sync, store, env.getOrDefault("HERALD_STORE_PREFIX", s.storePrefix()), http);
   }
 
   private static ServerSettings store(LocatedYaml yaml, JsonNode node, ServerSettings server) {
@@ -126,12 +131,14 @@ public final class ConfigLoader {
   }
 
   private static ServerSettings server(LocatedYaml yaml, JsonNode node) {
-    ServerSettings defaults = new ServerSettings("0.0.0.0", 8080, Path.of("data"), ServerSettings.DEFAULT_MAX_BODY, SqliteDatabase.Sync.NORMAL, "sqlite", "herald:");
+    ServerSettings defaults = new ServerSettings("0.0.0.0", 8080, Path.of("data"), ServerSettings.DEFAULT_MAX_BODY, SqliteDatabase.Sync.NORMAL,
+        "sqlite", "herald:", HttpSettings.DEFAULT);
     if (node.isMissingNode() || node.isNull()) {
       return defaults;
     }
     requireObject(yaml, node, "/server");
-    allowOnly(yaml, node, "/server", Set.of("host", "port", "data", "maxBodySize", "sync"));
+    allowOnly(yaml, node, "/server", Set.of("host", "port", "data", "maxBodySize", "sync", "maxConnections", "idleTimeout", "headerTimeout",
+        "allowedOrigins", "maxResponseSize"));
     String host = text(yaml, node, "/server", "host").orElse(defaults.host());
     int port = node.has("port") ? integer(yaml, node.get("port"), "/server/port", 0, 65535) : defaults.port();
     Path data = text(yaml, node, "/server", "data").map(Path::of).orElse(defaults.data());
@@ -145,7 +152,48 @@ public final class ConfigLoader {
       String raw = node.get("sync").asText();
       sync = parseSync(raw).orElseThrow(() -> yaml.error("/server/sync", "must be normal or full, but was " + raw));
     }
-    return new ServerSettings(host, port, data, maxBody, sync, defaults.store(), defaults.storePrefix());
+    return new ServerSettings(host, port, data, maxBody, sync, defaults.store(), defaults.storePrefix(), http(yaml, node));
+  }
+
+  private static HttpSettings http(LocatedYaml yaml, JsonNode node) {
+    HttpSettings d = HttpSettings.DEFAULT;
+    OptionalInt maxConnections = node.has("maxConnections")
+        ? OptionalInt.of(integer(yaml, node.get("maxConnections"), "/server/maxConnections", 1, 10_000_000))
+        : d.maxConnections();
+    List<String> origins = new ArrayList<>();
+    JsonNode originsNode = node.path("allowedOrigins");
+    if (!originsNode.isMissingNode() && !originsNode.isNull()) {
+      if (!originsNode.isArray()) {
+        throw yaml.error("/server/allowedOrigins", "allowedOrigins must be a list of origins like [https://ops.example.com], but was " + originsNode);
+      }
+      for (int i = 0; i < originsNode.size(); i++) {
+        String origin = originsNode.get(i).asText();
+        if (!originsNode.get(i).isTextual() || !origin.matches("https?://[^/?#\\s]+")) {
+          throw yaml.error("/server/allowedOrigins/" + i, "an origin is a scheme and a host with an optional port, like https://ops.example.com:8443, "
+              + "but was " + originsNode.get(i));
+        }
+        origins.add(origin);
+      }
+    }
+    long maxResponse = d.maxResponseBytes();
+    if (node.has("maxResponseSize")) {
+      String raw = node.get("maxResponseSize").asText();
+      maxResponse = parseSize(raw).orElseThrow(() -> yaml.error("/server/maxResponseSize", "must be a size like 4MiB, 512KiB or 1048576, but was " + raw));
+    }
+    return new HttpSettings(maxConnections, optionalDuration(yaml, node, "/server", "idleTimeout").orElse(d.idleTimeout()),
+        optionalDuration(yaml, node, "/server", "headerTimeout").orElse(d.headerTimeout()), origins, maxResponse);
+  }
+
+  private static int parseCount(String text, String what) {
+    try {
+      int count = Integer.parseInt(text.trim());
+      if (count >= 1) {
+        return count;
+      }
+    } catch (NumberFormatException ignored) {
+      // reported below
+    }
+    throw new ConfigException(what + " must be a whole number of at least 1, but was " + text);
   }
 
   private static Optional<SqliteDatabase.Sync> parseSync(String text) {

@@ -1,16 +1,20 @@
 package dev.herald.server.http;
 
 import io.helidon.common.buffers.BufferData;
-import io.helidon.common.buffers.DataReader;
+import io.helidon.common.concurrency.limits.Limit;
+import io.helidon.http.DirectHandler;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.RequestException;
+import io.helidon.http.Status;
+import io.helidon.webserver.CloseConnectionException;
+import io.helidon.websocket.WsCloseCodes;
+import java.time.Duration;
+import java.util.Optional;
 import io.helidon.common.buffers.DataWriter;
-import io.helidon.common.socket.HelidonSocket;
-import io.helidon.common.socket.PeerInfo;
+import dev.herald.server.listener.ForwardingConnectionContext;
 import io.helidon.http.HttpPrologue;
 import io.helidon.http.WritableHeaders;
 import io.helidon.webserver.ConnectionContext;
-import io.helidon.webserver.ListenerContext;
-import io.helidon.webserver.ProxyProtocolData;
-import io.helidon.webserver.Router;
 import io.helidon.webserver.spi.ServerConnection;
 import io.helidon.webserver.websocket.WsConfig;
 import io.helidon.webserver.websocket.WsUpgrader;
@@ -18,9 +22,7 @@ import io.helidon.websocket.WsSession;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Map;
-import java.util.Optional;
 import java.util.WeakHashMap;
-import java.util.concurrent.ExecutorService;
 
 /**
  * Helidon's WebSocket upgrader, with one addition: a sender can write several frames to a
@@ -47,23 +49,72 @@ public final class CoalescingWsUpgrader extends WsUpgrader {
    */
   private static final Map<WsSession, Frames> UNCLAIMED = Collections.synchronizedMap(new WeakHashMap<>());
 
-  private CoalescingWsUpgrader(WsConfig config) {
+  private final OriginPolicy origins;
+
+  private CoalescingWsUpgrader(WsConfig config, OriginPolicy origins) {
     super(config);
+    this.origins = origins;
   }
 
-  /** An upgrader with Helidon's default WebSocket settings (any origin, its frame size limit). */
-  public static CoalescingWsUpgrader create() {
-    return new CoalescingWsUpgrader(WsConfig.builder().build());
+  /** An upgrader with Helidon's default WebSocket settings (its frame size limit), for pages of the allowed origins. */
+  public static CoalescingWsUpgrader create(OriginPolicy origins) {
+    return new CoalescingWsUpgrader(WsConfig.builder().build(), origins);
   }
 
   @Override
   public ServerConnection upgrade(ConnectionContext ctx, HttpPrologue prologue, WritableHeaders<?> headers) {
+    Optional<String> origin = headers.first(HeaderNames.ORIGIN);
+    if (origin.isPresent() && !origins.allows(origin.get(), headers.first(HeaderNames.HOST))) {
+      throw RequestException.builder().type(DirectHandler.EventType.FORBIDDEN).status(Status.FORBIDDEN_403).safeMessage(true)
+          .message("a WebSocket from a page of origin '" + origin.get() + "' is refused: " + origins.describe()).build();
+    }
     CoalescingContext coalescing = new CoalescingContext(ctx);
     ServerConnection connection = super.upgrade(coalescing, prologue, headers);
     if (connection instanceof WsSession session) {
       UNCLAIMED.put(session, coalescing.frames);
+      return new GuardedWs(connection, session, coalescing.frames);
     }
     return connection;
+  }
+
+  /** The WebSocket connection, closed with 1002 on a frame it cannot read, and reported when it ends. */
+  private static final class GuardedWs implements ServerConnection {
+    private final ServerConnection connection;
+    private final WsSession session;
+    private final Frames frames;
+
+    GuardedWs(ServerConnection connection, WsSession session, Frames frames) {
+      this.connection = connection;
+      this.session = session;
+      this.frames = frames;
+    }
+
+    @Override
+    public void handle(Limit limit) throws InterruptedException {
+      try {
+        connection.handle(limit);
+      } catch (IllegalArgumentException unreadable) {
+        // Helidon's frame reader refuses reserved opcodes this way
+        try {
+          session.close(WsCloseCodes.PROTOCOL_ERROR, "protocol error: a frame with a reserved opcode");
+        } catch (RuntimeException e) {
+          // the peer is gone
+        }
+        throw new CloseConnectionException("WebSocket frame with a reserved opcode", unreadable);
+      } finally {
+        frames.ended();
+      }
+    }
+
+    @Override
+    public Duration idleTime() {
+      return connection.idleTime();
+    }
+
+    @Override
+    public void close(boolean interrupt) {
+      connection.close(interrupt);
+    }
   }
 
   /**
@@ -82,12 +133,27 @@ public final class CoalescingWsUpgrader extends WsUpgrader {
 
     private final DataWriter socket;
     private volatile Thread holder;
+    private volatile Runnable onEnd = () -> {};
     // not a growing BufferData: in Helidon 4.3.1 it loses bytes written as BufferData when it grows
     private byte[] bytes = new byte[4096];
     private int size;
 
     private Frames(DataWriter socket) {
       this.socket = socket;
+    }
+
+    /**
+     * Registers what to run once the connection has ended, however it ended (a close frame, a
+     * read failing, the idle timeout): the listener hears of the last only this way.
+     */
+    void onEnd(Runnable action) {
+      if (socket != null) {
+        onEnd = action;
+      }
+    }
+
+    void ended() {
+      onEnd.run();
     }
 
     /** Collects the frames this thread sends from now on, until {@link #release()}. */
@@ -160,74 +226,18 @@ public final class CoalescingWsUpgrader extends WsUpgrader {
   }
 
   /** The connection's context with its writer replaced; everything else is the original's. */
-  private static final class CoalescingContext implements ConnectionContext {
+  private static final class CoalescingContext extends ForwardingConnectionContext {
 
-    private final ConnectionContext ctx;
     private final Frames frames;
 
     CoalescingContext(ConnectionContext ctx) {
-      this.ctx = ctx;
+      super(ctx);
       this.frames = new Frames(ctx.dataWriter());
     }
 
     @Override
     public DataWriter dataWriter() {
       return frames;
-    }
-
-    @Override
-    public ListenerContext listenerContext() {
-      return ctx.listenerContext();
-    }
-
-    @Override
-    public ExecutorService executor() {
-      return ctx.executor();
-    }
-
-    @Override
-    public DataReader dataReader() {
-      return ctx.dataReader();
-    }
-
-    @Override
-    public Router router() {
-      return ctx.router();
-    }
-
-    @Override
-    public Optional<ProxyProtocolData> proxyProtocolData() {
-      return ctx.proxyProtocolData();
-    }
-
-    @Override
-    public HelidonSocket serverSocket() {
-      return ctx.serverSocket();
-    }
-
-    @Override
-    public PeerInfo remotePeer() {
-      return ctx.remotePeer();
-    }
-
-    @Override
-    public PeerInfo localPeer() {
-      return ctx.localPeer();
-    }
-
-    @Override
-    public boolean isSecure() {
-      return ctx.isSecure();
-    }
-
-    @Override
-    public String socketId() {
-      return ctx.socketId();
-    }
-
-    @Override
-    public String childSocketId() {
-      return ctx.childSocketId();
     }
   }
 }

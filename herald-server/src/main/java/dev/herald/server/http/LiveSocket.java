@@ -11,6 +11,7 @@ import dev.herald.topic.LiveEvent;
 import dev.herald.topic.SubscriberTooSlowException;
 import dev.herald.topic.Subscription;
 import dev.herald.topic.Topics;
+import io.helidon.common.buffers.BufferData;
 import io.helidon.http.Headers;
 import io.helidon.http.HttpPrologue;
 import io.helidon.websocket.WsListener;
@@ -30,7 +31,11 @@ import org.slf4j.LoggerFactory;
  * {@code {"published": ID}} (and the client's {@code ref}, if it sent one). A bad message gets an
  * {@code {"error": ...}} message and closes nothing; an unknown stream or a bad cursor closes the
  * connection with code 1008 and the reason; a subscriber that falls too far behind is closed with
- * 1013 and resumes with its last id.
+ * 1013 and resumes with its last id. Binary messages close the connection with 1003.
+ *
+ * <p>While no event comes, the server pings; a client that answers nothing (not even pongs) for
+ * {@code server.idleTimeout} is closed by the listener, and its subscription released. Pings from
+ * the client are answered.
  *
  * <p>One instance per connection. Sends are serialised by a lock: the subscription's thread and
  * the connection's reader both send.
@@ -68,6 +73,7 @@ public final class LiveSocket implements WsListener {
   @Override
   public void onOpen(WsSession session) {
     frames = CoalescingWsUpgrader.frames(session);
+    frames.onEnd(this::stop);
     if (!config.streams().containsKey(stream)) {
       close(session, 1008, "unknown stream '" + stream + "'; known streams: " + config.streams().keySet());
       return;
@@ -84,7 +90,8 @@ public final class LiveSocket implements WsListener {
   private void pump(WsSession session, Subscription subscription) {
     try (subscription) {
       subscription.reset().ifPresent(oldest -> send(session, Json.write(LiveRoutes.resetJson(subscription, oldest))));
-      Duration heartbeat = config.live().heartbeat();
+      // often enough that a live client's pongs reach the listener well within its idle timeout
+      Duration heartbeat = min(config.live().heartbeat(), config.server().http().idleTimeout().dividedBy(3));
       while (!Thread.currentThread().isInterrupted()) {
         List<LiveEvent> events;
         try {
@@ -98,12 +105,44 @@ public final class LiveSocket implements WsListener {
           close(session, 1013, "too slow: resume after " + subscription.cursor());
           return;
         }
-        send(session, events);
+        if (events.isEmpty()) {
+          ping(session);
+        } else {
+          send(session, events);
+        }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
       LOG.debug("WebSocket subscriber of {} left: {}", stream, e.toString());
+    }
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  @Override
+  public void onMessage(WsSession session, BufferData buffer, boolean last) {
+    close(session, 1003, "binary messages are not accepted; send JSON text messages");
+  }
+
+  @Override
+  public void onPing(WsSession session, BufferData buffer) {
+    sending.lock();
+    try {
+      session.pong(buffer);
+    } finally {
+      sending.unlock();
+    }
+  }
+
+  private void ping(WsSession session) {
+    sending.lock();
+    try {
+      session.ping(BufferData.empty());
+    } finally {
+      sending.unlock();
     }
   }
 

@@ -11,16 +11,20 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
 
 /** {@code /health/live}, {@code /health/ready} and {@code /metrics}. */
 public final class OpsRoutes implements HttpService {
 
   private final Backend backend;
   private final HeraldMetrics metrics;
+  private final BooleanSupplier listening;
 
-  public OpsRoutes(Backend backend, HeraldMetrics metrics) {
+  /** @param listening whether the HTTP listener accepts connections (backs {@code /health/live}) */
+  public OpsRoutes(Backend backend, HeraldMetrics metrics, BooleanSupplier listening) {
     this.backend = Objects.requireNonNull(backend, "backend");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
+    this.listening = Objects.requireNonNull(listening, "listening");
   }
 
   @Override
@@ -29,9 +33,13 @@ public final class OpsRoutes implements HttpService {
   }
 
   private void live(ServerRequest req, ServerResponse res) {
+    boolean up = listening.getAsBoolean();
     ObjectNode body = Json.object();
-    body.put("status", "UP");
-    HttpJson.send(res, 200, body);
+    body.put("status", up ? "UP" : "DOWN");
+    if (!up) {
+      body.put("detail", "the HTTP listener stopped accepting connections; it is being started again");
+    }
+    HttpJson.send(res, up ? 200 : 503, body);
   }
 
   private void ready(ServerRequest req, ServerResponse res) {

@@ -10,6 +10,7 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,14 +39,38 @@ public final class ProblemResponses {
   }
 
   static void send(ServerRequest req, ServerResponse res, int status, String type, String detail) {
+    res.status(Status.create(status));
+    res.header(HeaderNames.CONTENT_TYPE, "application/problem+json");
+    res.send(body(status, type, detail, Optional.of(req.path().absolute().path())));
+  }
+
+  /** The problem document, as every answer of Herald's carries it. */
+  public static byte[] body(int status, String type, String detail, Optional<String> instance) {
     ObjectNode problem = Json.object();
     problem.put("type", "urn:herald:problem:" + type);
     problem.put("title", Status.create(status).reasonPhrase());
     problem.put("status", status);
     problem.put("detail", detail);
-    problem.put("instance", req.path().absolute().path());
-    res.status(Status.create(status));
-    res.header(HeaderNames.CONTENT_TYPE, "application/problem+json");
-    res.send(Json.write(problem).getBytes(StandardCharsets.UTF_8));
+    instance.ifPresent(path -> problem.put("instance", path));
+    return Json.write(problem).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * A whole HTTP/1.1 answer with the problem document that closes the connection, for the places
+   * that answer before (or instead of) Helidon's routing: a connection refused past the limit, a
+   * request whose headers came too slowly.
+   */
+  public static byte[] rawClosing(int status, String type, String detail) {
+    byte[] body = body(status, type, detail, Optional.empty());
+    String head = "HTTP/1.1 " + status + " " + Status.create(status).reasonPhrase() + "\r\n"
+        + "Content-Type: application/problem+json\r\n"
+        + "Content-Length: " + body.length + "\r\n"
+        + (status == 503 ? "Retry-After: 1\r\n" : "")
+        + "Connection: close\r\n\r\n";
+    byte[] head8 = head.getBytes(StandardCharsets.US_ASCII);
+    byte[] all = new byte[head8.length + body.length];
+    System.arraycopy(head8, 0, all, 0, head8.length);
+    System.arraycopy(body, 0, all, head8.length, body.length);
+    return all;
   }
 }

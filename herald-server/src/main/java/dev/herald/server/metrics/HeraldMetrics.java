@@ -14,6 +14,7 @@ import dev.herald.notify.DeliveryOutcome;
 import dev.herald.notify.Notification;
 import dev.herald.route.RouteListener;
 import dev.herald.route.RouteRule;
+import dev.herald.server.listener.HttpListener;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -121,6 +122,13 @@ public final class HeraldMetrics implements DigestListener, DeliveryListener, Ro
     this.liveSubscribers = subscribers;
   }
 
+  private volatile HttpListener listener;
+
+  /** Adds the HTTP listener's connection gauges and counters. */
+  public void watchListener(HttpListener listener) {
+    this.listener = listener;
+  }
+
   /** Adds the inbox gauges, read from {@code store} at scrape time. */
   public void watchInboxes(List<InboxRule> rules, InboxStore store, IntSupplier activeAlerts, LongSupplier monitorCheckNanos) {
     this.inboxRules = List.copyOf(rules);
@@ -164,6 +172,7 @@ public final class HeraldMetrics implements DigestListener, DeliveryListener, Ro
     inboxGauges(out);
     out.append("# HELP herald_live_subscribers Open live subscriptions (SSE and WebSocket).\n# TYPE herald_live_subscribers gauge\n")
         .append("herald_live_subscribers ").append(liveSubscribers.getAsInt()).append('\n');
+    listenerMetrics(out);
     java.lang.management.MemoryUsage heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
     out.append("# HELP herald_jvm_heap_used_bytes Heap in use.\n# TYPE herald_jvm_heap_used_bytes gauge\n")
         .append("herald_jvm_heap_used_bytes ").append(heap.getUsed()).append('\n');
@@ -183,6 +192,31 @@ public final class HeraldMetrics implements DigestListener, DeliveryListener, Ro
     out.append("herald_notification_lateness_seconds_sum ").append(latenessSum.sum()).append('\n');
     out.append("herald_notification_lateness_seconds_count ").append(latenessCount.sum()).append('\n');
     return out.toString();
+  }
+
+  private void listenerMetrics(StringBuilder out) {
+    HttpListener http = listener;
+    if (http == null) {
+      return;
+    }
+    gauge(out, "herald_http_connections_open", "Open HTTP connections, those being refused included.", http.openConnections());
+    gauge(out, "herald_http_connections_max", "The most HTTP connections served at once (server.maxConnections).", http.maxConnections());
+    gauge(out, "herald_http_listening", "1 while the HTTP listener accepts connections, as last probed.", http.listening() ? 1 : 0);
+    single(out, "herald_http_connections_refused_total", "Connections refused past server.maxConnections.", http.refusedConnections());
+    single(out, "herald_http_header_timeouts_total", "Connections ended because their headers came slower than server.headerTimeout.",
+        http.headerTimeouts());
+    single(out, "herald_http_listener_restarts_total", "Times the HTTP listener was started again after it stopped accepting.",
+        http.restarts());
+  }
+
+  private static void gauge(StringBuilder out, String name, String help, long value) {
+    out.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(" gauge\n")
+        .append(name).append(' ').append(value).append('\n');
+  }
+
+  private static void single(StringBuilder out, String name, String help, long value) {
+    out.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(" counter\n")
+        .append(name).append(' ').append(value).append('\n');
   }
 
   private void inboxGauges(StringBuilder out) {
