@@ -16,7 +16,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Raises a {@code stale-inbox} alert for each inbox whose oldest pending item waited longer than
- * its rule's {@code staleAfter}, and resolves it once the inbox is pulled or cleaned. A check asks
+ * its rule's {@code staleAfter}, and resolves it once the inbox is pulled or cleaned. Before each
+ * check it gives back the items of pulls whose reservation ended unacknowledged, so they count
+ * as pending (and stale, if nobody pulls them again). A check asks
  * the store's index of oldest-pending times for stale inboxes only, so it costs the same with a
  * thousand inboxes or a million.
  *
@@ -30,6 +32,9 @@ public final class InboxMonitor implements Agent {
 
   /** At most this many new stale inboxes are alerted per check and rule; the rest on the next ones. */
   public static final int CHECK_LIMIT = 1000;
+
+  /** At most this many ended reservations are released per check and rule; the rest on the next ones. */
+  static final int RELEASE_LIMIT = 1000;
 
   /** At most this many stale inboxes are read per check and rule. */
   static final int READ_LIMIT = 100_000;
@@ -71,6 +76,7 @@ public final class InboxMonitor implements Agent {
     long start = System.nanoTime();
     int changes = 0;
     for (InboxRule rule : rules) {
+      changes += store.releaseExpired(rule.name(), now, RELEASE_LIMIT);
       changes += check(rule, now);
     }
     lastCheckNanos = System.nanoTime() - start;

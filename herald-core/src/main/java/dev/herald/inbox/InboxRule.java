@@ -16,10 +16,14 @@ import java.util.Objects;
  * @param staleAfter an inbox whose oldest pending item is older than this is stale
  * @param dedupeWindow how long a delivery is remembered so that a redelivered event, or a
  *     re-routed one, counts once
+ * @param ackTimeout how long the items of a pull stay reserved for the puller's acknowledgement
+ *     before they are pending again
  */
-public record InboxRule(String name, String stream, String recipientField, String itemKey, Duration staleAfter, Duration dedupeWindow) {
+public record InboxRule(
+    String name, String stream, String recipientField, String itemKey, Duration staleAfter, Duration dedupeWindow, Duration ackTimeout) {
 
   public static final Duration DEFAULT_DEDUPE_WINDOW = Duration.ofHours(1);
+  public static final Duration DEFAULT_ACK_TIMEOUT = Duration.ofMinutes(1);
 
   public InboxRule {
     for (var field : new String[][] {{"name", name}, {"stream", stream}, {"recipientField", recipientField}, {"itemKey", itemKey}}) {
@@ -33,6 +37,14 @@ public record InboxRule(String name, String stream, String recipientField, Strin
     if (Objects.requireNonNull(dedupeWindow, "dedupeWindow").isNegative() || dedupeWindow.isZero()) {
       throw new IllegalArgumentException("dedupeWindow must be positive, but was " + dedupeWindow);
     }
+    if (Objects.requireNonNull(ackTimeout, "ackTimeout").isNegative() || ackTimeout.isZero()) {
+      throw new IllegalArgumentException("ackTimeout must be positive, but was " + ackTimeout);
+    }
+  }
+
+  /** A rule whose pulls wait {@link #DEFAULT_ACK_TIMEOUT} for their acknowledgement. */
+  public InboxRule(String name, String stream, String recipientField, String itemKey, Duration staleAfter, Duration dedupeWindow) {
+    this(name, stream, recipientField, itemKey, staleAfter, dedupeWindow, DEFAULT_ACK_TIMEOUT);
   }
 
   public static InboxRule of(String name, String stream, String recipientField, String itemKey, Duration staleAfter) {

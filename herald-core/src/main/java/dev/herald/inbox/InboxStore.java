@@ -15,9 +15,14 @@ import java.util.Optional;
  *       delivery once in {@code changes}.
  *   <li><b>Idempotency</b>: a delivery whose {@code dedupeId} was added to the inbox set within
  *       the rule's dedupe window is skipped, even if the item was pulled meanwhile.
- *   <li><b>Atomic pull</b>: {@link #pull} takes every item pending at one instant and leaves the
- *       inbox empty; an item added concurrently is in this pull or the next, never both, never
- *       neither.
+ *   <li><b>Atomic pull</b>: {@link #pull} and {@link #reserve} take every item pending at one
+ *       instant and leave the inbox empty; an item added concurrently is in this pull or the next,
+ *       never both, never neither.
+ *   <li><b>Reservations</b>: the items {@link #reserve} takes are kept, not pending, until
+ *       {@link #acknowledge}d (then they are gone) or until the reservation ends (then they are
+ *       pending again, coalesced with any change of the same item that arrived meanwhile, as if
+ *       they had never been taken). A crash between the two loses nothing: the reservation is
+ *       durable, and ends like any other.
  *   <li><b>Stale index</b>: {@link #stale} finds inboxes by the arrival time of their oldest
  *       pending item through an index, at a cost independent of the number of inboxes.
  *   <li>Inboxes are created by their first delivery; a pull or a clean of an unknown recipient
@@ -39,10 +44,43 @@ public interface InboxStore {
   /** The recipient's pending items without taking them; empty when none. */
   List<InboxItem> peek(String inbox, String recipient);
 
-  /** Takes every pending item of the recipient and records {@code now} as its last pull. */
+  /**
+   * Takes every pending item of the recipient for good and records {@code now} as its last pull:
+   * at most once, since items lost on their way to the puller are gone.
+   */
   InboxPull pull(String inbox, String recipient, Instant now);
 
-  /** Removes the recipient's inbox, its items and its pull record; false when it had none. */
+  /**
+   * Takes every pending item of the recipient, as {@link #pull}, but reserves them under a new
+   * pull id until {@code until}. Reservations of the recipient that ended by {@code now} are
+   * released first, so their items are in this pull. When nothing is pending, no reservation is
+   * made and the pull has no id.
+   */
+  InboxPull reserve(String inbox, String recipient, Instant now, Instant until);
+
+  /**
+   * Acknowledges a reserved pull: its items are removed for good. A reservation that ended by
+   * {@code now} is released instead, and reported {@link Acknowledgement#EXPIRED}.
+   */
+  Acknowledgement acknowledge(String inbox, String recipient, String pullId, Instant now);
+
+  /** What became of an acknowledgement. */
+  enum Acknowledgement {
+    /** The pull's items are gone for good. */
+    ACKNOWLEDGED,
+    /** The recipient has no such reservation: never made, already acknowledged, or cleaned. */
+    UNKNOWN,
+    /** The reservation had ended: its items are pending again and come with the next pull. */
+    EXPIRED
+  }
+
+  /**
+   * Makes the items of up to {@code limit} reservations that ended by {@code now} pending again;
+   * returns how many reservations it released. A monitor calls it regularly.
+   */
+  int releaseExpired(String inbox, Instant now, int limit);
+
+  /** Removes the recipient's inbox, its items (reserved ones too) and its pull record; false when it had none. */
   boolean clean(String inbox, String recipient);
 
   /** The recipient's inbox; empty when it has none. */

@@ -13,6 +13,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -23,6 +24,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -240,7 +242,7 @@ public final class SqliteInboxStore implements InboxStore {
       return;
     }
     pending.clear();
-    try (ResultSet rs = session.prepare("SELECT seq, name, recipient, item_key FROM inbox_entry ORDER BY seq").executeQuery()) {
+    try (ResultSet rs = session.prepare("SELECT seq, name, recipient, item_key FROM inbox_entry WHERE pull_id IS NULL ORDER BY seq").executeQuery()) {
       while (rs.next()) {
         pending.add(rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(1));
       }
@@ -274,8 +276,12 @@ public final class SqliteInboxStore implements InboxStore {
     }
   }
 
-  /** Reads the entries with these row ids (those still there) and coalesces them into items. */
-  private static List<InboxItem> items(SqlSession session, long[] seqs) throws SQLException {
+  /**
+   * Reads the entries with these row ids (those still there) and coalesces them into items, in
+   * row order (entries given back by an ended reservation come after newer ones in the index).
+   */
+  private static List<InboxItem> items(SqlSession session, long[] unordered) throws SQLException {
+    long[] seqs = ascending(unordered);
     Map<String, Change> byKey = new HashMap<>();
     forEachChunk(seqs, (from, count) -> {
       PreparedStatement select = session.prepare(
@@ -297,6 +303,17 @@ public final class SqliteInboxStore implements InboxStore {
       items.add(new InboxItem(c.key, Json.parseTrustedObject(c.data), c.changes, Instant.ofEpochMilli(c.firstMs), Instant.ofEpochMilli(c.lastMs)));
     }
     return items;
+  }
+
+  private static long[] ascending(long[] seqs) {
+    for (int i = 1; i < seqs.length; i++) {
+      if (seqs[i - 1] > seqs[i]) {
+        long[] sorted = seqs.clone();
+        Arrays.sort(sorted);
+        return sorted;
+      }
+    }
+    return seqs;
   }
 
   private static void deleteEntries(SqlSession session, long[] seqs) throws SQLException {
@@ -343,16 +360,181 @@ public final class SqliteInboxStore implements InboxStore {
       if (row(session, inbox, recipient).isEmpty()) {
         return new InboxPull(recipient, List.of(), now);
       }
+      releaseEnded(session, inbox, recipient, now);
       long[] seqs = take(session, inbox, recipient);
       List<InboxItem> items = items(session, seqs);
       deleteEntries(session, seqs);
-      PreparedStatement pulled = session.prepare("UPDATE inbox SET oldest_ms = NULL, last_pulled_ms = ? WHERE name = ? AND recipient = ?");
-      pulled.setLong(1, now.toEpochMilli());
-      pulled.setString(2, inbox);
-      pulled.setString(3, recipient);
-      pulled.executeUpdate();
+      markPulled(session, inbox, recipient, now);
       return new InboxPull(recipient, items, now);
     });
+  }
+
+  @Override
+  public InboxPull reserve(String inbox, String recipient, Instant now, Instant until) {
+    return db.write(session -> {
+      if (row(session, inbox, recipient).isEmpty()) {
+        return new InboxPull(recipient, List.of(), now);
+      }
+      releaseEnded(session, inbox, recipient, now);
+      long[] seqs = take(session, inbox, recipient);
+      List<InboxItem> items = items(session, seqs);
+      markPulled(session, inbox, recipient, now);
+      if (items.isEmpty()) {
+        return new InboxPull(recipient, List.of(), now);
+      }
+      String pullId = UUID.randomUUID().toString();
+      forEachChunk(seqs, (from, count) -> {
+        PreparedStatement reserve = session.prepare("UPDATE inbox_entry SET pull_id = ? WHERE seq IN " + placeholders(count));
+        reserve.setString(1, pullId);
+        for (int i = 0; i < count; i++) {
+          reserve.setLong(i + 2, seqs[from + i]);
+        }
+        reserve.executeUpdate();
+      });
+      PreparedStatement record = session.prepare(
+          "INSERT INTO inbox_pull (name, pull_id, recipient, pulled_ms, until_ms, items) VALUES (?, ?, ?, ?, ?, ?)");
+      record.setString(1, inbox);
+      record.setString(2, pullId);
+      record.setString(3, recipient);
+      record.setLong(4, now.toEpochMilli());
+      record.setLong(5, until.toEpochMilli());
+      record.setInt(6, items.size());
+      record.executeUpdate();
+      return new InboxPull(recipient, items, now, Optional.of(pullId), Optional.of(until));
+    });
+  }
+
+  private static void markPulled(SqlSession session, String inbox, String recipient, Instant now) throws SQLException {
+    PreparedStatement pulled = session.prepare("UPDATE inbox SET oldest_ms = NULL, last_pulled_ms = ? WHERE name = ? AND recipient = ?");
+    pulled.setLong(1, now.toEpochMilli());
+    pulled.setString(2, inbox);
+    pulled.setString(3, recipient);
+    pulled.executeUpdate();
+  }
+
+  @Override
+  public Acknowledgement acknowledge(String inbox, String recipient, String pullId, Instant now) {
+    return db.write(session -> {
+      PreparedStatement select = session.prepare("SELECT recipient, until_ms FROM inbox_pull WHERE name = ? AND pull_id = ?");
+      select.setString(1, inbox);
+      select.setString(2, pullId);
+      long until;
+      try (ResultSet rs = select.executeQuery()) {
+        if (!rs.next() || !rs.getString(1).equals(recipient)) {
+          return Acknowledgement.UNKNOWN;
+        }
+        until = rs.getLong(2);
+      }
+      if (until <= now.toEpochMilli()) {
+        release(session, inbox, pullId, recipient, now);
+        return Acknowledgement.EXPIRED;
+      }
+      PreparedStatement entries = session.prepare("DELETE FROM inbox_entry WHERE pull_id = ?");
+      entries.setString(1, pullId);
+      entries.executeUpdate();
+      forgetPull(session, inbox, pullId);
+      return Acknowledgement.ACKNOWLEDGED;
+    });
+  }
+
+  @Override
+  public int releaseExpired(String inbox, Instant now, int limit) {
+    // read first: the monitor asks every second, and a write would commit (and sync) each time
+    if (endedPulls(inbox, now, 1).isEmpty()) {
+      return 0;
+    }
+    return db.write(session -> {
+      int released = 0;
+      for (String[] pull : endedPulls(session, inbox, now, limit)) {
+        release(session, inbox, pull[0], pull[1], now);
+        released++;
+      }
+      return released;
+    });
+  }
+
+  /** Pull id and recipient of reservations that ended by {@code now}, earliest first. */
+  private List<String[]> endedPulls(String inbox, Instant now, int limit) {
+    return db.read(session -> endedPulls(session, inbox, now, limit));
+  }
+
+  private static List<String[]> endedPulls(SqlSession session, String inbox, Instant now, int limit) throws SQLException {
+    PreparedStatement select = session.prepare(
+        "SELECT pull_id, recipient FROM inbox_pull WHERE name = ? AND until_ms <= ? ORDER BY until_ms LIMIT ?");
+    select.setString(1, inbox);
+    select.setLong(2, now.toEpochMilli());
+    select.setInt(3, limit);
+    List<String[]> pulls = new ArrayList<>();
+    try (ResultSet rs = select.executeQuery()) {
+      while (rs.next()) {
+        pulls.add(new String[] {rs.getString(1), rs.getString(2)});
+      }
+    }
+    return pulls;
+  }
+
+  /** Releases the recipient's reservations that ended by {@code now}. */
+  private void releaseEnded(SqlSession session, String inbox, String recipient, Instant now) throws SQLException {
+    PreparedStatement select = session.prepare("SELECT pull_id FROM inbox_pull WHERE name = ? AND recipient = ? AND until_ms <= ?");
+    select.setString(1, inbox);
+    select.setString(2, recipient);
+    select.setLong(3, now.toEpochMilli());
+    List<String> ended = new ArrayList<>();
+    try (ResultSet rs = select.executeQuery()) {
+      while (rs.next()) {
+        ended.add(rs.getString(1));
+      }
+    }
+    for (String pullId : ended) {
+      release(session, inbox, pullId, recipient, now);
+    }
+  }
+
+  /**
+   * Makes a reservation's entries pending again, under their own row ids, so they coalesce with
+   * whatever changed meanwhile as if they had never been taken; the inbox's oldest pending time
+   * becomes {@code now} if nothing else was pending.
+   */
+  private void release(SqlSession session, String inbox, String pullId, String recipient, Instant now) throws SQLException {
+    PreparedStatement select = session.prepare("SELECT seq, item_key FROM inbox_entry WHERE pull_id = ? ORDER BY seq");
+    select.setString(1, pullId);
+    List<Long> seqs = new ArrayList<>();
+    List<String> keys = new ArrayList<>();
+    try (ResultSet rs = select.executeQuery()) {
+      while (rs.next()) {
+        seqs.add(rs.getLong(1));
+        keys.add(rs.getString(2));
+      }
+    }
+    PreparedStatement pend = session.prepare("UPDATE inbox_entry SET pull_id = NULL WHERE pull_id = ?");
+    pend.setString(1, pullId);
+    pend.executeUpdate();
+    boolean fresh = false;
+    lock.lock();
+    try {
+      loadIfStale(session);
+      changedInTransaction = true;
+      for (int i = 0; i < seqs.size(); i++) {
+        fresh |= pending.add(inbox, recipient, keys.get(i), seqs.get(i));
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (fresh) {
+      PreparedStatement opened = session.prepare("UPDATE inbox SET oldest_ms = ? WHERE name = ? AND recipient = ? AND oldest_ms IS NULL");
+      opened.setLong(1, now.toEpochMilli());
+      opened.setString(2, inbox);
+      opened.setString(3, recipient);
+      opened.executeUpdate();
+    }
+    forgetPull(session, inbox, pullId);
+  }
+
+  private static void forgetPull(SqlSession session, String inbox, String pullId) throws SQLException {
+    PreparedStatement delete = session.prepare("DELETE FROM inbox_pull WHERE name = ? AND pull_id = ?");
+    delete.setString(1, inbox);
+    delete.setString(2, pullId);
+    delete.executeUpdate();
   }
 
   /** Removes the recipient's entries from the index, on the writer, and returns their row ids. */
@@ -374,6 +556,15 @@ public final class SqliteInboxStore implements InboxStore {
         return false;
       }
       deleteEntries(session, take(session, inbox, recipient));
+      PreparedStatement reserved = session.prepare(
+          "DELETE FROM inbox_entry WHERE pull_id IN (SELECT pull_id FROM inbox_pull WHERE name = ? AND recipient = ?)");
+      reserved.setString(1, inbox);
+      reserved.setString(2, recipient);
+      reserved.executeUpdate();
+      PreparedStatement pulls = session.prepare("DELETE FROM inbox_pull WHERE name = ? AND recipient = ?");
+      pulls.setString(1, inbox);
+      pulls.setString(2, recipient);
+      pulls.executeUpdate();
       PreparedStatement delete = session.prepare("DELETE FROM inbox WHERE name = ? AND recipient = ?");
       delete.setString(1, inbox);
       delete.setString(2, recipient);
@@ -482,6 +673,14 @@ public final class SqliteInboxStore implements InboxStore {
 
   @Override
   public InboxStats stats(String inbox) {
+    long reserved = db.read(session -> {
+      PreparedStatement select = session.prepare("SELECT COALESCE(SUM(items), 0) FROM inbox_pull WHERE name = ?");
+      select.setString(1, inbox);
+      try (ResultSet rs = select.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    });
     Optional<Instant> oldest = db.read(session -> {
       PreparedStatement select = session.prepare(
           "SELECT MIN(oldest_ms) FROM inbox INDEXED BY inbox_oldest WHERE name = ? AND oldest_ms IS NOT NULL");
@@ -495,7 +694,7 @@ public final class SqliteInboxStore implements InboxStore {
     loadOnWriterIfStale();
     lock.lock();
     try {
-      return new InboxStats(pending.inboxes(inbox), pending.pendingItems(inbox), oldest);
+      return new InboxStats(pending.inboxes(inbox), pending.pendingItems(inbox), oldest, reserved);
     } finally {
       lock.unlock();
     }

@@ -18,7 +18,7 @@ import java.util.Objects;
 final class SqliteSchema {
 
   /** Bumped whenever the schema changes incompatibly; a file of another version is refused. */
-  static final int VERSION = 4;
+  static final int VERSION = 5;
 
   private SqliteSchema() {}
 
@@ -49,6 +49,10 @@ final class SqliteSchema {
         if (!fresh && version < 3) {
           addWakeColumn(connection); // before the schema script indexes it
         }
+        if (!fresh) {
+          // columns added in schema 5, before the schema script indexes them
+          addColumnIfMissing(connection, "inbox_entry", "pull_id", "TEXT");
+        }
         boolean inboxItems = !fresh && version < 4 && renameInboxTablesOfSchema3(connection);
         String withoutComments = schema.lines().filter(line -> !line.strip().startsWith("--")).collect(java.util.stream.Collectors.joining("\n"));
         for (String sql : withoutComments.split(";")) {
@@ -69,6 +73,24 @@ final class SqliteSchema {
         throw e;
       } finally {
         connection.setAutoCommit(true);
+      }
+    }
+  }
+
+  /** Adds a column to an existing table that lacks it; a table not there yet is the schema script's to create. */
+  private static void addColumnIfMissing(Connection connection, String table, String column, String definition) throws SQLException {
+    try (Statement statement = connection.createStatement()) {
+      boolean hasTable = false;
+      try (ResultSet rs = statement.executeQuery("PRAGMA table_info(" + table + ")")) {
+        while (rs.next()) {
+          if (rs.getString("name").equals(column)) {
+            return;
+          }
+          hasTable = true;
+        }
+      }
+      if (hasTable) {
+        statement.execute("ALTER TABLE " + table + " ADD COLUMN " + column + " " + definition);
       }
     }
   }

@@ -117,6 +117,8 @@ CREATE INDEX IF NOT EXISTS inbox_oldest ON inbox (name, oldest_ms) WHERE oldest_
 -- deliveries/s). Which rows each recipient has waiting is kept in memory and rebuilt from this
 -- table when the file is opened; a pull reads its rows by seq, coalesces them by item key and
 -- deletes them.
+-- (Schema 5: pull_id, set while the entry is reserved by a pull that waits for its
+-- acknowledgement; NULL while it is pending.)
 CREATE TABLE IF NOT EXISTS inbox_entry (
   seq       INTEGER PRIMARY KEY,
   name      TEXT    NOT NULL,
@@ -125,8 +127,23 @@ CREATE TABLE IF NOT EXISTS inbox_entry (
   changes   INTEGER NOT NULL,
   first_ms  INTEGER NOT NULL,
   last_ms   INTEGER NOT NULL,
-  data      TEXT    NOT NULL
+  data      TEXT    NOT NULL,
+  pull_id   TEXT
 );
+CREATE INDEX IF NOT EXISTS inbox_entry_pull ON inbox_entry (pull_id) WHERE pull_id IS NOT NULL;
+
+-- Pulls whose items wait for their acknowledgement until until_ms, then are pending again.
+CREATE TABLE IF NOT EXISTS inbox_pull (
+  name      TEXT    NOT NULL,
+  pull_id   TEXT    NOT NULL,
+  recipient TEXT    NOT NULL,
+  pulled_ms INTEGER NOT NULL,
+  until_ms  INTEGER NOT NULL,
+  items     INTEGER NOT NULL,
+  PRIMARY KEY (name, pull_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS inbox_pull_until ON inbox_pull (name, until_ms);
+CREATE INDEX IF NOT EXISTS inbox_pull_recipient ON inbox_pull (name, recipient);
 
 -- Deliveries taken within the dedupe window (a redelivered or re-routed event counts once).
 CREATE TABLE IF NOT EXISTS inbox_seen (

@@ -16,11 +16,13 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -35,7 +37,11 @@ import java.util.stream.Collectors;
  *   T:rcp             zset  recipients with an inbox (score 0, listed lexicographically)
  *   T:pulled          hash  recipient → last pull ms
  *   T:seen            zset  dedupe id → ms taken; pruned past the rule's dedupe window
- *   T:cnt             hash  inboxes (with pending items), pending (items)
+ *   T:cnt             hash  inboxes (with pending items), pending (items), reserved (items)
+ *   T:rv:&lt;pull id&gt;    hash  the items a reserving pull took, as in T:it (renamed from it)
+ *   T:rvs:&lt;recipient&gt; set   the recipient's reserving pulls not acknowledged yet
+ *   T:rvdue           zset  pull id → ms its reservation ends
+ *   T:rvr             hash  pull id → recipient
  * </pre>
  *
  * <p>Thread-safety: safe for concurrent use, by any number of processes.
@@ -82,13 +88,75 @@ public final class RedisInboxStore implements InboxStore {
       return added
       """;
 
-  // KEYS: it:<recipient>, old, rcp, pulled, cnt. ARGV: recipient, now ms.
-  private static final String PULL = """
-      if not redis.call('ZSCORE', KEYS[3], ARGV[1]) then return {} end
+  /**
+   * Lua shared by the scripts that take or give back reserved items. {@code release} moves a
+   * reservation's items back into the recipient's pending hash, each coalesced with a pending item
+   * of the same key as the add script coalesces (the pending one, added later, wins a tie).
+   */
+  private static final String RESERVATIONS = """
+      local function split(v)
+        local p1 = string.find(v, '|', 1, true)
+        local p2 = string.find(v, '|', p1 + 1, true)
+        local p3 = string.find(v, '|', p2 + 1, true)
+        return tonumber(string.sub(v, 1, p1 - 1)), tonumber(string.sub(v, p1 + 1, p2 - 1)),
+            tonumber(string.sub(v, p2 + 1, p3 - 1)), string.sub(v, p3 + 1)
+      end
+      local function merge(pending, reserved)
+        local c1, f1, l1, d1 = split(pending)
+        local c2, f2, l2, d2 = split(reserved)
+        local data, last = d1, l1
+        if l2 > l1 then data, last = d2, l2 end
+        return string.format('%d|%d|%d|', c1 + c2, math.min(f1, f2), last) .. data
+      end
+      local function release(T, pid, nowtext, cnt, old, rcp, rvdue, rvr)
+        local r = redis.call('HGET', rvr, pid)
+        local rv = T .. ':rv:' .. pid
+        if r then
+          local items = redis.call('HGETALL', rv)
+          if redis.call('ZSCORE', rcp, r) then
+            local h = T .. ':it:' .. r
+            local empty = redis.call('EXISTS', h) == 0
+            local added = 0
+            for i = 1, #items, 2 do
+              local current = redis.call('HGET', h, items[i])
+              if current then
+                redis.call('HSET', h, items[i], merge(current, items[i + 1]))
+              else
+                redis.call('HSET', h, items[i], items[i + 1])
+                added = added + 1
+              end
+            end
+            if added > 0 then
+              if empty then
+                redis.call('HINCRBY', cnt, 'inboxes', 1)
+                redis.call('ZADD', old, 'NX', nowtext, r)
+              end
+              redis.call('HINCRBY', cnt, 'pending', added)
+            end
+          end
+          redis.call('HINCRBY', cnt, 'reserved', -(#items / 2))
+          redis.call('SREM', T .. ':rvs:' .. r, pid)
+        end
+        redis.call('DEL', rv)
+        redis.call('ZREM', rvdue, pid)
+        redis.call('HDEL', rvr, pid)
+      end
+      local function releaseEnded(T, r, now, nowtext, cnt, old, rcp, rvdue, rvr)
+        for _, pid in ipairs(redis.call('SMEMBERS', T .. ':rvs:' .. r)) do
+          local ends = redis.call('ZSCORE', rvdue, pid)
+          if ends and tonumber(ends) <= now then release(T, pid, nowtext, cnt, old, rcp, rvdue, rvr) end
+        end
+      end
+      """;
+
+  // KEYS: it:<recipient>, old, rcp, pulled, cnt, rvdue, rvr. ARGV: tag, recipient, now ms.
+  private static final String PULL = RESERVATIONS + """
+      if not redis.call('ZSCORE', KEYS[3], ARGV[2]) then return {} end
+      releaseEnded(ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[3], KEYS[5], KEYS[2], KEYS[3], KEYS[6], KEYS[7])
       local all = redis.call('HGETALL', KEYS[1])
       redis.call('DEL', KEYS[1])
-      redis.call('ZREM', KEYS[2], ARGV[1])
-      redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
+      redis.call('ZREM', KEYS[2], ARGV[2])
+      redis.call('HSET', KEYS[4], ARGV[2], ARGV[3])
       local n = #all / 2
       if n > 0 then
         redis.call('HINCRBY', KEYS[5], 'inboxes', -1)
@@ -97,9 +165,66 @@ public final class RedisInboxStore implements InboxStore {
       return all
       """;
 
-  // KEYS: it:<recipient>, old, rcp, pulled, cnt. ARGV: recipient.
+  // KEYS: it:<recipient>, old, rcp, pulled, cnt, rvdue, rvr, rvs:<recipient>, rv:<pull id>.
+  // ARGV: tag, recipient, now ms, until ms, pull id. The pending hash becomes the reservation's.
+  private static final String RESERVE = RESERVATIONS + """
+      if not redis.call('ZSCORE', KEYS[3], ARGV[2]) then return {} end
+      releaseEnded(ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[3], KEYS[5], KEYS[2], KEYS[3], KEYS[6], KEYS[7])
+      redis.call('HSET', KEYS[4], ARGV[2], ARGV[3])
+      local all = redis.call('HGETALL', KEYS[1])
+      local n = #all / 2
+      if n == 0 then return {} end
+      redis.call('RENAME', KEYS[1], KEYS[9])
+      redis.call('ZREM', KEYS[2], ARGV[2])
+      redis.call('ZADD', KEYS[6], ARGV[4], ARGV[5])
+      redis.call('HSET', KEYS[7], ARGV[5], ARGV[2])
+      redis.call('SADD', KEYS[8], ARGV[5])
+      redis.call('HINCRBY', KEYS[5], 'inboxes', -1)
+      redis.call('HINCRBY', KEYS[5], 'pending', -n)
+      redis.call('HINCRBY', KEYS[5], 'reserved', n)
+      return all
+      """;
+
+  // KEYS: old, rcp, cnt, rvdue, rvr. ARGV: tag, recipient, pull id, now ms.
+  // Answers 1 acknowledged, 0 unknown, 2 ended (and released).
+  private static final String ACK = RESERVATIONS + """
+      local ends = redis.call('ZSCORE', KEYS[4], ARGV[3])
+      if not ends or redis.call('HGET', KEYS[5], ARGV[3]) ~= ARGV[2] then return 0 end
+      if tonumber(ends) <= tonumber(ARGV[4]) then
+        release(ARGV[1], ARGV[3], ARGV[4], KEYS[3], KEYS[1], KEYS[2], KEYS[4], KEYS[5])
+        return 2
+      end
+      local rv = ARGV[1] .. ':rv:' .. ARGV[3]
+      redis.call('HINCRBY', KEYS[3], 'reserved', -redis.call('HLEN', rv))
+      redis.call('DEL', rv)
+      redis.call('ZREM', KEYS[4], ARGV[3])
+      redis.call('HDEL', KEYS[5], ARGV[3])
+      redis.call('SREM', ARGV[1] .. ':rvs:' .. ARGV[2], ARGV[3])
+      return 1
+      """;
+
+  // KEYS: old, rcp, cnt, rvdue, rvr. ARGV: tag, now ms, limit. Releases the shard's ended reservations.
+  private static final String RELEASE = RESERVATIONS + """
+      local ended = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
+      for _, pid in ipairs(ended) do
+        release(ARGV[1], pid, ARGV[2], KEYS[3], KEYS[1], KEYS[2], KEYS[4], KEYS[5])
+      end
+      return #ended
+      """;
+
+  // KEYS: it:<recipient>, old, rcp, pulled, cnt, rvdue, rvr, rvs:<recipient>. ARGV: recipient, tag.
   private static final String CLEAN = """
       if not redis.call('ZSCORE', KEYS[3], ARGV[1]) then return 0 end
+      local reserved = 0
+      for _, pid in ipairs(redis.call('SMEMBERS', KEYS[8])) do
+        local rv = ARGV[2] .. ':rv:' .. pid
+        reserved = reserved + redis.call('HLEN', rv)
+        redis.call('DEL', rv)
+        redis.call('ZREM', KEYS[6], pid)
+        redis.call('HDEL', KEYS[7], pid)
+      end
+      redis.call('DEL', KEYS[8])
+      if reserved > 0 then redis.call('HINCRBY', KEYS[5], 'reserved', -reserved) end
       local n = redis.call('HLEN', KEYS[1])
       redis.call('DEL', KEYS[1])
       redis.call('ZREM', KEYS[2], ARGV[1])
@@ -137,6 +262,9 @@ public final class RedisInboxStore implements InboxStore {
   private final RedisDatabase.Script staleScript;
   private final RedisDatabase.Script add;
   private final RedisDatabase.Script pull;
+  private final RedisDatabase.Script reserve;
+  private final RedisDatabase.Script ack;
+  private final RedisDatabase.Script release;
   private final RedisDatabase.Script clean;
   private final RedisDatabase.Script summary;
 
@@ -145,6 +273,9 @@ public final class RedisInboxStore implements InboxStore {
     this.add = db.script(ADD);
     this.staleScript = db.script(STALE);
     this.pull = db.script(PULL);
+    this.reserve = db.script(RESERVE);
+    this.ack = db.script(ACK);
+    this.release = db.script(RELEASE);
     this.clean = db.script(CLEAN);
     this.summary = db.script(SUMMARY);
   }
@@ -159,7 +290,8 @@ public final class RedisInboxStore implements InboxStore {
 
   private String[] recipientKeys(String inbox, String recipient) {
     String t = tag(inbox, shard(recipient));
-    return new String[] {t + ":it:" + recipient, t + ":old", t + ":rcp", t + ":pulled", t + ":cnt"};
+    return new String[] {t + ":it:" + recipient, t + ":old", t + ":rcp", t + ":pulled", t + ":cnt", t + ":rvdue", t + ":rvr",
+        t + ":rvs:" + recipient};
   }
 
   @Override
@@ -215,20 +347,70 @@ public final class RedisInboxStore implements InboxStore {
 
   @Override
   public InboxPull pull(String inbox, String recipient, Instant now) {
-    List<Object> flat = pull.run(ScriptOutputType.MULTI, recipientKeys(inbox, recipient), recipient, Long.toString(now.toEpochMilli()));
+    String[] keys = Arrays.copyOf(recipientKeys(inbox, recipient), 7);
+    List<Object> flat = pull.run(ScriptOutputType.MULTI, keys, tag(inbox, shard(recipient)), recipient, Long.toString(now.toEpochMilli()));
     return new InboxPull(recipient, items(flat), now);
   }
 
   @Override
+  public InboxPull reserve(String inbox, String recipient, Instant now, Instant until) {
+    String t = tag(inbox, shard(recipient));
+    String pullId = UUID.randomUUID().toString();
+    String[] keys = Arrays.copyOf(recipientKeys(inbox, recipient), 9);
+    keys[8] = t + ":rv:" + pullId;
+    List<Object> flat = reserve.run(ScriptOutputType.MULTI, keys, t, recipient, Long.toString(now.toEpochMilli()),
+        Long.toString(until.toEpochMilli()), pullId);
+    if (flat.isEmpty()) {
+      return new InboxPull(recipient, List.of(), now);
+    }
+    return new InboxPull(recipient, items(flat), now, Optional.of(pullId), Optional.of(until));
+  }
+
+  @Override
+  public Acknowledgement acknowledge(String inbox, String recipient, String pullId, Instant now) {
+    String t = tag(inbox, shard(recipient));
+    Long answer = ack.run(ScriptOutputType.INTEGER, new String[] {t + ":old", t + ":rcp", t + ":cnt", t + ":rvdue", t + ":rvr"}, t, recipient,
+        pullId, Long.toString(now.toEpochMilli()));
+    return switch (answer.intValue()) {
+      case 1 -> Acknowledgement.ACKNOWLEDGED;
+      case 2 -> Acknowledgement.EXPIRED;
+      default -> Acknowledgement.UNKNOWN;
+    };
+  }
+
+  @Override
+  public int releaseExpired(String inbox, Instant now, int limit) {
+    // one round trip to learn which shards have ended reservations; most checks find none
+    Range<Double> ended = Range.create(Double.NEGATIVE_INFINITY, (double) now.toEpochMilli());
+    List<Function<RedisAsyncCommands<String, String>, RedisFuture<Long>>> counts = new ArrayList<>(SHARDS);
+    for (int shard = 0; shard < SHARDS; shard++) {
+      String due = tag(inbox, shard) + ":rvdue";
+      counts.add(redis -> redis.zcount(due, ended));
+    }
+    List<Long> perShard = db.pipeline(counts);
+    int released = 0;
+    for (int shard = 0; shard < SHARDS && released < limit; shard++) {
+      if (perShard.get(shard) == 0) {
+        continue;
+      }
+      String t = tag(inbox, shard);
+      Long count = release.run(ScriptOutputType.INTEGER, new String[] {t + ":old", t + ":rcp", t + ":cnt", t + ":rvdue", t + ":rvr"}, t,
+          Long.toString(now.toEpochMilli()), Integer.toString(limit - released));
+      released += count.intValue();
+    }
+    return released;
+  }
+
+  @Override
   public boolean clean(String inbox, String recipient) {
-    Long removed = clean.run(ScriptOutputType.INTEGER, recipientKeys(inbox, recipient), recipient);
+    Long removed = clean.run(ScriptOutputType.INTEGER, recipientKeys(inbox, recipient), recipient, tag(inbox, shard(recipient)));
     return removed == 1L;
   }
 
   @Override
   public Optional<InboxSummary> summary(String inbox, String recipient) {
     String[] keys = recipientKeys(inbox, recipient);
-    List<Object> view = summary.run(ScriptOutputType.MULTI, new String[] {keys[0], keys[1], keys[2], keys[3]}, recipient);
+    List<Object> view = summary.run(ScriptOutputType.MULTI, Arrays.copyOf(keys, 4), recipient);
     if (view.isEmpty()) {
       return Optional.empty();
     }
@@ -300,18 +482,20 @@ public final class RedisInboxStore implements InboxStore {
   public InboxStats stats(String inbox) {
     long inboxes = 0;
     long pending = 0;
+    long reserved = 0;
     Optional<Instant> oldest = Optional.empty();
     for (int shard = 0; shard < SHARDS; shard++) {
       String t = tag(inbox, shard);
       Map<String, String> counts = db.call(redis -> redis.hgetall(t + ":cnt"));
       inboxes += Long.parseLong(counts.getOrDefault("inboxes", "0"));
       pending += Long.parseLong(counts.getOrDefault("pending", "0"));
+      reserved += Long.parseLong(counts.getOrDefault("reserved", "0"));
       List<ScoredValue<String>> first = db.call(redis -> redis.zrangeWithScores(t + ":old", 0, 0));
       if (!first.isEmpty()) {
         Instant at = Instant.ofEpochMilli((long) first.getFirst().getScore());
         oldest = oldest.filter(o -> o.isBefore(at)).or(() -> Optional.of(at));
       }
     }
-    return new InboxStats(inboxes, pending, oldest);
+    return new InboxStats(inboxes, pending, oldest, reserved);
   }
 }

@@ -173,6 +173,57 @@ class ReviewsApiTest {
   }
 
   @Test
+  void aPullReservesItsItemsUntilAcknowledgedAndAnAckIsAnsweredOnce() {
+    review("{\"brand\":\"Brand2\",\"review_id\":\"r1\"}");
+    await().atMost(Duration.ofSeconds(10)).until(() -> keys("4").size() == 1);
+
+    JsonNode pull = http.post("/api/inboxes/reviews/4/pull", "").json();
+    String pullId = pull.path("pullId").asText();
+
+    assertThat(pullId).isNotEmpty();
+    assertThat(pull.path("reservedUntil").asText()).isEqualTo("2022-06-28T12:01:00Z");
+    assertThat(pull.path("items")).hasSize(1);
+    assertThat(keys("4")).isEmpty();
+    assertThat(http.post("/api/inboxes/reviews/4/pull", "").json().path("pullId").isNull()).as("nothing left to reserve").isTrue();
+    assertThat(http.post("/api/inboxes/reviews/4/pull/" + pullId + "/ack", "").status()).isEqualTo(204);
+    assertProblem(http.post("/api/inboxes/reviews/4/pull/" + pullId + "/ack", ""), 404, "has no pull '" + pullId + "'");
+    clock.advance(Duration.ofMinutes(5));
+    assertThat(http.post("/api/inboxes/reviews/4/pull", "").json().path("items")).isEmpty();
+  }
+
+  @Test
+  void anUnacknowledgedPullComesBackAfterTheAckTimeoutAndALateAckIs409() {
+    review("{\"brand\":\"Brand2\",\"review_id\":\"r1\"}");
+    await().atMost(Duration.ofSeconds(10)).until(() -> keys("4").size() == 1);
+    String lost = http.post("/api/inboxes/reviews/4/pull", "").json().path("pullId").asText();
+
+    clock.advance(Duration.ofSeconds(61));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> keys("4").size() == 1);
+    assertProblem(http.post("/api/inboxes/reviews/4/pull/" + lost + "/ack", ""), 404, "has no pull");
+    JsonNode again = http.post("/api/inboxes/reviews/4/pull", "").json();
+    assertThat(again.path("items").path(0).path("key").asText()).isEqualTo("r1");
+    clock.advance(Duration.ofSeconds(61));
+    assertProblem(http.post("/api/inboxes/reviews/4/pull/" + again.path("pullId").asText() + "/ack", ""), 409,
+        "was not acknowledged within PT1M (ackTimeout): its items are pending again");
+    assertThat(keys("4")).containsExactly("r1");
+  }
+
+  @Test
+  void anAutoAckPullTakesItsItemsForGood() {
+    review("{\"brand\":\"Brand2\",\"review_id\":\"r1\"}");
+    await().atMost(Duration.ofSeconds(10)).until(() -> keys("4").size() == 1);
+
+    JsonNode pull = http.post("/api/inboxes/reviews/4/pull?autoAck=true", "").json();
+
+    assertThat(pull.path("items")).hasSize(1);
+    assertThat(pull.path("pullId").isNull()).isTrue();
+    clock.advance(Duration.ofMinutes(5));
+    assertThat(http.post("/api/inboxes/reviews/4/pull", "").json().path("items")).isEmpty();
+    assertProblem(http.post("/api/inboxes/reviews/4/pull?autoAck=maybe", ""), 400, "'autoAck' must be true or false");
+  }
+
+  @Test
   void pullingAnUnknownRecipientIsNotAnError() {
     Answer pull = http.post("/api/inboxes/reviews/77/pull", "");
     assertThat(pull.status()).isEqualTo(200);

@@ -76,16 +76,22 @@ public final class InboxCommand implements Runnable {
       }
       long items = 0;
       for (String user : users) {
-        JsonNode pull = client.post(target.path() + "/" + HeraldClient.encode(user) + "/pull", "");
+        String inbox = target.path() + "/" + HeraldClient.encode(user);
+        JsonNode pull = client.post(inbox + "/pull", "");
         items += pull.path("items").size();
         if (target.json) {
           System.out.println(Json.write(pull));
-          continue;
+        } else {
+          System.out.println("user " + user + ": " + pull.path("items").size() + " item(s), pulled at " + pull.path("pulledAt").asText());
+          for (JsonNode item : pull.path("items")) {
+            System.out.println("  " + item.path("key").asText() + "  (" + item.path("changes").asInt() + " change(s), last "
+                + item.path("lastAt").asText() + ")  " + Json.write(item.path("data")));
+          }
         }
-        System.out.println("user " + user + ": " + pull.path("items").size() + " item(s), pulled at " + pull.path("pulledAt").asText());
-        for (JsonNode item : pull.path("items")) {
-          System.out.println("  " + item.path("key").asText() + "  (" + item.path("changes").asInt() + " change(s), last "
-              + item.path("lastAt").asText() + ")  " + Json.write(item.path("data")));
+        // printed, so taken: a pull the command did not live to acknowledge comes back after the inbox's ackTimeout
+        System.out.flush();
+        if (pull.hasNonNull("pullId")) {
+          client.post(inbox + "/pull/" + HeraldClient.encode(pull.path("pullId").asText()) + "/ack", "");
         }
       }
       if (who.all && !target.json) {

@@ -420,7 +420,7 @@ public final class ConfigLoader {
       String at = "/inboxes/" + name;
       JsonNode body = entry.getValue();
       requireObject(yaml, body, at);
-      allowOnly(yaml, body, at, Set.of("stream", "recipient", "itemKey", "staleAfter", "dedupeWindow"));
+      allowOnly(yaml, body, at, Set.of("stream", "recipient", "itemKey", "staleAfter", "dedupeWindow", "ackTimeout"));
       if (!name.matches("[A-Za-z0-9._-]{1,200}")) {
         throw yaml.error(at, "an inbox name may hold letters, digits, '.', '_' and '-', but was '" + name + "'");
       }
@@ -429,7 +429,8 @@ public final class ConfigLoader {
       String itemKey = text(yaml, body, at, "itemKey").orElseThrow(() -> yaml.error(at, "an inbox needs 'itemKey': the field identifying an item"));
       Duration staleAfter = optionalDuration(yaml, body, at, "staleAfter").orElse(Duration.ofHours(1));
       Duration dedupe = optionalDuration(yaml, body, at, "dedupeWindow").orElse(InboxRule.DEFAULT_DEDUPE_WINDOW);
-      inboxes.add(new InboxRule(name, stream, recipient, itemKey, staleAfter, dedupe));
+      Duration ackTimeout = optionalDuration(yaml, body, at, "ackTimeout").orElse(InboxRule.DEFAULT_ACK_TIMEOUT);
+      inboxes.add(new InboxRule(name, stream, recipient, itemKey, staleAfter, dedupe, ackTimeout));
     }
     return inboxes;
   }

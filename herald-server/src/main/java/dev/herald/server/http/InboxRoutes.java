@@ -18,7 +18,12 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.Objects;
 
-/** {@code /api/inboxes}: peek, pull and clean per-recipient inboxes, and list the stale ones. */
+/**
+ * {@code /api/inboxes}: peek, pull and clean per-recipient inboxes, and list the stale ones. A pull
+ * reserves what it takes until {@code POST …/pull/{pullId}/ack} (or the inbox's {@code
+ * ackTimeout}, after which the items are pending again), so a batch lost on its way to the
+ * client comes back; {@code ?autoAck=true} takes it for good at once (at most once).
+ */
 public final class InboxRoutes implements HttpService {
 
   private final List<InboxRule> rules;
@@ -39,6 +44,7 @@ public final class InboxRoutes implements HttpService {
         .get("/{inbox}", this::list)
         .get("/{inbox}/{recipient}", this::peek)
         .post("/{inbox}/{recipient}/pull", this::pull)
+        .post("/{inbox}/{recipient}/pull/{pullId}/ack", this::ack)
         .delete("/{inbox}/{recipient}", this::clean);
   }
 
@@ -134,13 +140,37 @@ public final class InboxRoutes implements HttpService {
   private void pull(ServerRequest req, ServerResponse res) {
     InboxRule rule = rule(req);
     String recipient = req.path().pathParameters().get("recipient");
-    InboxPull pull = store.pull(rule.name(), recipient, clock.instant());
+    String autoAck = HttpJson.query(req, "autoAck").orElse("false");
+    if (!autoAck.equals("true") && !autoAck.equals("false")) {
+      throw ProblemException.badRequest("query parameter 'autoAck' must be true or false, but was '" + autoAck + "'");
+    }
+    Instant now = clock.instant();
+    InboxPull pull = autoAck.equals("true") ? store.pull(rule.name(), recipient, now)
+        : store.reserve(rule.name(), recipient, now, now.plus(rule.ackTimeout()));
     onPulledOrCleaned.run();
     ObjectNode body = Json.object();
     body.put("recipient", pull.recipient());
+    pull.pullId().ifPresentOrElse(id -> body.put("pullId", id), () -> body.putNull("pullId"));
+    pull.reservedUntil().ifPresentOrElse(at -> body.put("reservedUntil", at.toString()), () -> body.putNull("reservedUntil"));
     body.set("items", itemsJson(pull.items()));
     body.put("pulledAt", pull.pulledAt().toString());
     HttpJson.send(res, 200, body);
+  }
+
+  private void ack(ServerRequest req, ServerResponse res) {
+    InboxRule rule = rule(req);
+    String recipient = req.path().pathParameters().get("recipient");
+    String pullId = req.path().pathParameters().get("pullId");
+    switch (store.acknowledge(rule.name(), recipient, pullId, clock.instant())) {
+      case ACKNOWLEDGED -> res.status(204).send();
+      case UNKNOWN -> throw ProblemException.notFound("unknown-pull", "inbox '" + rule.name() + "' of recipient '" + recipient
+          + "' has no pull '" + pullId + "' waiting for its acknowledgement: it was acknowledged already, given back, cleaned, or never made");
+      case EXPIRED -> {
+        onPulledOrCleaned.run();
+        throw new ProblemException(409, "pull-expired", "pull '" + pullId + "' of inbox '" + rule.name() + "' was not acknowledged within "
+            + rule.ackTimeout() + " (ackTimeout): its items are pending again and come with the next pull");
+      }
+    }
   }
 
   private void clean(ServerRequest req, ServerResponse res) {

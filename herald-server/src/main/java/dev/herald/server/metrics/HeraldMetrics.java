@@ -226,6 +226,8 @@ public final class HeraldMetrics implements DigestListener, DeliveryListener, Ro
     }
     StringBuilder count = new StringBuilder("# HELP herald_inboxes Inboxes with pending items, by inbox.\n# TYPE herald_inboxes gauge\n");
     StringBuilder pending = new StringBuilder("# HELP herald_inbox_pending_items Pending items, by inbox.\n# TYPE herald_inbox_pending_items gauge\n");
+    StringBuilder reserved = new StringBuilder("# HELP herald_inbox_reserved_items Items pulled and not acknowledged yet, by inbox.\n"
+        + "# TYPE herald_inbox_reserved_items gauge\n");
     StringBuilder oldest = new StringBuilder(
         "# HELP herald_inbox_oldest_pending_seconds Age of the oldest pending item, by inbox (0 when none).\n"
             + "# TYPE herald_inbox_oldest_pending_seconds gauge\n");
@@ -235,10 +237,11 @@ public final class HeraldMetrics implements DigestListener, DeliveryListener, Ro
       String label = "{inbox=\"" + escape(rule.name()) + "\"} ";
       count.append("herald_inboxes").append(label).append(stats.inboxes()).append('\n');
       pending.append("herald_inbox_pending_items").append(label).append(stats.pendingItems()).append('\n');
+      reserved.append("herald_inbox_reserved_items").append(label).append(stats.reservedItems()).append('\n');
       double age = stats.oldestPendingAt().map(at -> Math.max(0, Duration.between(at, now).toMillis() / 1000.0)).orElse(0.0);
       oldest.append("herald_inbox_oldest_pending_seconds").append(label).append(age).append('\n');
     }
-    out.append(count).append(pending).append(oldest);
+    out.append(count).append(pending).append(reserved).append(oldest);
     out.append("# HELP herald_alerts_active Active alerts (stale inboxes).\n# TYPE herald_alerts_active gauge\nherald_alerts_active ")
         .append(activeAlerts.getAsInt()).append('\n');
     out.append("# HELP herald_inbox_monitor_check_seconds Duration of the last stale-inbox check.\n"
