@@ -1,5 +1,6 @@
 package dev.herald.notify;
 
+import dev.herald.Redaction;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.agent.Agent;
 import dev.herald.json.Json;
@@ -66,7 +67,12 @@ public final class NotificationDispatcher implements Agent {
     Map<String, Map<String, Sink>> byRule = new LinkedHashMap<>();
     sinksByRule.forEach((rule, sinks) -> {
       Map<String, Sink> byName = new LinkedHashMap<>();
-      sinks.forEach(s -> byName.put(s.name(), s));
+      sinks.forEach(s -> {
+        byName.put(s.name(), s);
+        if (s instanceof WebhookSink webhook) {
+          byName.putIfAbsent(webhook.legacyName(), s);
+        }
+      });
       byRule.put(rule, byName);
     });
     this.sinksByRule = byRule;
@@ -88,7 +94,7 @@ public final class NotificationDispatcher implements Agent {
     for (DeliveryTask task : due) {
       Optional<Sink> sink = Optional.ofNullable(sinksByRule.getOrDefault(task.notification().rule(), Map.of()).get(task.sink()));
       if (sink.isEmpty()) {
-        outcomes.add(giveUp(task, "sink " + task.sink() + " is no longer configured for rule " + task.notification().rule()));
+        outcomes.add(giveUp(task, "sink " + Redaction.redact(task.sink()) + " is no longer configured for rule " + task.notification().rule()));
         continue;
       }
       switch (sink.get()) {
@@ -152,11 +158,11 @@ public final class NotificationDispatcher implements Agent {
 
   private DeliveryOutcome failure(DeliveryTask task, String detail) {
     Instant now = clock.instant();
-    return new DeliveryOutcome(task, now, false, detail, retryPolicy.delayAfter(task.attempt()).map(now::plus));
+    return new DeliveryOutcome(task, now, false, Redaction.redact(detail), retryPolicy.delayAfter(task.attempt()).map(now::plus));
   }
 
   private DeliveryOutcome giveUp(DeliveryTask task, String detail) {
-    return new DeliveryOutcome(task, clock.instant(), false, detail, Optional.empty());
+    return new DeliveryOutcome(task, clock.instant(), false, Redaction.redact(detail), Optional.empty());
   }
 
   private void reportGivenUp(List<DeliveryOutcome> outcomes) {
@@ -165,12 +171,12 @@ public final class NotificationDispatcher implements Agent {
       if (outcome.gaveUp()) {
         ObjectNode record = Json.object();
         record.set("notification", outcome.task().notification().toJson());
-        record.put("sink", outcome.task().sink());
+        record.put("sink", Redaction.redact(outcome.task().sink()));
         record.put("attempts", outcome.task().attempt());
         record.put("error", outcome.detail());
         failed.add(NewEvent.of(record));
         LOG.warn("gave up delivering notification {} to {} after {} attempts: {}",
-            outcome.task().notification().id(), outcome.task().sink(), outcome.task().attempt(), outcome.detail());
+            outcome.task().notification().id(), Redaction.redact(outcome.task().sink()), outcome.task().attempt(), outcome.detail());
       }
     }
     if (!failed.isEmpty()) {

@@ -1,5 +1,7 @@
 package dev.herald.redis;
 
+import dev.herald.Redaction;
+import dev.herald.log.StoreTimeoutException;
 import dev.herald.log.StoreUnavailableException;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
@@ -31,13 +33,14 @@ import java.util.function.Function;
  */
 public final class RedisDatabase implements AutoCloseable {
 
+  /** The URL with its password hidden: the only form messages and descriptions show. */
   private final String url;
   private final String prefix;
   private final RedisClient client;
   private final StatefulRedisConnection<String, String> connection;
 
   private RedisDatabase(String url, String prefix, RedisClient client, StatefulRedisConnection<String, String> connection) {
-    this.url = url;
+    this.url = Redaction.redact(url);
     this.prefix = prefix;
     this.client = client;
     this.connection = connection;
@@ -57,7 +60,7 @@ public final class RedisDatabase implements AutoCloseable {
     try {
       uri = RedisURI.create(url);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("'" + url + "' is not a Redis URL like redis://localhost:6379/0", e);
+      throw new IllegalArgumentException("'" + Redaction.redact(url) + "' is not a Redis URL like redis://localhost:6379/0", e);
     }
     uri.setTimeout(Duration.ofSeconds(5));
     // Reconnect attempts back off up to 2 s (Lettuce's default grows to 30 s), so a Redis that
@@ -73,7 +76,7 @@ public final class RedisDatabase implements AutoCloseable {
     } catch (RedisConnectionException e) {
       client.shutdown();
       client.getResources().shutdown();
-      throw new StoreUnavailableException("cannot connect to Redis at " + url + ": " + rootMessage(e), e);
+      throw new StoreUnavailableException("cannot connect to Redis at " + Redaction.redact(url) + ": " + rootMessage(e), e);
     }
   }
 
@@ -82,6 +85,7 @@ public final class RedisDatabase implements AutoCloseable {
     return prefix + name;
   }
 
+  /** The URL, its password hidden. */
   public String url() {
     return url;
   }
@@ -90,7 +94,9 @@ public final class RedisDatabase implements AutoCloseable {
   public <T> T call(Function<RedisCommands<String, String>, T> commands) {
     try {
       return commands.apply(connection.sync());
-    } catch (RedisConnectionException | RedisCommandTimeoutException e) {
+    } catch (RedisCommandTimeoutException e) {
+      throw new StoreTimeoutException("Redis at " + url + " did not answer in time: " + rootMessage(e), e);
+    } catch (RedisConnectionException e) {
       throw new StoreUnavailableException("Redis at " + url + " is unavailable: " + rootMessage(e), e);
     } catch (RedisCommandExecutionException e) {
       if (e.getMessage() != null && (e.getMessage().startsWith("LOADING") || e.getMessage().startsWith("BUSY "))) {

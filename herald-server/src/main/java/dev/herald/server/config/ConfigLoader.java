@@ -1,5 +1,6 @@
 package dev.herald.server.config;
 
+import dev.herald.Redaction;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.herald.digest.DigestRule;
 import dev.herald.inbox.InboxRule;
@@ -108,7 +109,7 @@ public final class ConfigLoader {
   }
 
   private static String storeProblem(String value) {
-    return "store must be sqlite (the embedded default) or a Redis URL like redis://localhost:6379/0, but was " + value;
+    return "store must be sqlite (the embedded default) or a Redis URL like redis://localhost:6379/0, but was " + Redaction.redact(value);
   }
 
   private static String checkStore(String value, java.util.function.Supplier<ConfigException> problem) {
@@ -314,7 +315,11 @@ public final class ConfigLoader {
     }
     List<Sink> sinks = new ArrayList<>();
     for (int i = 0; i < node.size(); i++) {
-      sinks.add(sink(yaml, node.get(i), at + "/" + i, streams));
+      Sink sink = sink(yaml, node.get(i), at + "/" + i, streams);
+      if (sinks.stream().anyMatch(s -> s.name().equals(sink.name()))) {
+        throw yaml.error(at + "/" + i, "sink " + sink.name() + " is listed twice; give each webhook its own 'name'");
+      }
+      sinks.add(sink);
     }
     return sinks;
   }
@@ -332,13 +337,18 @@ public final class ConfigLoader {
       return new StreamSink(stream);
     }
     if (node.isObject() && node.has("webhook")) {
-      allowOnly(yaml, node, at, Set.of("webhook", "secret"));
+      allowOnly(yaml, node, at, Set.of("webhook", "secret", "name"));
       String url = node.get("webhook").asText();
+      Optional<String> name = text(yaml, node, at, "name");
+      if (name.isPresent() && !name.get().matches("[A-Za-z0-9._-]{1,100}")) {
+        throw yaml.error(at + "/name", "a webhook's name may hold letters, digits, '.', '_' and '-', but was '" + name.get() + "'");
+      }
       try {
         URI uri = new URI(url);
-        return new WebhookSink(uri, text(yaml, node, at, "secret"));
+        WebhookSink sink = WebhookSink.of(uri, text(yaml, node, at, "secret"));
+        return name.map(n -> new WebhookSink(n, uri, sink.secret())).orElse(sink);
       } catch (URISyntaxException | IllegalArgumentException e) {
-        throw yaml.error(at + "/webhook", "webhook must be an http or https URL, but was " + url);
+        throw yaml.error(at + "/webhook", "webhook must be an http or https URL, but was " + Redaction.redact(url));
       }
     }
     throw yaml.error(at, "a sink is 'log', 'stream: NAME' or 'webhook: URL' (with an optional 'secret'), but was " + node);

@@ -182,7 +182,7 @@ public final class LiveSocket implements WsListener {
       ref.ifPresent(r -> answer.set("ref", r));
       send(session, Json.write(answer));
     } catch (StoreUnavailableException e) {
-      error(session, ref, "the store is unavailable, nothing was stored; retry: " + e.getMessage());
+      error(session, ref, ProblemResponses.storeUnavailable(e));
     } catch (HeraldException e) {
       error(session, ref, e.getMessage());
     }

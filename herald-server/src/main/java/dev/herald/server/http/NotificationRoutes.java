@@ -1,5 +1,6 @@
 package dev.herald.server.http;
 
+import dev.herald.Redaction;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.json.Json;
@@ -56,7 +57,7 @@ public final class NotificationRoutes implements HttpService {
     ArrayNode deliveries = body.putArray("deliveries");
     for (Delivery d : store.deliveries(id)) {
       ObjectNode json = deliveries.addObject();
-      json.put("sink", d.sink());
+      json.put("sink", Redaction.redact(d.sink()));
       json.put("state", d.state().name());
       d.nextAttemptAt().ifPresent(t -> json.put("nextAttemptAt", t.toString()));
       ArrayNode attempts = json.putArray("attempts");
@@ -65,7 +66,7 @@ public final class NotificationRoutes implements HttpService {
         attempt.put("number", a.number());
         attempt.put("at", a.at().toString());
         attempt.put("succeeded", a.succeeded());
-        attempt.put("detail", a.detail());
+        attempt.put("detail", Redaction.redact(a.detail()));
       }
     }
     HttpJson.send(res, 200, body);
