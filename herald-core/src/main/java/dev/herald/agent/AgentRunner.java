@@ -2,6 +2,8 @@ package dev.herald.agent;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -12,8 +14,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>While the agent is idle the runner parks for a time that doubles from {@code minIdle} (50 µs
  * unless given) up to {@code maxIdle}, so an idle agent costs almost nothing and a busy one never
- * sleeps. An exception from {@code doWork} is logged and the loop goes on after a pause (a store
- * outage must not kill the engine); an {@link Error} stops it. {@link #wake()} cuts a pause short.
+ * sleeps. Whatever {@code doWork} throws is logged (one line), counted, and the loop goes on after
+ * a pause: a store outage must not kill an engine, and neither may an {@link OutOfMemoryError}
+ * that one large read caused (the live-topics thread once died of one, and live delivery stopped
+ * while health said UP). Only an {@link InternalError} or {@link UnknownError}, the VM's own
+ * failure, stops the thread; {@link #health()} then says so. {@link #wake()} cuts a pause short.
  *
  * <p>Thread-safety: {@link #start()}, {@link #wake()} and {@link #close()} may be called from any
  * thread.
@@ -35,6 +40,11 @@ public final class AgentRunner implements AutoCloseable {
    * lock, a future it waits for), and the runner would then pause its full idle time.
    */
   private volatile boolean woken;
+  private final AtomicLong failures = new AtomicLong();
+  /** System.nanoTime of the first failure since the last success; 0 while the last call succeeded. */
+  private volatile long failingSince;
+  private volatile String lastFailure;
+  private volatile boolean stopped;
 
   public AgentRunner(Agent agent, Duration maxIdle) {
     this(agent, Duration.ofNanos(MIN_IDLE_NANOS), maxIdle);
@@ -68,6 +78,7 @@ public final class AgentRunner implements AutoCloseable {
       try {
         woken = false;
         int work = agent.doWork();
+        failingSince = 0;
         if (work > 0 || woken) {
           idle = minIdleNanos;
         } else {
@@ -77,11 +88,13 @@ public final class AgentRunner implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
-      } catch (Error e) {
-        LOG.error("{} stopped by an error", agent.roleName(), e);
+      } catch (InternalError | UnknownError e) {
+        stopped = true;
+        lastFailure = e.toString();
+        LOG.error("{} stopped by a VM error: {}", agent.roleName(), e.toString(), e);
         throw e;
       } catch (Throwable t) {
-        LOG.warn("{} failed, retrying shortly: {}", agent.roleName(), t.toString(), t);
+        failed(t);
         LockSupport.parkNanos(ERROR_PAUSE_NANOS);
       }
     }
@@ -90,6 +103,31 @@ public final class AgentRunner implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn("{} failed to close", agent.roleName(), e);
     }
+  }
+
+  private void failed(Throwable t) {
+    failures.incrementAndGet();
+    if (failingSince == 0) {
+      long now = System.nanoTime();
+      failingSince = now == 0 ? 1 : now;
+    }
+    lastFailure = t.toString();
+    if (t instanceof Error) {
+      LOG.error("{} failed with {}; going on after a pause", agent.roleName(), t.toString());
+    } else {
+      LOG.warn("{} failed, retrying shortly: {}", agent.roleName(), t.toString());
+    }
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("{} failure", agent.roleName(), t);
+    }
+  }
+
+  /** How the agent is doing now; safe to call from any thread. */
+  public AgentHealth health() {
+    long since = failingSince;
+    Duration failingFor = since == 0 ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - since);
+    return new AgentHealth(agent.roleName(), stopped || (running && !thread.isAlive() && thread.getState() == Thread.State.TERMINATED),
+        failures.get(), failingFor, Optional.ofNullable(lastFailure));
   }
 
   /** Stops the loop after the current {@code doWork} and waits for the thread to end. */

@@ -56,7 +56,12 @@ public record DigestItem(String eventId, String key, Instant time, JsonNode item
           "field \"" + rule.groupBy() + "\" must be a string or a number (digest rule '"
               + rule.name() + "' groups by it), but was " + value);
     }
-    return Json.keyText(value);
+    String key = Json.keyText(value);
+    if (key.isEmpty()) {
+      throw new InvalidEventException("field \"" + rule.groupBy() + "\" must not be empty: digest rule '" + rule.name()
+          + "' groups by it, and a bucket without a key could not be named");
+    }
+    return key;
   }
 
   private static JsonNode item(DigestRule rule, ObjectNode data) {
@@ -93,9 +98,18 @@ public record DigestItem(String eventId, String key, Instant time, JsonNode item
           "the event has no text field \"" + name + "\", which digest rule '" + rule.name()
               + "' reads its time from (ISO-8601 or yyyy-MM-dd HH:mm:ss)");
     }
-    return EventTimeText.parse(value.textValue())
+    Instant time = EventTimeText.parse(value.textValue())
         .orElseThrow(() -> new InvalidEventException(
             "field \"" + name + "\" must be a time as ISO-8601 (2022-06-28T19:35:00Z) or"
                 + " yyyy-MM-dd HH:mm:ss (UTC), but was \"" + value.textValue() + "\""));
+    if (time.isBefore(EARLIEST) || time.isAfter(LATEST)) {
+      throw new InvalidEventException("field \"" + name + "\" must be a time from " + EARLIEST + " to " + LATEST
+          + " (digest rule '" + rule.name() + "' reads its time from it), but was \"" + value.textValue() + "\"");
+    }
+    return time;
   }
+
+  /** Event times a bucket can be due at: beyond these, deadlines overflow epoch milliseconds. */
+  private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+  private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999Z");
 }

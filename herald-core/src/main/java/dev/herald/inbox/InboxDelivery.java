@@ -63,7 +63,10 @@ public record InboxDelivery(String dedupeId, String recipient, String itemKey, I
 
   /** Checks that {@code data} has everything {@code rule} needs, before it is stored. */
   public static void check(InboxRule rule, ObjectNode data) {
-    text(rule, data, rule.recipientField(), "the recipient");
+    if (text(rule, data, rule.recipientField(), "the recipient").isEmpty()) {
+      throw new InvalidEventException("field \"" + rule.recipientField() + "\" must not be empty: inbox '" + rule.name()
+          + "' reads the recipient from it, and an inbox without a recipient could not be pulled");
+    }
     text(rule, data, rule.itemKey(), "the item key");
   }
 

@@ -1,8 +1,12 @@
 package dev.herald.json;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -18,7 +22,22 @@ import java.io.UncheckedIOException;
  */
 public final class Json {
 
-  public static final ObjectMapper MAPPER = new ObjectMapper();
+  /** How deep an event may nest objects and arrays (the event itself is level 1). */
+  public static final int MAX_EVENT_DEPTH = 64;
+
+  /**
+   * Numbers are kept exactly as written: decimals as {@link java.math.BigDecimal}s with their
+   * scale ({@code 1.50} stays {@code 1.50}, {@code 0.1000000000000000000001} is not rounded to a
+   * double, {@code 1e999999999} does not become {@code Infinity}), integers of any size as such.
+   * The parser refuses documents nested deeper than twice {@link #MAX_EVENT_DEPTH}, before any
+   * deeper recursion: ingest checks the exact limit per event ({@link #depth}).
+   */
+  public static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+          .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(2 * MAX_EVENT_DEPTH).build())
+          .build())
+      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+      .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+      .build();
 
   private Json() {}
 
@@ -71,6 +90,30 @@ public final class Json {
       return value.textValue();
     }
     return value.isInt() || value.isLong() ? Long.toString(value.longValue()) : value.toString();
+  }
+
+  /** How many levels of objects and arrays {@code node} nests, itself included (a scalar is 0). */
+  public static int depth(JsonNode node) {
+    if (!node.isContainerNode()) {
+      return 0;
+    }
+    int deepest = 0;
+    java.util.ArrayDeque<JsonNode> nodes = new java.util.ArrayDeque<>();
+    java.util.ArrayDeque<Integer> depths = new java.util.ArrayDeque<>();
+    nodes.push(node);
+    depths.push(1);
+    while (!nodes.isEmpty()) {
+      JsonNode current = nodes.pop();
+      int level = depths.pop();
+      deepest = Math.max(deepest, level);
+      for (JsonNode child : current) {
+        if (child.isContainerNode()) {
+          nodes.push(child);
+          depths.push(level + 1);
+        }
+      }
+    }
+    return deepest;
   }
 
   /** A JSON string literal, escaped as Jackson escapes it (checked against Jackson by a test). */

@@ -2,6 +2,7 @@ package dev.herald.log;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 
@@ -51,6 +52,37 @@ public interface EventLog extends AutoCloseable {
 
   /** Up to {@code limit} events with an id after {@code after}, oldest first. */
   List<Event> read(String stream, String after, int limit);
+
+  /**
+   * As {@link #read(String, String, int)}, but the page also ends with the event that brings the
+   * JSON text read to {@code maxChars} characters (at least one event, however large), so that a
+   * page of large events never holds more than about that much in memory. An implementation
+   * should stop reading there rather than read {@code limit} events and drop some.
+   */
+  default List<Event> read(String stream, String after, int limit, long maxChars) {
+    List<Event> page = new ArrayList<>();
+    long chars = 0;
+    String cursor = after;
+    int chunk = Math.min(limit, 64);
+    while (page.size() < limit && chars < maxChars) {
+      List<Event> read = read(stream, cursor, chunk);
+      for (Event event : read) {
+        page.add(event);
+        chars += event.json().length();
+        if (chars >= maxChars) {
+          return page;
+        }
+      }
+      if (read.size() < chunk) {
+        return page;
+      }
+      cursor = page.getLast().id();
+      // as many as the budget left holds at the average size so far, within the limit left
+      long average = Math.max(1, chars / page.size());
+      chunk = (int) Math.max(1, Math.min(limit - page.size(), (maxChars - chars) / average + 1));
+    }
+    return page;
+  }
 
   /** Creates the group if it does not exist yet; an existing group is left as it is. */
   void createGroup(String stream, String group, GroupStart start);

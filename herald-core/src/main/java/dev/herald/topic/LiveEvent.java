@@ -24,8 +24,7 @@ public record LiveEvent(Event event, String json, byte[] sseFrame) {
   }
 
   public static LiveEvent of(Event event) {
-    // the stored text goes in as it is: the same text as writing toJson(event), without a tree
-    String json = "{\"id\":" + Json.quote(event.id()) + ",\"time\":" + Json.quote(event.time().toString()) + ",\"data\":" + event.json() + "}";
+    String json = json(event);
     // ids and JSON text hold no line breaks, so each is one SSE field line
     byte[] frame = ("id: " + event.id() + "\ndata: " + json + "\n\n").getBytes(StandardCharsets.UTF_8);
     return new LiveEvent(event, json, frame);
@@ -33,6 +32,11 @@ public record LiveEvent(Event event, String json, byte[] sseFrame) {
 
   public String id() {
     return event.id();
+  }
+
+  /** The event on the wire, {@code {"id","time","data"}}: the stored text goes in as it is, without a tree. */
+  public static String json(Event event) {
+    return "{\"id\":" + Json.quote(event.id()) + ",\"time\":" + Json.quote(event.time().toString()) + ",\"data\":" + event.json() + "}";
   }
 
   /** The JSON form of an event on the wire, the same as the stream read API's. */

@@ -17,6 +17,8 @@ import java.util.Optional;
 public final class Subscription implements AutoCloseable {
 
   private static final int HISTORY_BATCH = 500;
+  /** How much JSON text one read of history may hold: a batch of large events must not fill the heap. */
+  private static final long HISTORY_CHARS = 2L << 20;
 
   private final TopicFeed feed;
   private final EventLog log;
@@ -70,7 +72,7 @@ public final class Subscription implements AutoCloseable {
       if (position < 0) {
         position = feed.positionAfter(cursor);
         if (position < 0) {
-          List<Event> history = log.read(feed.stream(), cursor, HISTORY_BATCH);
+          List<Event> history = log.read(feed.stream(), cursor, HISTORY_BATCH, HISTORY_CHARS);
           if (!history.isEmpty()) {
             cursor = history.getLast().id();
             List<LiveEvent> rendered = new ArrayList<>(history.size());

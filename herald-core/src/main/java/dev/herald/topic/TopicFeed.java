@@ -30,6 +30,8 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class TopicFeed {
 
   private static final int READ_BATCH = 1000;
+  /** How much JSON text one poll may read: a burst of large events must not fill the heap at once. */
+  private static final long READ_CHARS = 8L << 20;
   /** With at least this many subscribers waiting, the feed's thread hands their wake-ups to a virtual thread. */
   private static final int UNPARK_IN_VIRTUAL_THREAD = 32;
 
@@ -108,7 +110,7 @@ public final class TopicFeed {
 
   /** Reads what the log has after the newest event seen; returns how many events it read. */
   int poll() {
-    List<Event> events = log.read(stream, lastId, READ_BATCH);
+    List<Event> events = log.read(stream, lastId, READ_BATCH, READ_CHARS);
     if (events.isEmpty()) {
       return 0;
     }

@@ -75,4 +75,53 @@ class AgentRunnerTest {
       assertThat(calls.get()).isEqualTo(2);
     }
   }
+
+  @Test
+  void shouldGoOnAfterAnOutOfMemoryErrorAndCountIt() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    CountDownLatch after = new CountDownLatch(1);
+    Agent agent = agent("oom-agent", () -> {
+      if (calls.incrementAndGet() == 1) {
+        throw new OutOfMemoryError("Java heap space (thrown by the test)");
+      }
+      after.countDown();
+      return 0;
+    });
+    try (AgentRunner runner = new AgentRunner(agent, Duration.ofMillis(1)).start()) {
+      assertThat(after.await(10, TimeUnit.SECONDS)).as("doWork called again after the error").isTrue();
+      // the success that ends the failing spell is recorded when doWork returns
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> runner.health().failingFor().isZero());
+      AgentHealth health = runner.health();
+      assertThat(health.stopped()).isFalse();
+      assertThat(health.failures()).isEqualTo(1);
+      assertThat(health.lastFailure()).hasValueSatisfying(f -> assertThat(f).contains("OutOfMemoryError"));
+      assertThat(health.unhealthy(Duration.ofSeconds(5))).isFalse();
+    }
+  }
+
+  @Test
+  void shouldReportAnAgentFailingWithoutASuccessAndOneStoppedByAVmError() throws Exception {
+    CountDownLatch failedTwice = new CountDownLatch(2);
+    Agent failing = agent("failing-agent", () -> {
+      failedTwice.countDown();
+      throw new IllegalStateException("the store is down (thrown by the test)");
+    });
+    CountDownLatch thrown = new CountDownLatch(1);
+    Agent dying = agent("dying-agent", () -> {
+      thrown.countDown();
+      throw new InternalError("the VM failed (thrown by the test)");
+    });
+    try (AgentRunner runner = new AgentRunner(failing, Duration.ofMillis(1)).start();
+        AgentRunner dead = new AgentRunner(dying, Duration.ofMillis(1)).start()) {
+      assertThat(failedTwice.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(thrown.await(10, TimeUnit.SECONDS)).isTrue();
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> dead.health().stopped());
+
+      assertThat(runner.health().stopped()).isFalse();
+      assertThat(runner.health().failingFor()).isPositive();
+      assertThat(runner.health().unhealthy(Duration.ZERO)).isTrue();
+      assertThat(dead.health().unhealthy(Duration.ofDays(1))).isTrue();
+      assertThat(dead.health().lastFailure()).hasValueSatisfying(f -> assertThat(f).contains("InternalError"));
+    }
+  }
 }

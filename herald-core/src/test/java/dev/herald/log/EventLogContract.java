@@ -94,6 +94,28 @@ public abstract class EventLogContract {
   }
 
   @Test
+  void shouldEndAPageAtTheSizeBudgetWithAtLeastOneEvent() {
+    String big = "x".repeat(1000);
+    List<NewEvent> events = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      events.add(NewEvent.of(event("text", big + i)));
+    }
+    List<String> ids = log.appendAll("big", events);
+    int size = log.read("big", "", 1).getFirst().json().length();
+
+    List<Event> page = log.read("big", "", 1000, 10L * size);
+    List<Event> tiny = log.read("big", "", 1000, 1);
+    List<Event> afterPage = log.read("big", page.getLast().id(), 1000, Long.MAX_VALUE);
+    List<Event> counted = log.read("big", "", 7, Long.MAX_VALUE);
+
+    assertThat(page).extracting(Event::id).containsExactlyElementsOf(ids.subList(0, 10));
+    assertThat(tiny).extracting(Event::id).containsExactly(ids.getFirst());
+    assertThat(afterPage).extracting(Event::id).containsExactlyElementsOf(ids.subList(10, 200));
+    assertThat(counted).hasSize(7);
+    assertThat(log.read("none", "", 10, 100)).isEmpty();
+  }
+
+  @Test
   void shouldCompareIdsInAppendOrder() {
     List<String> ids = new ArrayList<>(appendN("s", 3));
     ids.addAll(appendN("s", 12));

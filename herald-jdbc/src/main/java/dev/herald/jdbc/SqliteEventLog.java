@@ -162,6 +162,33 @@ public final class SqliteEventLog implements EventLog {
     });
   }
 
+  /** Steps through the rows and stops at the budget: the rows after it are never read from the file. */
+  @Override
+  public List<Event> read(String stream, String after, int limit, long maxChars) {
+    long afterId = parseId(after);
+    return db.read(session -> {
+      Optional<Long> streamId = existingStreamId(session, stream);
+      if (streamId.isEmpty()) {
+        return List.of();
+      }
+      PreparedStatement select = session.prepare(
+          "SELECT id, time_ms, data FROM herald_event WHERE stream_id = ? AND id > ? ORDER BY id LIMIT ?");
+      select.setLong(1, streamId.get());
+      select.setLong(2, afterId);
+      select.setInt(3, limit);
+      List<StoredEvent> rows = new ArrayList<>();
+      long chars = 0;
+      try (ResultSet rs = select.executeQuery()) {
+        while (chars < maxChars && rs.next()) {
+          StoredEvent row = new StoredEvent(rs.getLong(1), rs.getLong(2), rs.getString(3));
+          rows.add(row);
+          chars += row.data().length();
+        }
+      }
+      return events(stream, rows);
+    });
+  }
+
   /**
    * An event as its row holds it. Reads that run on the database's single writer (group reads,
    * claims) return these and leave the JSON parsing to the caller's thread, off the writer.

@@ -1,5 +1,6 @@
 package dev.herald.server;
 
+import dev.herald.agent.AgentHealth;
 import dev.herald.agent.AgentRunner;
 import dev.herald.alert.Alert;
 import dev.herald.alert.AlertBoard;
@@ -46,6 +47,7 @@ public final class HeraldEngines implements AutoCloseable {
   private static final Duration LOCAL_LOG_IDLE = Duration.ofSeconds(1);
 
   private final List<AutoCloseable> opened = new ArrayList<>();
+  private final List<AgentRunner> runners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Backend backend;
   private final HeraldMetrics metrics;
   private final DigestEngine engine;
@@ -141,7 +143,15 @@ public final class HeraldEngines implements AutoCloseable {
 
   private <T extends AutoCloseable> T track(T resource) {
     opened.add(resource);
+    if (resource instanceof AgentRunner runner) {
+      runners.add(runner);
+    }
     return resource;
+  }
+
+  /** How each background agent is doing, for readiness and metrics. */
+  public List<AgentHealth> agents() {
+    return runners.stream().map(AgentRunner::health).toList();
   }
 
   public Backend backend() {

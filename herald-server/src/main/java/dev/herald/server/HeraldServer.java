@@ -59,7 +59,7 @@ public final class HeraldServer implements AutoCloseable {
           .register("/api/directories", new DirectoryRoutes(engines.directories(), config.server().maxBodyBytes()))
           .register("/api/inboxes", new InboxRoutes(config.inboxes(), backend.inboxes(), clock, engines::wakeMonitor))
           .register("/api/alerts", new AlertRoutes(engines.alerts(), backend.log()))
-          .register(new OpsRoutes(backend, metrics, this::listening))
+          .register(new OpsRoutes(backend, metrics, this::listening, engines::agents))
           .register(new WebRoutes(config.live().topics()))
           .get("/api", (req, res) -> {
             ObjectNode about = Json.object();
@@ -86,6 +86,7 @@ public final class HeraldServer implements AutoCloseable {
       throw e;
     }
     metrics.watchListener(listener);
+    metrics.watchAgents(engines::agents);
     LOG.info("Herald listening on http://{}:{} with store {} ({} streams, {} digest rules, at most {} connections)",
         config.server().host(), listener.port(), backend.describe(), config.streams().size(), config.digests().size(),
         listener.maxConnections());

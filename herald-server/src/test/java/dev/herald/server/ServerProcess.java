@@ -33,18 +33,25 @@ public final class ServerProcess implements AutoCloseable {
 
   /** Runs {@code herald ARGS...} in a new JVM with the test class path; output goes to {@code log}. */
   public static Process herald(Path log, Map<String, String> env, String... args) {
-    return herald(List.of(), log, env, args);
+    return herald(List.of(), "512m", log, env, args);
   }
 
   /** As {@link #herald(Path, Map, String...)}, in a process that may open at most {@code files} files. */
   public static Process heraldWithFileLimit(int files, Path log, String... args) {
-    return herald(List.of("bash", "-c", "ulimit -n " + files + " && exec \"$0\" \"$@\""), log, Map.of(), args);
+    return herald(List.of("bash", "-c", "ulimit -n " + files + " && exec \"$0\" \"$@\""), "512m", log, Map.of(), args);
   }
 
-  private static Process herald(List<String> prefix, Path log, Map<String, String> env, String... args) {
+  /** Starts {@code herald server} with a heap of at most {@code heap} (e.g. {@code 96m}) and waits until it is ready. */
+  public static ServerProcess startWithHeap(String heap, Path config, Path data, int port, Path log) {
+    Process process = herald(List.of(), heap, log, Map.of(), "server", "--config", config.toString(), "--data", data.toString(), "--port",
+        Integer.toString(port));
+    return awaitReady(process, port, log);
+  }
+
+  private static Process herald(List<String> prefix, String heap, Path log, Map<String, String> env, String... args) {
     List<String> command = new ArrayList<>(prefix);
     command.add(ProcessHandle.current().info().command().orElse("java"));
-    command.add("-Xmx512m");
+    command.add("-Xmx" + heap);
     command.add("--enable-native-access=ALL-UNNAMED");
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));

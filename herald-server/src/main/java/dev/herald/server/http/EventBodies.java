@@ -2,6 +2,7 @@ package dev.herald.server.http;
 
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
@@ -12,7 +13,13 @@ import io.helidon.webserver.http.ServerRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -20,7 +27,9 @@ import java.util.Locale;
 /**
  * Reads the events of a POST body: one JSON object, a JSON array of objects (a batch), or NDJSON
  * (one object per line, with {@code Content-Type: application/x-ndjson}). Any bad part rejects
- * the whole body, so nothing is stored partially.
+ * the whole body, so nothing is stored partially: bytes that are not UTF-8 (named by offset), an
+ * event nested deeper than {@link Json#MAX_EVENT_DEPTH} levels. Numbers are kept exactly as
+ * written ({@link Json#MAPPER}).
  */
 final class EventBodies {
 
@@ -35,7 +44,7 @@ final class EventBodies {
   List<ObjectNode> read(ServerRequest req) {
     byte[] body = bytes(req);
     String contentType = req.headers().first(HeaderNames.CONTENT_TYPE).orElse("application/json").toLowerCase(Locale.ROOT);
-    String text = new String(body, StandardCharsets.UTF_8);
+    String text = utf8(body);
     if (text.isBlank()) {
       throw ProblemException.badRequest("the body is empty; send a JSON object, an array of objects, or NDJSON");
     }
@@ -44,6 +53,7 @@ final class EventBodies {
     }
     JsonNode root = parse(text, "the body");
     if (root instanceof ObjectNode object) {
+      checkDepth(object, "the event");
       return List.of(object);
     }
     if (root.isArray()) {
@@ -56,6 +66,7 @@ final class EventBodies {
           throw ProblemException.badRequest("element " + i + " of the array must be a JSON object, but was " + kind(root.get(i))
               + "; nothing was stored");
         }
+        checkDepth(object, "element " + i + " of the array");
         events.add(object);
       }
       return events;
@@ -65,7 +76,7 @@ final class EventBodies {
 
   /** Reads the body as one JSON document of any kind. */
   JsonNode document(ServerRequest req) {
-    String text = new String(bytes(req), StandardCharsets.UTF_8);
+    String text = utf8(bytes(req));
     if (text.isBlank()) {
       throw ProblemException.badRequest("the body is empty; send a JSON document");
     }
@@ -105,14 +116,48 @@ final class EventBodies {
         throw ProblemException.badRequest("line " + (i + 1) + " of the NDJSON body must be a JSON object, but was " + kind(node)
             + "; nothing was stored");
       }
+      checkDepth(object, "line " + (i + 1) + " of the NDJSON body");
       events.add(object);
     }
     return events;
   }
 
+  /**
+   * The body as text, refusing bytes that are not UTF-8 (a lenient decoder would turn them into
+   * U+FFFD and store something the client never sent).
+   */
+  static String utf8(byte[] body) {
+    CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    ByteBuffer in = ByteBuffer.wrap(body);
+    CharBuffer out = CharBuffer.allocate(body.length);
+    CoderResult result = decoder.decode(in, out, true);
+    if (result.isError()) {
+      int at = in.position();
+      throw ProblemException.badRequest("the body is not valid UTF-8: byte " + at + " (0x" + HexFormat.of().toHexDigits(body[at])
+          + ") does not start or continue a UTF-8 character; send the text encoded as UTF-8");
+    }
+    decoder.flush(out);
+    return out.flip().toString();
+  }
+
+  /** Refuses an event nested deeper than {@link Json#MAX_EVENT_DEPTH} levels. */
+  static void checkDepth(ObjectNode event, String what) {
+    int depth = Json.depth(event);
+    if (depth > Json.MAX_EVENT_DEPTH) {
+      throw ProblemException.badRequest(what + " nests objects and arrays " + depth + " levels deep; at most " + Json.MAX_EVENT_DEPTH
+          + " are allowed; nothing was stored");
+    }
+  }
+
   private static JsonNode parse(String text, String what) {
     try {
       return STRICT.readTree(text);
+    } catch (StreamConstraintsException e) {
+      String where = e.getLocation() == null ? "" : " (at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+      throw ProblemException.badRequest(what + " nests objects and arrays deeper than " + Json.MAX_EVENT_DEPTH + " levels" + where
+          + "; at most " + Json.MAX_EVENT_DEPTH + " are allowed; nothing was stored");
     } catch (JsonParseException e) {
       throw ProblemException.badRequest(what + " is not valid JSON at line " + e.getLocation().getLineNr() + ", column "
           + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());

@@ -176,6 +176,7 @@ public final class LiveSocket implements WsListener {
       return;
     }
     try {
+      EventBodies.checkDepth(event, "\"publish\"");
       String id = publisher.publish(stream, List.of(event)).getFirst();
       ObjectNode answer = Json.object();
       answer.put("published", id);

@@ -1,6 +1,9 @@
 package dev.herald.server.http;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.Redaction;
+import dev.herald.agent.AgentHealth;
 import dev.herald.json.Json;
 import dev.herald.server.metrics.HeraldMetrics;
 import dev.herald.store.Backend;
@@ -10,7 +13,9 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 import java.util.function.BooleanSupplier;
 
 /** {@code /health/live}, {@code /health/ready} and {@code /metrics}. */
@@ -19,12 +24,18 @@ public final class OpsRoutes implements HttpService {
   private final Backend backend;
   private final HeraldMetrics metrics;
   private final BooleanSupplier listening;
+  private final Supplier<List<AgentHealth>> agents;
 
-  /** @param listening whether the HTTP listener accepts connections (backs {@code /health/live}) */
-  public OpsRoutes(Backend backend, HeraldMetrics metrics, BooleanSupplier listening) {
+  /**
+   * @param listening whether the HTTP listener accepts connections (backs {@code /health/live})
+   * @param agents how the background agents are doing (a stopped or failing one makes the
+   *     server not ready)
+   */
+  public OpsRoutes(Backend backend, HeraldMetrics metrics, BooleanSupplier listening, Supplier<List<AgentHealth>> agents) {
     this.backend = Objects.requireNonNull(backend, "backend");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.listening = Objects.requireNonNull(listening, "listening");
+    this.agents = Objects.requireNonNull(agents, "agents");
   }
 
   @Override
@@ -43,10 +54,22 @@ public final class OpsRoutes implements HttpService {
   }
 
   private void ready(ServerRequest req, ServerResponse res) {
-    boolean ready = backend.ready();
+    boolean storeReady = backend.ready();
+    List<AgentHealth> unhealthy = agents.get().stream().filter(AgentHealth::unhealthy).toList();
+    boolean ready = storeReady && unhealthy.isEmpty();
     ObjectNode body = Json.object();
     body.put("status", ready ? "UP" : "DOWN");
     body.put("store", backend.describe());
+    body.put("storeReady", storeReady);
+    ArrayNode failing = body.putArray("unhealthyAgents");
+    for (AgentHealth agent : unhealthy) {
+      ObjectNode json = failing.addObject();
+      json.put("agent", agent.role());
+      json.put("stopped", agent.stopped());
+      json.put("failingFor", agent.failingFor().toString());
+      json.put("failures", agent.failures());
+      agent.lastFailure().ifPresent(f -> json.put("lastFailure", Redaction.redact(f)));
+    }
     HttpJson.send(res, ready ? 200 : 503, body);
   }
 

@@ -1,5 +1,6 @@
 package dev.herald.server.metrics;
 
+import dev.herald.agent.AgentHealth;
 import dev.herald.digest.DigestListener;
 import dev.herald.digest.DigestRule;
 import dev.herald.digest.DigestStore;
@@ -123,6 +124,12 @@ public final class HeraldMetrics implements DigestListener, DeliveryListener, Ro
   }
 
   private volatile HttpListener listener;
+  private volatile java.util.function.Supplier<List<AgentHealth>> agents = List::of;
+
+  /** Adds each background agent's failure counter and up gauge. */
+  public void watchAgents(java.util.function.Supplier<List<AgentHealth>> agents) {
+    this.agents = agents;
+  }
 
   /** Adds the HTTP listener's connection gauges and counters. */
   public void watchListener(HttpListener listener) {
@@ -173,6 +180,7 @@ public final class HeraldMetrics implements DigestListener, DeliveryListener, Ro
     out.append("# HELP herald_live_subscribers Open live subscriptions (SSE and WebSocket).\n# TYPE herald_live_subscribers gauge\n")
         .append("herald_live_subscribers ").append(liveSubscribers.getAsInt()).append('\n');
     listenerMetrics(out);
+    agentMetrics(out);
     java.lang.management.MemoryUsage heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
     out.append("# HELP herald_jvm_heap_used_bytes Heap in use.\n# TYPE herald_jvm_heap_used_bytes gauge\n")
         .append("herald_jvm_heap_used_bytes ").append(heap.getUsed()).append('\n');
@@ -207,6 +215,20 @@ public final class HeraldMetrics implements DigestListener, DeliveryListener, Ro
         http.headerTimeouts());
     single(out, "herald_http_listener_restarts_total", "Times the HTTP listener was started again after it stopped accepting.",
         http.restarts());
+  }
+
+  private void agentMetrics(StringBuilder out) {
+    List<AgentHealth> all = agents.get();
+    StringBuilder failures = new StringBuilder("# HELP herald_agent_failures_total Failed work calls of each background agent.\n"
+        + "# TYPE herald_agent_failures_total counter\n");
+    StringBuilder up = new StringBuilder("# HELP herald_agent_up 1 while the agent runs and has not failed without a success for "
+        + "10 s; 0 turns /health/ready down.\n# TYPE herald_agent_up gauge\n");
+    for (AgentHealth agent : all) {
+      String label = "{agent=\"" + escape(agent.role()) + "\"} ";
+      failures.append("herald_agent_failures_total").append(label).append(agent.failures()).append('\n');
+      up.append("herald_agent_up").append(label).append(agent.unhealthy() ? 0 : 1).append('\n');
+    }
+    out.append(failures).append(up);
   }
 
   private static void gauge(StringBuilder out, String name, String help, long value) {
