@@ -236,7 +236,7 @@ class ReviewsApiTest {
     assertProblem(http.post("/api/streams/reviews/events", "[{\"brand\":\"Brand1\",\"review_id\":\"r1\"},{\"review_id\":\"r2\"}]"),
         422, "event 1 of the batch: the event has no \"brand\" field, which route 'review-recipients' routes by");
     assertThat(http.get("/api/streams/reviews/events").json().path("events")).isEmpty();
-    assertProblem(http.post("/api/streams/reviews.by-user/events", "{\"review_id\":\"r2\"}"), 422, "\"recipient\"");
+    assertProblem(http.post("/api/streams/reviews.by-user/events", "{\"review_id\":\"r2\"}"), 403, "written by route 'review-recipients'");
   }
 
   @Test

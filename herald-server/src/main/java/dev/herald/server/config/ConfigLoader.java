@@ -238,17 +238,24 @@ public final class ConfigLoader {
       JsonNode body = entry.getValue();
       OptionalLong maxLength = OptionalLong.empty();
       Optional<Duration> maxAge = Optional.empty();
+      boolean external = false;
       if (!body.isNull()) {
         requireObject(yaml, body, at);
-        allowOnly(yaml, body, at, Set.of("maxLength", "maxAge"));
+        allowOnly(yaml, body, at, Set.of("maxLength", "maxAge", "external"));
         if (body.has("maxLength")) {
           maxLength = OptionalLong.of(integer(yaml, body.get("maxLength"), at + "/maxLength", 1, Integer.MAX_VALUE));
         }
         maxAge = optionalDuration(yaml, body, at, "maxAge");
+        if (body.has("external")) {
+          if (!body.get("external").isBoolean()) {
+            throw yaml.error(at + "/external", "external must be true or false, but was " + body.get("external"));
+          }
+          external = body.get("external").booleanValue();
+        }
       }
-      streams.put(name, new StreamConfig(name, maxLength, maxAge));
+      streams.put(name, new StreamConfig(name, maxLength, maxAge, external));
     }
-    streams.putIfAbsent(HeraldConfig.FAILED_STREAM, new StreamConfig(HeraldConfig.FAILED_STREAM, OptionalLong.empty(), Optional.empty()));
+    streams.putIfAbsent(HeraldConfig.FAILED_STREAM, StreamConfig.unlimited(HeraldConfig.FAILED_STREAM));
     return streams;
   }
 
@@ -454,7 +461,7 @@ public final class ConfigLoader {
           node.has("stream") ? declaredStream(yaml, node, "/alerts", "stream", streams, "the alerts stream") : settings.stream(),
           optionalDuration(yaml, node, "/alerts", "checkEvery").orElse(settings.checkEvery()));
     }
-    streams.putIfAbsent(settings.stream(), new StreamConfig(settings.stream(), OptionalLong.empty(), Optional.empty()));
+    streams.putIfAbsent(settings.stream(), StreamConfig.unlimited(settings.stream()));
     return settings;
   }
 
@@ -470,7 +477,7 @@ public final class ConfigLoader {
           throw yaml.error("/topics/" + i, "a topic is a stream name of letters, digits, '.', '_' and '-', but was " + topicsNode.get(i));
         }
         topics.add(name);
-        streams.putIfAbsent(name, new StreamConfig(name, OptionalLong.empty(), Optional.empty()));
+        streams.putIfAbsent(name, StreamConfig.unlimited(name));
       }
     }
     LiveSettings d = LiveSettings.DEFAULT;

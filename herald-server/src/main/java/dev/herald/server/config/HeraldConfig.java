@@ -31,6 +31,28 @@ public record HeraldConfig(
   /** The stream that receives notifications whose delivery was given up. */
   public static final String FAILED_STREAM = "notifications.failed";
 
+  /**
+   * The streams Herald writes itself, each with who writes it: routes' outputs, the alerts, the
+   * streams notifications are delivered to and the failed-notifications stream.
+   */
+  public Map<String, String> writtenByHerald() {
+    Map<String, String> writers = new java.util.LinkedHashMap<>();
+    for (RouteRule route : routes) {
+      writers.putIfAbsent(route.to(), "route '" + route.name() + "'");
+      writers.putIfAbsent(route.invalid(), "route '" + route.name() + "' (events it cannot route)");
+    }
+    writers.putIfAbsent(alerts.stream(), "the alert board");
+    for (DigestRule rule : digests) {
+      for (dev.herald.notify.Sink sink : rule.deliver()) {
+        if (sink instanceof dev.herald.notify.StreamSink stream) {
+          writers.putIfAbsent(stream.stream(), "digest rule '" + rule.name() + "' (its notifications)");
+        }
+      }
+    }
+    writers.putIfAbsent(FAILED_STREAM, "the dispatcher (notifications whose delivery was given up)");
+    return writers;
+  }
+
   public Optional<DigestRule> digest(String name) {
     return digests.stream().filter(d -> d.name().equals(name)).findFirst();
   }

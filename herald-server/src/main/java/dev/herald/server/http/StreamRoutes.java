@@ -39,6 +39,8 @@ public final class StreamRoutes implements HttpService {
   private final EventBodies bodies;
   /** What each consumer of a stream needs from its events, checked before anything is stored. */
   private final Map<String, List<Consumer<ObjectNode>>> checks = new HashMap<>();
+  /** Streams Herald writes and clients may not, with who writes each. */
+  private final Map<String, String> readOnly = new HashMap<>();
 
   public StreamRoutes(HeraldConfig config, EventLog log, HeraldMetrics metrics) {
     this.config = Objects.requireNonNull(config, "config");
@@ -54,6 +56,11 @@ public final class StreamRoutes implements HttpService {
     for (InboxRule rule : config.inboxes()) {
       checks.computeIfAbsent(rule.stream(), s -> new ArrayList<>()).add(data -> InboxDelivery.check(rule, data));
     }
+    config.writtenByHerald().forEach((stream, writer) -> {
+      if (!config.streams().get(stream).external()) {
+        readOnly.put(stream, writer);
+      }
+    });
   }
 
   @Override
@@ -85,6 +92,13 @@ public final class StreamRoutes implements HttpService {
    * @throws dev.herald.log.InvalidEventException naming the event and field when one is unusable
    */
   public List<String> publish(String stream, List<ObjectNode> events) {
+    String writer = readOnly.get(stream);
+    if (writer != null) {
+      // a forged event here would bypass the checks of whoever writes it (a route's directory
+      // check), or could carry a source_event that makes a real event look like a duplicate
+      throw new ProblemException(403, "read-only-stream", "stream '" + stream + "' is written by " + writer + "; clients may read it "
+          + "but not append to it (mark it external: true under streams in " + config.source().getFileName() + " to allow both)");
+    }
     List<Consumer<ObjectNode>> rules = checks.getOrDefault(stream, List.of());
     for (int i = 0; i < events.size(); i++) {
       for (Consumer<ObjectNode> rule : rules) {
