@@ -58,6 +58,9 @@ public final class SqliteBackend implements Backend {
 
   @Override
   public boolean ready() {
+    if (db.writeProblem().isPresent()) {
+      return false;
+    }
     try {
       return db.read(session -> {
         try (ResultSet rs = session.prepare("SELECT 1").executeQuery()) {

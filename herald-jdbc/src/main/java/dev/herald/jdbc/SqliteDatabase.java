@@ -10,12 +10,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -27,6 +29,8 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
 
 /**
  * One SQLite file in WAL mode, shared by the SQLite event log, digest store and outbox.
@@ -64,7 +68,18 @@ public final class SqliteDatabase implements AutoCloseable {
   private final FileChannel lockChannel;
   private final BlockingQueue<Write<?>> writes = new LinkedBlockingQueue<>();
   private final BlockingQueue<SqlSession> readers = new ArrayBlockingQueue<>(READERS);
-  private final SqlSession writer;
+  private final Sync sync;
+  /** The writer thread's connection; replaced after a group commit fails as a whole (see {@link #resetWriter}). */
+  private SqlSession writer;
+  /**
+   * The last failure that said the file cannot be written (disk full, I/O error): readiness
+   * reports it for {@link #FAILURE_HOLD} after it happened (small writes may go through on a disk
+   * with little room while others fail), then until a group commits or a probe write succeeds.
+   */
+  private volatile String writeFailure;
+  private volatile long writeFailureNanos;
+  private static final long FAILURE_HOLD = TimeUnit.SECONDS.toNanos(10);
+  private final java.util.concurrent.atomic.AtomicLong probes = new java.util.concurrent.atomic.AtomicLong();
   private final Thread writerThread;
   private static final long WAL_RESTART_BYTES = 64L << 20;
   private static final long RESTART_COPY_BYTES = 1L << 20;
@@ -82,14 +97,11 @@ public final class SqliteDatabase implements AutoCloseable {
 
   private SqliteDatabase(Path file, Sync sync, FileChannel lockChannel) throws SQLException {
     this.file = file;
+    this.sync = sync;
     this.lockChannel = lockChannel;
-    this.writer = new SqlSession(connect(file, sync, false));
-    SqliteSchema.apply(writer.connection());
-    // The writer opens every group with BEGIN IMMEDIATE (see commit). The driver must not be in
-    // auto-commit mode, where it runs an extra statement after each one (measured: 15% more time
-    // per upsert), but leaving auto-commit opens a deferred transaction that is ended here.
-    writer.connection().setAutoCommit(false);
-    writer.prepare("COMMIT").execute();
+    SqlSession schema = new SqlSession(connect(file, sync, false));
+    SqliteSchema.apply(schema.connection());
+    this.writer = writerSession(schema);
     for (int i = 0; i < READERS; i++) {
       readers.add(new SqlSession(connect(file, sync, true)));
     }
@@ -100,6 +112,18 @@ public final class SqliteDatabase implements AutoCloseable {
     }
     this.writerThread = Thread.ofPlatform().name(WRITER_THREAD_NAME).daemon(true).start(this::writeLoop);
     this.checkpointThread = Thread.ofPlatform().name("herald-sqlite-checkpoint").daemon(true).start(this::checkpointLoop);
+  }
+
+  /**
+   * Readies a connection for the writer thread. The writer opens every group with BEGIN IMMEDIATE
+   * (see commit). The driver must not be in auto-commit mode, where it runs an extra statement
+   * after each one (measured: 15% more time per upsert), but leaving auto-commit opens a deferred
+   * transaction that is ended here.
+   */
+  private static SqlSession writerSession(SqlSession session) throws SQLException {
+    session.connection().setAutoCommit(false);
+    session.prepare("COMMIT").execute();
+    return session;
   }
 
   /** Opens (creating if needed) {@code herald.db} in {@code dataDir}. */
@@ -279,10 +303,15 @@ public final class SqliteDatabase implements AutoCloseable {
    * had a lateness p99 of 430 ms then.)
    */
   private void checkpointLoop() {
+    long failingSince = 0;
     while (open) {
       try {
         Thread.sleep(200);
         Checkpoint passive = checkpoint("PASSIVE");
+        if (failingSince != 0) {
+          LOG.info("SQLite checkpoints of {} work again", file);
+          failingSince = 0;
+        }
         if (passive.frames() * pageSize <= WAL_RESTART_BYTES) {
           continue;
         }
@@ -302,7 +331,11 @@ public final class SqliteDatabase implements AutoCloseable {
       } catch (InterruptedException e) {
         return;
       } catch (SQLException e) {
-        LOG.warn("SQLite checkpoint of {} failed; retrying", file, e);
+        // a full disk fails every checkpoint until space returns: say so once, not five times a second
+        if (failingSince == 0) {
+          failingSince = System.nanoTime();
+          LOG.warn("SQLite checkpoint of {} failed; retrying every 200 ms: {}", file, e.toString());
+        }
       }
     }
   }
@@ -369,6 +402,9 @@ public final class SqliteDatabase implements AutoCloseable {
           results.add(write.work().run(writer));
         }
       } catch (SQLException | RuntimeException failed) {
+        if (unwritable(failed)) {
+          throw failed; // the file, not the write, failed: every write would, and SQLite may have ended the transaction itself
+        }
         rollBack(results);
         begin();
         if (batch.size() == 1) {
@@ -380,21 +416,84 @@ public final class SqliteDatabase implements AutoCloseable {
         }
       }
       writer.prepare("COMMIT").execute();
+      if (writeFailure != null && System.nanoTime() - writeFailureNanos > FAILURE_HOLD) {
+        writeFailure = null;
+      }
       committed();
     } catch (SQLException | RuntimeException e) {
-      LOG.error("SQLite commit of {} writes failed", batch.size(), e);
+      LOG.error("SQLite commit of {} writes failed: {}", batch.size(), e.toString());
+      LOG.debug("SQLite commit failure", e);
       try {
         rollBack(results);
       } catch (SQLException rollback) {
         e.addSuppressed(rollback);
       }
+      writeFailureNanos = System.nanoTime();
+      writeFailure = e.toString();
       RuntimeException failure = e instanceof SQLException sql ? failure(sql) : (RuntimeException) e;
       batch.forEach(w -> w.result().completeExceptionally(failure));
+      resetWriter();
       return;
     }
     for (int i = 0; i < batch.size(); i++) {
       complete(batch.get(i), results.get(i));
     }
+  }
+
+  /** Whether a failure says the file cannot be written now (disk full, I/O error), rather than that one write is wrong. */
+  private static boolean unwritable(Exception e) {
+    if (e instanceof SQLiteException sqlite) {
+      SQLiteErrorCode code = sqlite.getResultCode();
+      return code == SQLiteErrorCode.SQLITE_FULL || code == SQLiteErrorCode.SQLITE_CANTOPEN || code == SQLiteErrorCode.SQLITE_READONLY
+          || code == SQLiteErrorCode.SQLITE_NOMEM || code.name().startsWith("SQLITE_IOERR");
+    }
+    return false;
+  }
+
+  /**
+   * Replaces the writer's connection after a group failed as a whole. A disk that filled up leaves
+   * the connection in a state no statement recovers from (SQLite may have rolled the transaction
+   * back on its own: the next BEGIN then finds one open, and cached statements answer "not
+   * executing"), so every later write failed until a restart. A new connection starts clean; if
+   * it cannot be opened now, the next group tries again.
+   */
+  private void resetWriter() {
+    SqlSession broken = writer;
+    try {
+      broken.close();
+    } catch (SQLException | RuntimeException e) {
+      LOG.debug("closing the failed SQLite writer connection: {}", e.toString());
+    }
+    try {
+      writer = writerSession(new SqlSession(connect(file, sync, false)));
+    } catch (SQLException e) {
+      LOG.warn("SQLite writer connection to {} cannot be opened again yet: {}", file, e.toString());
+      writer = broken; // closed: the next group fails fast and resets again
+    }
+  }
+
+  /**
+   * Whether writes succeed. After a write failed for want of space or an I/O error, tries a write
+   * of its own (a row it overwrites), so that readiness comes back as soon as the disk does, even
+   * while nothing else writes.
+   *
+   * @return empty when writes succeed, else what the last failure said
+   */
+  public Optional<String> writeProblem() {
+    String failure = writeFailure;
+    if (failure == null || System.nanoTime() - writeFailureNanos <= FAILURE_HOLD) {
+      return Optional.ofNullable(failure);
+    }
+    try {
+      write(session -> {
+        PreparedStatement probe = session.prepare("INSERT OR REPLACE INTO herald_probe (id, at_ms) VALUES (1, ?)");
+        probe.setLong(1, probes.incrementAndGet());
+        return probe.executeUpdate();
+      });
+    } catch (RuntimeException e) {
+      // still failing; writeFailure says why
+    }
+    return Optional.ofNullable(writeFailure);
   }
 
   private void begin() throws SQLException {

@@ -7,6 +7,13 @@ CREATE TABLE IF NOT EXISTS herald_stream (
   last_id INTEGER NOT NULL DEFAULT 0
 );
 
+-- One row the database rewrites to learn whether the file can be written again after a write
+-- failed for want of space (readiness probes with it while writes fail).
+CREATE TABLE IF NOT EXISTS herald_probe (
+  id    INTEGER PRIMARY KEY,
+  at_ms INTEGER NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS herald_event (
   stream_id INTEGER NOT NULL,
   id        INTEGER NOT NULL,
