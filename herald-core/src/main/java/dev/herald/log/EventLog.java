@@ -42,6 +42,17 @@ public interface EventLog extends AutoCloseable {
   List<String> appendAll(String stream, List<NewEvent> events);
 
   /**
+   * As {@link #appendAll(String, List)}, once per key: when {@code key} was used with this stream
+   * within its {@code keep}, nothing is appended and the ids of that first append are returned.
+   * The key is recorded atomically with the events, so a crash or a lost answer leaves either both
+   * or neither.
+   *
+   * @throws IdempotencyConflictException when the key was used for events with another
+   *     fingerprint; nothing is appended
+   */
+  List<String> appendAll(String stream, List<NewEvent> events, IdempotencyKey key);
+
+  /**
    * Registers {@code listener} to run each time events appended through this instance are
    * durable, possibly on a thread of the log before the appending call returns, so that a
    * process's engines and live subscribers can start on a local append at once rather than once

@@ -1,6 +1,7 @@
 package dev.herald.log;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.json.Json;
@@ -91,6 +92,34 @@ public abstract class EventLogContract {
 
     assertThat(log.read("s", ids.get(1), 2)).extracting(Event::id).containsExactly(ids.get(2), ids.get(3));
     assertThat(log.read("s", ids.get(4), 10)).isEmpty();
+  }
+
+  @Test
+  void shouldAppendOnceWithAnIdempotencyKeyAndReturnTheFirstIdsToARetry() {
+    IdempotencyKey key = new IdempotencyKey("client-42", "fingerprint-a", Duration.ofHours(24));
+    List<NewEvent> batch = List.of(NewEvent.of(event("n", 1)), NewEvent.of(event("n", 2)));
+
+    List<String> first = log.appendAll("keyed", batch, key);
+    List<String> retry = log.appendAll("keyed", batch, key);
+    List<String> otherStream = log.appendAll("other", batch, key);
+
+    assertThat(retry).isEqualTo(first);
+    assertThat(log.read("keyed", "", 10)).extracting(Event::id).containsExactlyElementsOf(first);
+    assertThat(otherStream).as("a key belongs to its stream").hasSize(2);
+    assertThat(log.read("other", "", 10)).hasSize(2);
+    assertThatThrownBy(() -> log.appendAll("keyed", List.of(NewEvent.of(event("n", 3))),
+        new IdempotencyKey("client-42", "fingerprint-b", Duration.ofHours(24))))
+        .isInstanceOf(IdempotencyConflictException.class).hasMessageContaining("'client-42'").hasMessageContaining("stream 'keyed'");
+    assertThat(log.read("keyed", "", 10)).hasSize(2);
+  }
+
+  @Test
+  void shouldForgetAnIdempotencyKeyAfterItsKeep() {
+    IdempotencyKey key = new IdempotencyKey("short", "f", Duration.ofMillis(200));
+    List<String> first = log.appendAll("keyed", List.of(NewEvent.of(event("n", 1))), key);
+    clock.advance(Duration.ofSeconds(1)); // a log may expire keys by the injected clock or the wall clock
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+        .until(() -> !log.appendAll("keyed", List.of(NewEvent.of(event("n", 1))), key).equals(first));
   }
 
   @Test

@@ -20,6 +20,11 @@ public record ClosingEventLog(EventLog log, AutoCloseable owner) implements Even
   }
 
   @Override
+  public List<String> appendAll(String stream, List<NewEvent> events, dev.herald.log.IdempotencyKey key) {
+    return log.appendAll(stream, events, key);
+  }
+
+  @Override
   public void onAppended(Runnable listener) {
     log.onAppended(listener);
   }

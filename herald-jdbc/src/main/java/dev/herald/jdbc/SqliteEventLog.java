@@ -3,6 +3,8 @@ package dev.herald.jdbc;
 import dev.herald.log.Event;
 import dev.herald.log.EventLog;
 import dev.herald.log.GroupStart;
+import dev.herald.log.IdempotencyConflictException;
+import dev.herald.log.IdempotencyKey;
 import dev.herald.log.NewEvent;
 import dev.herald.log.StreamEnds;
 import dev.herald.log.StreamInfo;
@@ -118,31 +120,86 @@ public final class SqliteEventLog implements EventLog {
     }
     Instant now = clock.instant();
     List<String> texts = events.stream().map(NewEvent::json).toList();
+    return db.write(session -> insert(session, streamId(session, stream), events, texts, now));
+  }
+
+  @Override
+  public List<String> appendAll(String stream, List<NewEvent> events, IdempotencyKey key) {
+    Objects.requireNonNull(stream, "stream");
+    Objects.requireNonNull(key, "key");
+    if (events.isEmpty()) {
+      return List.of();
+    }
+    Instant now = clock.instant();
+    long nowMs = now.toEpochMilli();
+    List<String> texts = events.stream().map(NewEvent::json).toList();
     return db.write(session -> {
       long streamId = streamId(session, stream);
-      PreparedStatement bump = session.prepare("UPDATE herald_stream SET last_id = last_id + ? WHERE id = ? RETURNING last_id");
-      bump.setInt(1, events.size());
-      bump.setLong(2, streamId);
-      long last;
-      try (ResultSet rs = bump.executeQuery()) {
-        rs.next();
-        last = rs.getLong(1);
+      PreparedStatement forget = session.prepare("DELETE FROM herald_idempotency WHERE expires_ms <= ?");
+      forget.setLong(1, nowMs);
+      forget.executeUpdate();
+      PreparedStatement earlier = session.prepare(
+          "SELECT fingerprint, first_id, count FROM herald_idempotency WHERE stream_id = ? AND key = ?");
+      earlier.setLong(1, streamId);
+      earlier.setString(2, key.key());
+      try (ResultSet rs = earlier.executeQuery()) {
+        if (rs.next()) {
+          if (!rs.getString(1).equals(key.fingerprint())) {
+            throw conflict(stream, key);
+          }
+          long first = rs.getLong(2);
+          int count = rs.getInt(3);
+          List<String> ids = new ArrayList<>(count);
+          for (int i = 0; i < count; i++) {
+            ids.add(Long.toString(first + i));
+          }
+          return ids;
+        }
       }
-      long first = last - events.size() + 1;
-      List<String> ids = new ArrayList<>(events.size());
-      long nowMs = now.toEpochMilli();
-      INSERT.run(session, events.size(), (insert, i, p) -> {
-        insert.setLong(p, streamId);
-        insert.setLong(p + 1, first + i);
-        insert.setLong(p + 2, events.get(i).time().map(Instant::toEpochMilli).orElse(nowMs));
-        insert.setString(p + 3, texts.get(i));
-      });
-      for (int i = 0; i < events.size(); i++) {
-        ids.add(Long.toString(first + i));
-      }
-      appendedInGroup = true;
+      List<String> ids = insert(session, streamId, events, texts, now);
+      PreparedStatement remember = session.prepare(
+          "INSERT INTO herald_idempotency (stream_id, key, fingerprint, first_id, count, expires_ms) VALUES (?, ?, ?, ?, ?, ?)");
+      remember.setLong(1, streamId);
+      remember.setString(2, key.key());
+      remember.setString(3, key.fingerprint());
+      remember.setLong(4, Long.parseLong(ids.getFirst()));
+      remember.setInt(5, ids.size());
+      remember.setLong(6, nowMs + key.keep().toMillis());
+      remember.executeUpdate();
       return ids;
     });
+  }
+
+  static IdempotencyConflictException conflict(String stream, IdempotencyKey key) {
+    return new IdempotencyConflictException("Idempotency-Key '" + key.key() + "' was used for a different request to stream '" + stream
+        + "' within the last " + key.keep() + "; use a new key for a new request");
+  }
+
+  /** Appends the events with consecutive ids after the stream's last; on the writer. */
+  private List<String> insert(SqlSession session, long streamId, List<NewEvent> events, List<String> texts, Instant now)
+      throws SQLException {
+    PreparedStatement bump = session.prepare("UPDATE herald_stream SET last_id = last_id + ? WHERE id = ? RETURNING last_id");
+    bump.setInt(1, events.size());
+    bump.setLong(2, streamId);
+    long last;
+    try (ResultSet rs = bump.executeQuery()) {
+      rs.next();
+      last = rs.getLong(1);
+    }
+    long first = last - events.size() + 1;
+    List<String> ids = new ArrayList<>(events.size());
+    long nowMs = now.toEpochMilli();
+    INSERT.run(session, events.size(), (insert, i, p) -> {
+      insert.setLong(p, streamId);
+      insert.setLong(p + 1, first + i);
+      insert.setLong(p + 2, events.get(i).time().map(Instant::toEpochMilli).orElse(nowMs));
+      insert.setString(p + 3, texts.get(i));
+    });
+    for (int i = 0; i < events.size(); i++) {
+      ids.add(Long.toString(first + i));
+    }
+    appendedInGroup = true;
+    return ids;
   }
 
   @Override

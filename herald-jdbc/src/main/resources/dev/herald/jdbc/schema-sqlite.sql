@@ -22,6 +22,19 @@ CREATE TABLE IF NOT EXISTS herald_event (
   PRIMARY KEY (stream_id, id)
 ) WITHOUT ROWID;
 
+-- Appends made with a client's Idempotency-Key (schema 5): the ids they got, consecutive, until
+-- the key expires; a retry with the key appends nothing and gets the same ids.
+CREATE TABLE IF NOT EXISTS herald_idempotency (
+  stream_id   INTEGER NOT NULL,
+  key         TEXT    NOT NULL,
+  fingerprint TEXT    NOT NULL,
+  first_id    INTEGER NOT NULL,
+  count       INTEGER NOT NULL,
+  expires_ms  INTEGER NOT NULL,
+  PRIMARY KEY (stream_id, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS herald_idempotency_expiry ON herald_idempotency (expires_ms);
+
 CREATE TABLE IF NOT EXISTS herald_group (
   stream_id      INTEGER NOT NULL,
   name           TEXT    NOT NULL,

@@ -3,6 +3,8 @@ package dev.herald.redis;
 import dev.herald.log.Event;
 import dev.herald.log.EventLog;
 import dev.herald.log.GroupStart;
+import dev.herald.log.IdempotencyConflictException;
+import dev.herald.log.IdempotencyKey;
 import dev.herald.log.NewEvent;
 import dev.herald.log.StreamEnds;
 import dev.herald.log.StreamInfo;
@@ -57,8 +59,33 @@ public final class RedisEventLog implements EventLog {
       return ids
       """;
 
+  // KEYS: stream, idempotency hash. ARGV: max length, fingerprint, keep ms, then per event: time
+  // ms, JSON. The hash holds the fingerprint and the ids of the first append with the key.
+  private static final String APPEND_ONCE = """
+      local seen = redis.call('HGET', KEYS[2], 'f')
+      if seen then
+        if seen ~= ARGV[2] then return {'!conflict'} end
+        local ids = {}
+        for id in string.gmatch(redis.call('HGET', KEYS[2], 'ids'), '[^ ]+') do ids[#ids + 1] = id end
+        return ids
+      end
+      local ids = {}
+      local maxlen = tonumber(ARGV[1])
+      for i = 4, #ARGV, 2 do
+        if maxlen > 0 then
+          ids[#ids + 1] = redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxlen, '*', 't', ARGV[i], 'd', ARGV[i + 1])
+        else
+          ids[#ids + 1] = redis.call('XADD', KEYS[1], '*', 't', ARGV[i], 'd', ARGV[i + 1])
+        end
+      end
+      redis.call('HSET', KEYS[2], 'f', ARGV[2], 'ids', table.concat(ids, ' '))
+      redis.call('PEXPIRE', KEYS[2], ARGV[3])
+      return ids
+      """;
+
   private final RedisDatabase db;
   private final InstantSource clock;
+  private final RedisDatabase.Script appendOnce;
   private final Map<String, Long> maxLengths;
   private final RedisDatabase.Script append;
   private final List<Runnable> appendListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -71,6 +98,7 @@ public final class RedisEventLog implements EventLog {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.maxLengths = Map.copyOf(maxLengths);
     this.append = db.script(APPEND);
+    this.appendOnce = db.script(APPEND_ONCE);
   }
 
   private String key(String stream) {
@@ -121,6 +149,31 @@ public final class RedisEventLog implements EventLog {
       args[2 + 2 * i] = events.get(i).json();
     }
     List<Object> ids = append.run(ScriptOutputType.MULTI, new String[] {key(stream)}, args);
+    appendListeners.forEach(Runnable::run);
+    return ids.stream().map(String::valueOf).toList();
+  }
+
+  @Override
+  public List<String> appendAll(String stream, List<NewEvent> events, IdempotencyKey key) {
+    if (events.isEmpty()) {
+      return List.of();
+    }
+    Instant now = clock.instant();
+    String[] args = new String[3 + events.size() * 2];
+    args[0] = Long.toString(maxLengths.getOrDefault(stream, 0L));
+    args[1] = key.fingerprint();
+    args[2] = Long.toString(key.keep().toMillis());
+    for (int i = 0; i < events.size(); i++) {
+      args[3 + 2 * i] = Long.toString(events.get(i).time().orElse(now).toEpochMilli());
+      args[4 + 2 * i] = events.get(i).json();
+    }
+    // the key's hash carries the stream's hash tag: one slot, one script, on Redis Cluster too
+    String remembered = db.key("i:{" + stream + "}:" + key.key());
+    List<Object> ids = appendOnce.run(ScriptOutputType.MULTI, new String[] {key(stream), remembered}, args);
+    if (ids.size() == 1 && "!conflict".equals(String.valueOf(ids.getFirst()))) {
+      throw new IdempotencyConflictException("Idempotency-Key '" + key.key() + "' was used for a different request to stream '" + stream
+          + "' within the last " + key.keep() + "; use a new key for a new request");
+    }
     appendListeners.forEach(Runnable::run);
     return ids.stream().map(String::valueOf).toList();
   }

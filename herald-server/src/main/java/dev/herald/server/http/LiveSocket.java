@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * {@code /ws/streams/{stream}?after=ID}: one WebSocket connection. It streams the events after
  * {@code after} ({@code earliest}, {@code latest} — the default — or an id) as JSON text messages
  * {@code {"id","time","data"}}, and takes {@code {"publish": {...}}} messages, answered with
- * {@code {"published": ID}} (and the client's {@code ref}, if it sent one). A bad message gets an
+ * {@code {"published": ID}} (and the client's {@code ref}, if it sent one); a message's {@code
+ * key}, like a POST's {@code Idempotency-Key}, makes a resent message append once. A bad message gets an
  * {@code {"error": ...}} message and closes nothing; an unknown stream or a bad cursor closes the
  * connection with code 1008 and the reason; a subscriber that falls too far behind is closed with
  * 1013 and resumes with its last id. Binary messages close the connection with 1003.
@@ -177,7 +178,12 @@ public final class LiveSocket implements WsListener {
     }
     try {
       EventBodies.checkDepth(event, "\"publish\"");
-      String id = publisher.publish(stream, List.of(event)).getFirst();
+      Optional<String> key = Optional.ofNullable(json.get("key")).filter(JsonNode::isTextual).map(JsonNode::textValue);
+      if (key.isPresent() && !key.get().matches("[\\x21-\\x7e]{1,255}")) {
+        error(session, ref, "\"key\" must be 1 to 255 visible ASCII characters");
+        return;
+      }
+      String id = publisher.publish(stream, List.of(event), key).getFirst();
       ObjectNode answer = Json.object();
       answer.put("published", id);
       ref.ifPresent(r -> answer.set("ref", r));

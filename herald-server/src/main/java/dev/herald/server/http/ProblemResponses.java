@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.log.InvalidEventException;
 import dev.herald.json.Json;
 import dev.herald.Redaction;
+import dev.herald.log.IdempotencyConflictException;
 import dev.herald.log.StoreTimeoutException;
 import dev.herald.log.StoreUnavailableException;
 import io.helidon.http.HeaderNames;
@@ -29,6 +30,7 @@ public final class ProblemResponses {
   public static void register(HttpRouting.Builder routing) {
     routing.error(ProblemException.class, (req, res, e) -> send(req, res, e.status(), e.type(), e.getMessage()));
     routing.error(InvalidEventException.class, (req, res, e) -> send(req, res, 422, "invalid-event", e.getMessage()));
+    routing.error(IdempotencyConflictException.class, (req, res, e) -> send(req, res, 422, "idempotency-key-reused", e.getMessage()));
     routing.error(StoreUnavailableException.class, (req, res, e) -> {
       LOG.warn("store unavailable while serving {} {}: {}", req.prologue().method().text(), req.path().absolute().path(),
           Redaction.redact(e.getMessage()));

@@ -9,6 +9,7 @@ import dev.herald.inbox.InboxRule;
 import dev.herald.json.Json;
 import dev.herald.log.Event;
 import dev.herald.log.EventLog;
+import dev.herald.log.IdempotencyKey;
 import dev.herald.log.InvalidEventException;
 import dev.herald.log.NewEvent;
 import dev.herald.log.StreamInfo;
@@ -23,6 +24,11 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Optional;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -92,6 +98,14 @@ public final class StreamRoutes implements HttpService {
    * @throws dev.herald.log.InvalidEventException naming the event and field when one is unusable
    */
   public List<String> publish(String stream, List<ObjectNode> events) {
+    return publish(stream, events, Optional.empty());
+  }
+
+  /**
+   * As {@link #publish(String, List)}; with a client's idempotency key, a retry of the same events
+   * with the same key gets the ids of the first append and appends nothing.
+   */
+  public List<String> publish(String stream, List<ObjectNode> events, Optional<String> idempotencyKey) {
     String writer = readOnly.get(stream);
     if (writer != null) {
       // a forged event here would bypass the checks of whoever writes it (a route's directory
@@ -110,9 +124,38 @@ public final class StreamRoutes implements HttpService {
         }
       }
     }
-    List<String> ids = log.appendAll(stream, events.stream().map(NewEvent::of).toList());
+    List<NewEvent> appended = events.stream().map(NewEvent::of).toList();
+    List<String> ids = idempotencyKey.isEmpty() ? log.appendAll(stream, appended)
+        : log.appendAll(stream, appended, new IdempotencyKey(idempotencyKey.get(), fingerprint(appended), IDEMPOTENCY_KEEP));
     metrics.onAppended(stream, ids.size());
     return ids;
+  }
+
+  /** How long an {@code Idempotency-Key} is remembered. */
+  public static final Duration IDEMPOTENCY_KEEP = Duration.ofHours(24);
+
+  /** What a key is checked against: the events as stored, so that whitespace does not matter. */
+  private static String fingerprint(List<NewEvent> events) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      for (NewEvent event : events) {
+        sha.update(event.json().getBytes(StandardCharsets.UTF_8));
+        sha.update((byte) '\n');
+      }
+      return HexFormat.of().formatHex(sha.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+  }
+
+  /** The {@code Idempotency-Key} header, checked: 1 to 255 visible ASCII characters. */
+  static Optional<String> idempotencyKey(ServerRequest req) {
+    Optional<String> key = req.headers().first(HeaderNames.create("Idempotency-Key"));
+    if (key.isPresent() && !key.get().matches("[\\x21-\\x7e]{1,255}")) {
+      throw ProblemException.badRequest("header Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID is a good key), but was '"
+          + key.get() + "'");
+    }
+    return key;
   }
 
   private void list(ServerRequest req, ServerResponse res) {
@@ -138,8 +181,9 @@ public final class StreamRoutes implements HttpService {
 
   private void append(ServerRequest req, ServerResponse res) {
     String stream = knownStream(req);
+    Optional<String> key = idempotencyKey(req);
     List<ObjectNode> events = bodies.read(req);
-    List<String> ids = publish(stream, events);
+    List<String> ids = publish(stream, events, key);
     ObjectNode body = Json.object();
     ArrayNode idArray = body.putArray("ids");
     ids.forEach(idArray::add);
