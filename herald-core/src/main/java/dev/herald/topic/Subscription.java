@@ -23,10 +23,14 @@ public final class Subscription implements AutoCloseable {
   private final TopicFeed feed;
   private final EventLog log;
   private final int maxLag;
-  private final Runnable onClose;
+  private final Runnable onTooSlow;
+  private final java.util.function.Consumer<Subscription> onClose;
   private final Optional<String> reset;
   private String cursor;
-  private long position = -1;
+  /** Written by the subscriber's thread, read by the feed's when it checks lags. */
+  private volatile long position = -1;
+  private volatile Runnable onOverrun = () -> {};
+  private final java.util.concurrent.atomic.AtomicBoolean overrun = new java.util.concurrent.atomic.AtomicBoolean();
   /**
    * Whether every ring event from {@link #position} on is newer than the cursor, so ids need no
    * comparing: true once the subscriber received its first event from the ring.
@@ -34,13 +38,37 @@ public final class Subscription implements AutoCloseable {
   private boolean pastCursor;
   private volatile boolean closed;
 
-  Subscription(TopicFeed feed, String cursor, int maxLag, Optional<String> reset, Runnable onClose) {
+  Subscription(TopicFeed feed, String cursor, int maxLag, Optional<String> reset, Runnable onTooSlow,
+      java.util.function.Consumer<Subscription> onClose) {
     this.feed = Objects.requireNonNull(feed, "feed");
     this.log = feed.log();
     this.cursor = Objects.requireNonNull(cursor, "cursor");
     this.maxLag = maxLag;
     this.reset = reset;
+    this.onTooSlow = onTooSlow;
     this.onClose = onClose;
+  }
+
+  /**
+   * Registers what ends the subscriber's connection when it falls more than {@code maxLag}
+   * behind while busy elsewhere (blocked writing to a client that stopped reading): typically
+   * interrupting the thread that writes, which closes its socket. Called at most once, from the
+   * feed's thread; must return at once.
+   */
+  public void onOverrun(Runnable action) {
+    this.onOverrun = Objects.requireNonNull(action, "action");
+  }
+
+  /** The subscriber's position in the ring, or -1 while it reads history from the log. */
+  long ringPosition() {
+    return position;
+  }
+
+  void overrun() {
+    if (!closed && overrun.compareAndSet(false, true)) {
+      onTooSlow.run();
+      onOverrun.run();
+    }
   }
 
   public String stream() {
@@ -89,7 +117,15 @@ public final class Subscription implements AutoCloseable {
           continue;
         }
       }
-      List<LiveEvent> live = feed.from(position, maxLag, deadline);
+      List<LiveEvent> live;
+      try {
+        live = feed.from(position, maxLag, deadline);
+      } catch (SubscriberTooSlowException e) {
+        if (overrun.compareAndSet(false, true)) {
+          onTooSlow.run();
+        }
+        throw e;
+      }
       position += live.size();
       if (pastCursor && !live.isEmpty()) {
         cursor = live.getLast().id();
@@ -118,7 +154,7 @@ public final class Subscription implements AutoCloseable {
   public void close() {
     if (!closed) {
       closed = true;
-      onClose.run();
+      onClose.accept(this);
     }
   }
 }

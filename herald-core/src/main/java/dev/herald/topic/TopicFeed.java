@@ -40,6 +40,9 @@ public final class TopicFeed {
   private final EventLog log;
   private final String stream;
   private final int capacity;
+  private final int maxLag;
+  /** Subscriptions reading the ring, whose lag {@link #poll()} checks. */
+  private final java.util.Set<Subscription> subscriptions = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /**
    * Longer than {@code capacity} by a batch, so that while the feed writes a batch it never
    * overwrites an event a subscriber within {@code capacity} of the head may be copying.
@@ -67,10 +70,11 @@ public final class TopicFeed {
   private long earliestDeadline;
   private boolean anyDeadline;
 
-  TopicFeed(EventLog log, String stream, int capacity) {
+  TopicFeed(EventLog log, String stream, int capacity, int maxLag) {
     this.log = Objects.requireNonNull(log, "log");
     this.stream = Objects.requireNonNull(stream, "stream");
     this.capacity = capacity;
+    this.maxLag = maxLag;
     this.ring = new LiveEvent[capacity + READ_BATCH];
     this.lastId = log.ends(stream).lastId().orElse("");
     this.baseId = lastId;
@@ -133,7 +137,31 @@ public final class TopicFeed {
       lock.unlock();
     }
     wakeAll();
+    overrun(head);
     return events.size();
+  }
+
+  void register(Subscription subscription) {
+    subscriptions.add(subscription);
+  }
+
+  void unregister(Subscription subscription) {
+    subscriptions.remove(subscription);
+  }
+
+  /**
+   * Tells every subscription more than {@code maxLag} events behind the head. A subscriber that is
+   * waiting is never behind; one that is behind is busy elsewhere, usually blocked writing to a
+   * client that stopped reading, and would otherwise only learn of its lag once that write ends,
+   * which may be never.
+   */
+  private void overrun(long end) {
+    for (Subscription subscription : subscriptions) {
+      long position = subscription.ringPosition();
+      if (position >= 0 && end - position > maxLag) {
+        subscription.overrun();
+      }
+    }
   }
 
   /**

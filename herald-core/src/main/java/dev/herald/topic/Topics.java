@@ -37,6 +37,7 @@ public final class Topics implements Agent {
   private final Map<String, TopicFeed> feeds = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> subscribers = new ConcurrentHashMap<>();
   private final AtomicInteger total = new AtomicInteger();
+  private final java.util.concurrent.atomic.LongAdder tooSlow = new java.util.concurrent.atomic.LongAdder();
 
   public Topics(EventLog log, Options options) {
     this.log = Objects.requireNonNull(log, "log");
@@ -68,24 +69,32 @@ public final class Topics implements Agent {
     if (!cursor.isEmpty() && info.firstId().isPresent() && log.compareIds(cursor, info.firstId().get()) < 0) {
       reset = info.firstId();
     }
-    TopicFeed feed = feeds.computeIfAbsent(stream, s -> new TopicFeed(log, s, options.ringCapacity()));
+    TopicFeed feed = feeds.computeIfAbsent(stream, s -> new TopicFeed(log, s, options.ringCapacity(), options.maxLag()));
     synchronized (feed) {
       if (subscribers.computeIfAbsent(stream, s -> new AtomicInteger()).getAndIncrement() == 0) {
         feed.restartAt(last);
       }
     }
     total.incrementAndGet();
-    return new Subscription(feed, cursor, options.maxLag(), reset, () -> {
+    Subscription subscription = new Subscription(feed, cursor, options.maxLag(), reset, tooSlow::increment, s -> {
+      feed.unregister(s);
       synchronized (feed) {
         subscribers.get(stream).decrementAndGet();
       }
       total.decrementAndGet();
     });
+    feed.register(subscription);
+    return subscription;
   }
 
   /** The id of the newest event of the stream, the cursor of a subscriber that wants only new events. */
   public String latest(String stream) {
     return log.ends(stream).lastId().orElse("");
+  }
+
+  /** How many subscriptions were ended for falling more than {@code maxLag} behind. */
+  public long tooSlow() {
+    return tooSlow.sum();
   }
 
   /** How many subscriptions are open. */

@@ -115,7 +115,7 @@ public final class HeraldEngines implements AutoCloseable {
       // so it polls every 5 ms while subscribed, and not sooner: re-polling 50 µs after each
       // batch, as other agents do, found nothing and cost the thread 1.5x its CPU (one pair of runs)
       topicsRunner = track(new AgentRunner(topics, Duration.ofMillis(5), Duration.ofMillis(5)).start());
-      metrics.watchSubscribers(topics::subscribers);
+      metrics.watchSubscribers(topics::subscribers, topics::tooSlow);
       // woken by the log as soon as a local append commits (SQLite: on its writer thread), not
       // once the appending request thread runs again; measured with 1,000 live subscribers,
       // four alternating runs: paced p99 41-86 ms against 54-140 ms waking from the request

@@ -78,6 +78,8 @@ public final class LiveRoutes implements HttpService {
     Optional<String> lastEventId = req.headers().first(HeaderNames.create("Last-Event-ID")).filter(v -> !v.isBlank())
         .or(() -> HttpJson.query(req, "lastEventId"));
     Subscription subscription = subscribe(topics, stream, lastEventId, HttpJson.query(req, "after"));
+    // a client that stops reading blocks this thread in a write; interrupting it closes the socket
+    subscription.onOverrun(Thread.currentThread()::interrupt);
     res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
     res.header(HeaderNames.CACHE_CONTROL, "no-cache");
     res.header("X-Accel-Buffering", "no");

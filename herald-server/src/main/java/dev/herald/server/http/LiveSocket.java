@@ -85,7 +85,10 @@ public final class LiveSocket implements WsListener {
       close(session, 1008, e.getMessage());
       return;
     }
-    pump = Thread.ofVirtual().name("herald-ws-" + stream).start(() -> pump(session, subscription));
+    pump = Thread.ofVirtual().name("herald-ws-" + stream).unstarted(() -> pump(session, subscription));
+    // a client that stops reading blocks the pump in a write; interrupting it closes the socket
+    subscription.onOverrun(pump::interrupt);
+    pump.start();
   }
 
   private void pump(WsSession session, Subscription subscription) {

@@ -16,6 +16,7 @@ import dev.herald.log.StreamInfo;
 import dev.herald.route.RouteRule;
 import dev.herald.route.Routing;
 import dev.herald.server.config.HeraldConfig;
+import dev.herald.server.config.StreamConfig;
 import dev.herald.server.metrics.HeraldMetrics;
 import dev.herald.topic.LiveEvent;
 import io.helidon.http.HeaderNames;
@@ -63,7 +64,8 @@ public final class StreamRoutes implements HttpService {
       checks.computeIfAbsent(rule.stream(), s -> new ArrayList<>()).add(data -> InboxDelivery.check(rule, data));
     }
     config.writtenByHerald().forEach((stream, writer) -> {
-      if (!config.streams().get(stream).external()) {
+      StreamConfig declared = config.streams().get(stream);
+      if (declared != null && !declared.external()) {
         readOnly.put(stream, writer);
       }
     });

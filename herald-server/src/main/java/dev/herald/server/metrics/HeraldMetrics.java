@@ -117,10 +117,12 @@ public final class HeraldMetrics implements DigestListener, DeliveryListener, Ro
   }
 
   private volatile IntSupplier liveSubscribers = () -> 0;
+  private volatile LongSupplier tooSlowSubscribers = () -> 0;
 
-  /** Adds the gauge of open live subscriptions (SSE and WebSocket). */
-  public void watchSubscribers(IntSupplier subscribers) {
+  /** Adds the gauge of open live subscriptions (SSE and WebSocket) and the count of those dropped for lag. */
+  public void watchSubscribers(IntSupplier subscribers, LongSupplier tooSlow) {
     this.liveSubscribers = subscribers;
+    this.tooSlowSubscribers = tooSlow;
   }
 
   private volatile HttpListener listener;
@@ -179,6 +181,8 @@ public final class HeraldMetrics implements DigestListener, DeliveryListener, Ro
     inboxGauges(out);
     out.append("# HELP herald_live_subscribers Open live subscriptions (SSE and WebSocket).\n# TYPE herald_live_subscribers gauge\n")
         .append("herald_live_subscribers ").append(liveSubscribers.getAsInt()).append('\n');
+    single(out, "herald_live_too_slow_total", "Live subscriptions ended for falling more than live.maxLag events behind.",
+        tooSlowSubscribers.getAsLong());
     listenerMetrics(out);
     agentMetrics(out);
     java.lang.management.MemoryUsage heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
