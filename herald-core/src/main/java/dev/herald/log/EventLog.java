@@ -130,13 +130,11 @@ public interface EventLog extends AutoCloseable {
   int compareIds(String a, String b);
 
   /**
-   * The oldest retained and newest appended ids, for callers that need no more: live subscribers
-   * ask on every connect, and {@link #info} counts the stream and its groups' pending events.
+   * The oldest retained, newest appended and newest trimmed ids, for callers that need no more:
+   * live subscribers ask on every connect, and {@link #info} counts the stream and its groups'
+   * pending events.
    */
-  default StreamEnds ends(String stream) {
-    StreamInfo info = info(stream);
-    return new StreamEnds(info.firstId(), info.lastId());
-  }
+  StreamEnds ends(String stream);
 
   /** What the stream holds now; an unknown stream is empty. */
   StreamInfo info(String stream);

@@ -15,10 +15,13 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Directories {
 
-  /** Told after a directory was replaced, e.g. to write it back to its file. */
+  /**
+   * Told before a directory is replaced, e.g. to write it to its file first: when it throws, the
+   * old directory stays, so that what routes use and what a restart reads never differ.
+   */
   @FunctionalInterface
   public interface ReplaceListener {
-    void onReplaced(Directory directory);
+    void onReplacing(Directory directory);
   }
 
   private final Map<String, Directory> byName = new ConcurrentHashMap<>();
@@ -38,14 +41,18 @@ public final class Directories {
   }
 
   /**
-   * Replaces the directory of that name; only declared directories can be replaced.
+   * Replaces the directory of that name once the listener took it; only declared directories can
+   * be replaced. Replacements are made one at a time, so the last one the listener took is the one
+   * in use.
    *
    * @throws IllegalArgumentException if no directory of that name is declared
+   * @throws RuntimeException what the listener threw; the old directory stays
    */
-  public void replace(Directory directory) {
-    if (byName.computeIfPresent(directory.name(), (name, old) -> directory) == null) {
+  public synchronized void replace(Directory directory) {
+    if (!byName.containsKey(directory.name())) {
       throw new IllegalArgumentException("no directory is named '" + directory.name() + "'");
     }
-    listener.onReplaced(directory);
+    listener.onReplacing(directory);
+    byName.put(directory.name(), directory);
   }
 }

@@ -66,8 +66,10 @@ public final class Topics implements Agent {
       throw new IllegalArgumentException("'" + cursor + "' is newer than the newest event of stream '" + stream + "' (" + (last.isEmpty() ? "none" : last) + ")");
     }
     Optional<String> reset = Optional.empty();
-    if (!cursor.isEmpty() && info.firstId().isPresent() && log.compareIds(cursor, info.firstId().get()) < 0) {
-      reset = info.firstId();
+    // only a cursor older than the newest trimmed event missed events; one older than the oldest
+    // retained event but not than that (a cursor "0" on a stream never trimmed) missed nothing
+    if (!cursor.isEmpty() && info.trimmedThrough().isPresent() && log.compareIds(cursor, info.trimmedThrough().get()) < 0) {
+      reset = info.firstId().or(info::lastId);
     }
     TopicFeed feed = feeds.computeIfAbsent(stream, s -> new TopicFeed(log, s, options.ringCapacity(), options.maxLag()));
     synchronized (feed) {

@@ -169,8 +169,12 @@ public abstract class EventLogContract {
     assertThat(log.ends("s")).isEqualTo(new StreamEnds(java.util.Optional.of(ids.getFirst()), java.util.Optional.of(ids.getLast())));
     log.trimToLength("s", 4);
     StreamInfo info = log.info("s");
-    assertThat(log.ends("s")).isEqualTo(new StreamEnds(info.firstId(), info.lastId()));
+    StreamEnds ends = log.ends("s");
+    assertThat(ends.firstId()).isEqualTo(info.firstId());
+    assertThat(ends.lastId()).isEqualTo(info.lastId());
     assertThat(info.lastId()).contains(ids.getLast());
+    // what was trimmed ends right before the oldest retained event
+    assertThat(ends.trimmedThrough()).contains(ids.get(ids.indexOf(info.firstId().orElseThrow()) - 1));
   }
 
   @Test

@@ -122,6 +122,17 @@ public abstract class TopicsContract implements BackendFixture {
   }
 
   @Test
+  void aCursorAtTheNewestTrimmedEventMissedNothingAndIsNoReset() throws Exception {
+    List<String> ids = publish(0, 20);
+    log.trimToLength("chat", 5);
+    int oldest = ids.indexOf(log.info("chat").firstId().orElseThrow());
+    try (Subscription subscription = topics.subscribe("chat", ids.get(oldest - 1))) {
+      assertThat(subscription.reset()).isEmpty();
+      assertThat(take(subscription, 20 - oldest)).isEqualTo(range(oldest, 20 - oldest));
+    }
+  }
+
+  @Test
   void aSlowSubscriberIsToldToReconnectAndPublishersAreNotHeldBack() throws Exception {
     runner.close();
     topics = new Topics(log, new Topics.Options(64, 32));

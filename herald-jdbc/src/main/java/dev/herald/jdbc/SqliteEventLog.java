@@ -535,9 +535,13 @@ public final class SqliteEventLog implements EventLog {
       try (ResultSet rs = ends.executeQuery()) {
         rs.next();
         long min = rs.getLong(1);
-        Optional<String> first = rs.wasNull() ? Optional.empty() : Optional.of(Long.toString(min));
+        boolean empty = rs.wasNull();
         long last = rs.getLong(2);
-        return new StreamEnds(first, last == 0 ? Optional.empty() : Optional.of(Long.toString(last)));
+        // ids of a stream are consecutive from 1, so everything before the oldest retained was trimmed
+        long trimmed = empty ? last : min - 1;
+        return new StreamEnds(empty ? Optional.empty() : Optional.of(Long.toString(min)),
+            last == 0 ? Optional.empty() : Optional.of(Long.toString(last)),
+            trimmed <= 0 ? Optional.empty() : Optional.of(Long.toString(trimmed)));
       }
     });
   }

@@ -273,9 +273,38 @@ public final class RedisEventLog implements EventLog {
     if (db.call(redis -> redis.exists(key)) == 0) {
       return new StreamEnds(Optional.empty(), Optional.empty());
     }
-    String lastGenerated = String.valueOf(pairs(db.call(redis -> redis.xinfoStream(key))).get("last-generated-id"));
+    Map<String, Object> summary = pairs(db.call(redis -> redis.xinfoStream(key)));
+    String lastGenerated = String.valueOf(summary.get("last-generated-id"));
     Optional<String> first = db.call(redis -> redis.xrange(key, Range.create("-", "+"), Limit.from(1))).stream().findFirst().map(StreamMessage::getId);
-    return new StreamEnds(first, "0-0".equals(lastGenerated) ? Optional.empty() : Optional.of(lastGenerated));
+    return new StreamEnds(first, "0-0".equals(lastGenerated) ? Optional.empty() : Optional.of(lastGenerated), trimmedThrough(summary, first));
+  }
+
+  /**
+   * The newest trimmed id. Herald only trims a stream's oldest entries (XTRIM), so when any entry
+   * is gone, every id before the oldest retained one is: Redis 7 counts the entries ever added,
+   * which tells whether any is gone; on an earlier Redis, any is assumed.
+   */
+  private static Optional<String> trimmedThrough(Map<String, Object> summary, Optional<String> first) {
+    Object added = summary.get("entries-added");
+    if (added instanceof Number count && count.longValue() == ((Number) summary.get("length")).longValue()) {
+      return Optional.empty();
+    }
+    if (first.isEmpty()) {
+      String last = String.valueOf(summary.get("last-generated-id"));
+      return "0-0".equals(last) ? Optional.empty() : Optional.of(last);
+    }
+    return before(first.get());
+  }
+
+  /** The greatest stream id below {@code id}, if there is one. */
+  private static Optional<String> before(String id) {
+    int dash = id.indexOf('-');
+    long ms = Long.parseLong(id, 0, dash, 10);
+    long seq = Long.parseUnsignedLong(id.substring(dash + 1));
+    if (seq != 0) {
+      return Optional.of(ms + "-" + Long.toUnsignedString(seq - 1));
+    }
+    return ms == 0 ? Optional.empty() : Optional.of((ms - 1) + "-" + Long.toUnsignedString(-1L));
   }
 
   @Override

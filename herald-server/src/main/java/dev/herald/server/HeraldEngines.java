@@ -80,10 +80,10 @@ public final class HeraldEngines implements AutoCloseable {
       engineRunner = track(new AgentRunner(engine.ingester(), logIdle).start());
       track(new AgentRunner(engine.closer(), Duration.ofMillis(10)).start());
       dispatcherRunner = track(new AgentRunner(dispatcher, Duration.ofMillis(20)).start());
-      directories = new Directories(config.directories().values().stream().map(DirectoryConfig::initial).toList(), replaced -> {
-        DirectoryConfig declared = config.directories().get(replaced.name());
-        declared.file().ifPresent(file -> DirectoryFiles.write(replaced, file));
-        LOG.info("directory '{}' replaced: {} keys{}", replaced.name(), replaced.entries().size(),
+      directories = new Directories(config.directories().values().stream().map(DirectoryConfig::initial).toList(), replacing -> {
+        DirectoryConfig declared = config.directories().get(replacing.name());
+        declared.file().ifPresent(file -> DirectoryFiles.write(replacing, file));
+        LOG.info("directory '{}' replaced: {} keys{}", replacing.name(), replacing.entries().size(),
             declared.file().map(f -> ", written to " + f).orElse(""));
       });
       alerts = new AlertBoard(backend.log(), config.alerts().stream(), clock).catchUp();

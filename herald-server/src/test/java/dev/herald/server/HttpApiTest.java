@@ -191,4 +191,17 @@ class HttpApiTest {
       assertThat(metrics).contains("# TYPE herald_notification_lateness_seconds histogram");
     });
   }
+
+  @Test
+  void shouldShowAndFlushTheBucketOfAKeyWithASlashPercentEncoded() {
+    http.post("/api/streams/scans/events", "{\"seller_id\":\"shop/10\",\"package_id\":\"AAAAAA\"}");
+
+    Answer bucket = http.get("/api/digests/seller-scans/pending/shop%2F10");
+    Answer flushed = http.post("/api/digests/seller-scans/pending/shop%2F10/flush", "");
+
+    assertThat(bucket.status()).isEqualTo(200);
+    assertThat(bucket.json().path("key").asText()).isEqualTo("shop/10");
+    assertThat(flushed.status()).isEqualTo(200);
+    assertThat(flushed.json().path("recipient").asText()).isEqualTo("shop/10");
+  }
 }

@@ -240,6 +240,50 @@ class ReviewsApiTest {
   }
 
   @Test
+  void aDirectoryReplacementDoesNotFollowALinkPlantedBesideItsFile() throws IOException {
+    Path victim = dir.resolve("victim.txt");
+    Files.writeString(victim, "untouched");
+    Files.createSymbolicLink(dir.resolve("brand-users.json.tmp"), victim);
+
+    Answer replaced = http.put("/api/directories/brand-users", "{\"Brand1\":[1,2,3]}");
+
+    assertThat(replaced.status()).isEqualTo(200);
+    assertThat(Files.readString(victim)).isEqualTo("untouched");
+    assertThat(Files.readString(dir.resolve("brand-users.json"))).contains("\"Brand1\"").contains("3");
+    try (var left = Files.list(dir)) {
+      assertThat(left.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".brand-users.json."))).as("no temporary file left").isEmpty();
+    }
+  }
+
+  @Test
+  void aDirectoryWhoseFileCannotBeWrittenIsNotChangedAndTheAnswerSaysSo() throws IOException {
+    // the file's place taken by a folder with something in it: the new file cannot be moved there
+    Files.delete(dir.resolve("brand-users.json"));
+    Files.createDirectories(dir.resolve("brand-users.json"));
+    Files.writeString(dir.resolve("brand-users.json").resolve("keep"), "x");
+
+    Answer failed = http.put("/api/directories/brand-users", "{\"Brand1\":[9]}");
+
+    assertProblem(failed, 500, "directory 'brand-users' could not be written to its file brand-users.json");
+    assertThat(failed.json().path("detail").asText()).contains("it was not changed").doesNotContain(dir.toString());
+    assertThat(http.get("/api/directories/brand-users").json().toString()).isEqualTo("{\"Brand1\":[1,2],\"Brand2\":[4]}");
+  }
+
+  @Test
+  void aRecipientWithASlashIsPeekedPulledAcknowledgedAndCleanedPercentEncoded() throws IOException {
+    http.put("/api/directories/brand-users", "{\"Brand1\":[\"team/ann\"]}");
+    review("{\"brand\":\"Brand1\",\"review_id\":\"r1\"}");
+    await().atMost(Duration.ofSeconds(10)).until(() -> http.get("/api/inboxes/reviews/team%2Fann").json().path("items").size() == 1);
+
+    JsonNode pull = http.post("/api/inboxes/reviews/team%2Fann/pull", "").json();
+
+    assertThat(pull.path("recipient").asText()).isEqualTo("team/ann");
+    assertThat(pull.path("items")).hasSize(1);
+    assertThat(http.post("/api/inboxes/reviews/team%2Fann/pull/" + pull.path("pullId").asText() + "/ack", "").status()).isEqualTo(204);
+    assertThat(http.delete("/api/inboxes/reviews/team%2Fann").status()).isEqualTo(204);
+  }
+
+  @Test
   void anUnknownInboxIs404() {
     assertProblem(http.get("/api/inboxes/nope/1"), 404, "inbox 'nope' is not declared; inboxes: [reviews]");
     assertProblem(http.get("/api/inboxes/reviews?stale=maybe"), 400, "'stale' must be true or false");

@@ -61,6 +61,10 @@ public final class ConfigLoader {
     List<InboxRule> inboxes = inboxes(yaml, root.path("inboxes"), streams);
     AlertSettings alerts = alerts(yaml, root.path("alerts"), streams);
     LiveSettings live = live(yaml, root.path("topics"), root.path("live"), streams);
+    if (streams.keySet().stream().allMatch(name -> name.equals(HeraldConfig.FAILED_STREAM) || name.equals(alerts.stream()))) {
+      throw yaml.error("", "the configuration declares no stream and no topic, so a server would do nothing: declare at least one "
+          + "under streams: (or topics:); the shipped herald.yaml is a start");
+    }
     return new HeraldConfig(file, overridden(server, file), streams, digests, retry, directories, routes, inboxes, alerts, live);
   }
 

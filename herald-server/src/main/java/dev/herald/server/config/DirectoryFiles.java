@@ -6,7 +6,11 @@ import dev.herald.json.Json;
 import dev.herald.route.Directory;
 import dev.herald.route.InvalidDirectoryException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.LinkOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -45,14 +49,44 @@ public final class DirectoryFiles {
     }
   }
 
-  /** Replaces {@code file} with {@code directory}, atomically: a crash leaves the old or the new file. */
+  /**
+   * Replaces {@code file} with {@code directory}, atomically: a crash leaves the old or the new
+   * file. The new content goes to a temporary file created fresh (a random name, opened with
+   * create-new, so a link planted beside the file is never followed), synced, then moved over
+   * the file.
+   *
+   * @throws DirectoryWriteException when it cannot be written; {@code file} is left as it was
+   */
   public static void write(Directory directory, Path file) {
+    Path temp = null;
     try {
-      Path temp = file.resolveSibling(file.getFileName() + ".tmp");
-      Files.writeString(temp, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(directory.toJson()) + "\n");
+      temp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName() + ".", ".tmp");
+      byte[] json = (Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(directory.toJson()) + "\n")
+          .getBytes(StandardCharsets.UTF_8);
+      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+        channel.write(ByteBuffer.wrap(json));
+        channel.force(true);
+      }
       Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      temp = null;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write directory '" + directory.name() + "' to " + file, e);
+      throw new DirectoryWriteException("directory '" + directory.name() + "' could not be written to its file " + file.getFileName()
+          + " (" + e.getClass().getSimpleName() + "); it was not changed", e);
+    } finally {
+      if (temp != null) {
+        try {
+          Files.deleteIfExists(temp);
+        } catch (IOException ignored) {
+          // left behind: a fresh name next time
+        }
+      }
+    }
+  }
+
+  /** A directory could not be written back to its file. */
+  public static final class DirectoryWriteException extends dev.herald.HeraldException {
+    DirectoryWriteException(String message, Throwable cause) {
+      super(message, cause);
     }
   }
 }

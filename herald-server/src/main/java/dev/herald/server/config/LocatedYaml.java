@@ -46,8 +46,11 @@ final class LocatedYaml {
     Map<String, Integer> lines = new HashMap<>();
     try (JsonParser parser = YAML.getFactory().createParser(text)) {
       JsonToken first = parser.nextToken();
-      JsonNode root = first == null ? JsonNodeFactory.instance.objectNode() : node(parser, "", lines);
-      return new LocatedYaml(file, root, lines);
+      if (first == null || first == JsonToken.VALUE_NULL) {
+        throw new ConfigException("configuration file " + file + " is empty: declare at least one stream (streams:) or topic (topics:);"
+            + " the README's configuration reference lists every setting, and the shipped herald.yaml is a start");
+      }
+      return new LocatedYaml(file, node(parser, "", lines, file), lines);
     } catch (JsonProcessingException e) {
       int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
       throw new ConfigException(file + " line " + line + ": not valid YAML: " + e.getOriginalMessage(), e);
@@ -56,7 +59,7 @@ final class LocatedYaml {
     }
   }
 
-  private static JsonNode node(JsonParser parser, String pointer, Map<String, Integer> lines) throws IOException {
+  private static JsonNode node(JsonParser parser, String pointer, Map<String, Integer> lines, Path file) throws IOException {
     lines.putIfAbsent(pointer, parser.currentTokenLocation().getLineNr());
     JsonToken token = parser.currentToken();
     if (token == JsonToken.START_OBJECT) {
@@ -64,9 +67,15 @@ final class LocatedYaml {
       while (parser.nextToken() == JsonToken.FIELD_NAME) {
         String name = parser.currentName();
         String child = pointer + "/" + name;
-        lines.put(child, parser.currentTokenLocation().getLineNr());
+        int line = parser.currentTokenLocation().getLineNr();
+        if (object.has(name)) {
+          // YAML parsers let the last one win: a setting written twice would silently lose the first
+          throw new ConfigException(file + " line " + line + " (" + child.substring(1).replace('/', '.') + "): '" + name
+              + "' is set twice, first at line " + lines.get(child) + "; keep one of them");
+        }
+        lines.put(child, line);
         parser.nextToken();
-        object.set(name, node(parser, child, lines));
+        object.set(name, node(parser, child, lines, file));
       }
       return object;
     }
@@ -74,7 +83,7 @@ final class LocatedYaml {
       ArrayNode array = JsonNodeFactory.instance.arrayNode();
       int index = 0;
       while (parser.nextToken() != JsonToken.END_ARRAY) {
-        array.add(node(parser, pointer + "/" + index++, lines));
+        array.add(node(parser, pointer + "/" + index++, lines, file));
       }
       return array;
     }

@@ -32,8 +32,9 @@ public final class DigestRoutes implements HttpService {
   public void routing(HttpRules rules) {
     rules.get("/", this::list)
         .get("/{rule}/pending", this::pending)
-        .get("/{rule}/pending/{key}", this::bucket)
-        .post("/{rule}/pending/{key}/flush", this::flush);
+        // a key may hold '/' (sent as %2F, which Helidon decodes before matching): the rest of the path
+        .post("/{rule}/pending/{+key}/flush", this::flush)
+        .get("/{rule}/pending/{+key}", this::bucket);
   }
 
   private DigestRule rule(ServerRequest req) {

@@ -6,6 +6,7 @@ import dev.herald.json.Json;
 import dev.herald.route.Directories;
 import dev.herald.route.Directory;
 import dev.herald.route.InvalidDirectoryException;
+import dev.herald.server.config.DirectoryFiles;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -14,6 +15,8 @@ import java.util.Objects;
 
 /** {@code /api/directories}: read and replace the directories routes look recipients up in. */
 public final class DirectoryRoutes implements HttpService {
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DirectoryRoutes.class);
 
   private final Directories directories;
   private final EventBodies bodies;
@@ -59,7 +62,12 @@ public final class DirectoryRoutes implements HttpService {
     } catch (InvalidDirectoryException e) {
       throw ProblemException.badRequest("directory '" + current.name() + "': " + e.getMessage() + "; the directory was not changed");
     }
-    directories.replace(replacement);
+    try {
+      directories.replace(replacement);
+    } catch (DirectoryFiles.DirectoryWriteException e) {
+      LOG.error("{}: {}", e.getMessage(), e.getCause().toString());
+      throw new ProblemException(500, "directory-not-written", e.getMessage());
+    }
     HttpJson.send(res, 200, replacement.toJson());
   }
 }

@@ -40,12 +40,13 @@ public final class InboxRoutes implements HttpService {
 
   @Override
   public void routing(HttpRules rules) {
+    // a recipient may hold '/' (sent as %2F, which Helidon decodes before matching): the rest of the path
     rules.get("/", this::sets)
         .get("/{inbox}", this::list)
-        .get("/{inbox}/{recipient}", this::peek)
-        .post("/{inbox}/{recipient}/pull", this::pull)
-        .post("/{inbox}/{recipient}/pull/{pullId}/ack", this::ack)
-        .delete("/{inbox}/{recipient}", this::clean);
+        .post("/{inbox}/{+recipient}/pull/{pullId}/ack", this::ack)
+        .post("/{inbox}/{+recipient}/pull", this::pull)
+        .get("/{inbox}/{+recipient}", this::peek)
+        .delete("/{inbox}/{+recipient}", this::clean);
   }
 
   private InboxRule rule(ServerRequest req) {

@@ -157,4 +157,25 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> load("store: postgres://x\nstreams:\n  scans: {}\n"))
         .hasMessageContaining("line 1").hasMessageContaining("store must be sqlite").hasMessageContaining("postgres://x");
   }
+
+  @Test
+  void shouldRefuseAKeySetTwiceNamingBothLines() throws IOException {
+    assertThatThrownBy(() -> load("""
+        server:
+          port: 8080
+          host: 127.0.0.1
+          port: 9090
+        streams:
+          scans: {}
+        """)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("line 4 (server.port): 'port' is set twice, first at line 2; keep one of them");
+  }
+
+  @Test
+  void shouldRefuseAnEmptyConfigurationAndOneThatDeclaresNothing() throws IOException {
+    assertThatThrownBy(() -> load("")).isInstanceOf(ConfigException.class).hasMessageContaining("is empty: declare at least one stream");
+    assertThatThrownBy(() -> load("# only a comment\n")).isInstanceOf(ConfigException.class).hasMessageContaining("is empty");
+    assertThatThrownBy(() -> load("server:\n  port: 8080\n")).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("declares no stream and no topic");
+  }
 }
