@@ -357,28 +357,37 @@ public final class SqliteInboxStore implements InboxStore {
   @Override
   public InboxPull pull(String inbox, String recipient, Instant now) {
     return db.write(session -> {
-      if (row(session, inbox, recipient).isEmpty()) {
-        return new InboxPull(recipient, List.of(), now);
-      }
-      releaseEnded(session, inbox, recipient, now);
-      long[] seqs = take(session, inbox, recipient);
-      List<InboxItem> items = items(session, seqs);
-      deleteEntries(session, seqs);
-      markPulled(session, inbox, recipient, now);
-      return new InboxPull(recipient, items, now);
+      Taken taken = takeForPull(session, inbox, recipient, now);
+      deleteEntries(session, taken.seqs());
+      return new InboxPull(recipient, taken.items(), now);
     });
+  }
+
+  /** What a pull took: the entries' row ids and the items they coalesce into. */
+  private record Taken(long[] seqs, List<InboxItem> items) {}
+
+  /**
+   * Takes the recipient's pending entries out of the index (its ended reservations released
+   * first) and records the pull; on the writer. An unknown recipient takes nothing and is not
+   * created.
+   */
+  private Taken takeForPull(SqlSession session, String inbox, String recipient, Instant now) throws SQLException {
+    if (row(session, inbox, recipient).isEmpty()) {
+      return new Taken(new long[0], List.of());
+    }
+    releaseEnded(session, inbox, recipient, now);
+    long[] seqs = take(session, inbox, recipient);
+    List<InboxItem> items = items(session, seqs);
+    markPulled(session, inbox, recipient, now);
+    return new Taken(seqs, items);
   }
 
   @Override
   public InboxPull reserve(String inbox, String recipient, Instant now, Instant until) {
     return db.write(session -> {
-      if (row(session, inbox, recipient).isEmpty()) {
-        return new InboxPull(recipient, List.of(), now);
-      }
-      releaseEnded(session, inbox, recipient, now);
-      long[] seqs = take(session, inbox, recipient);
-      List<InboxItem> items = items(session, seqs);
-      markPulled(session, inbox, recipient, now);
+      Taken taken = takeForPull(session, inbox, recipient, now);
+      long[] seqs = taken.seqs();
+      List<InboxItem> items = taken.items();
       if (items.isEmpty()) {
         return new InboxPull(recipient, List.of(), now);
       }

@@ -46,18 +46,23 @@ import java.util.regex.Pattern;
 public final class RedisEventLog implements EventLog {
 
   private static final Pattern ID = Pattern.compile("\\d+(-\\d+)?");
-  private static final String APPEND = """
-      local ids = {}
-      local maxlen = tonumber(ARGV[1])
-      for i = 2, #ARGV, 2 do
-        if maxlen > 0 then
-          ids[#ids + 1] = redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxlen, '*', 't', ARGV[i], 'd', ARGV[i + 1])
-        else
-          ids[#ids + 1] = redis.call('XADD', KEYS[1], '*', 't', ARGV[i], 'd', ARGV[i + 1])
+  /** Appends the events of ARGV from index {@code first} on (time ms, JSON pairs) and collects their ids. */
+  private static String appendFrom(int first) {
+    return """
+        local ids = {}
+        local maxlen = tonumber(ARGV[1])
+        for i = %d, #ARGV, 2 do
+          if maxlen > 0 then
+            ids[#ids + 1] = redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxlen, '*', 't', ARGV[i], 'd', ARGV[i + 1])
+          else
+            ids[#ids + 1] = redis.call('XADD', KEYS[1], '*', 't', ARGV[i], 'd', ARGV[i + 1])
+          end
         end
-      end
-      return ids
-      """;
+        """.formatted(first);
+  }
+
+  // KEYS: stream. ARGV: max length, then per event: time ms, JSON.
+  private static final String APPEND = appendFrom(2) + "return ids\n";
 
   // KEYS: stream, idempotency hash. ARGV: max length, fingerprint, keep ms, then per event: time
   // ms, JSON. The hash holds the fingerprint and the ids of the first append with the key.
@@ -69,15 +74,7 @@ public final class RedisEventLog implements EventLog {
         for id in string.gmatch(redis.call('HGET', KEYS[2], 'ids'), '[^ ]+') do ids[#ids + 1] = id end
         return ids
       end
-      local ids = {}
-      local maxlen = tonumber(ARGV[1])
-      for i = 4, #ARGV, 2 do
-        if maxlen > 0 then
-          ids[#ids + 1] = redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxlen, '*', 't', ARGV[i], 'd', ARGV[i + 1])
-        else
-          ids[#ids + 1] = redis.call('XADD', KEYS[1], '*', 't', ARGV[i], 'd', ARGV[i + 1])
-        end
-      end
+      """ + appendFrom(4) + """
       redis.call('HSET', KEYS[2], 'f', ARGV[2], 'ids', table.concat(ids, ' '))
       redis.call('PEXPIRE', KEYS[2], ARGV[3])
       return ids

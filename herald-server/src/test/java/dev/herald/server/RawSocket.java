@@ -70,32 +70,6 @@ public final class RawSocket implements AutoCloseable {
     }
   }
 
-  /** Whatever the server sent within {@code wait}, without expecting it to close. */
-  public String readFor(Duration wait) {
-    StringBuilder text = new StringBuilder();
-    long deadline = System.nanoTime() + wait.toNanos();
-    try {
-      InputStream in = socket.getInputStream();
-      byte[] buffer = new byte[8192];
-      while (System.nanoTime() < deadline) {
-        socket.setSoTimeout((int) Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
-        int n;
-        try {
-          n = in.read(buffer);
-        } catch (SocketTimeoutException e) {
-          break;
-        }
-        if (n < 0) {
-          break;
-        }
-        text.append(new String(buffer, 0, n, StandardCharsets.ISO_8859_1));
-      }
-    } catch (IOException e) {
-      // closed or reset: return what came
-    }
-    return text.toString();
-  }
-
   public Socket socket() {
     return socket;
   }

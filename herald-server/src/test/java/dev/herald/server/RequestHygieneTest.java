@@ -18,20 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** Events a producer should not send, refused at the door with a sentence, and numbers kept as sent. */
 class RequestHygieneTest {
 
-  private static final String CONFIG = """
-      streams:
-        scans: {}
-        notifications: {}
-      digests:
-        seller-scans:
-          stream: scans
-          groupBy: seller_id
-          collect: package_id
-          quietPeriod: PT1H
-          timeField: date_time
-          deliver:
-            - stream: notifications
-      """;
+  private static final String CONFIG =
+      ServerFixture.SELLER_SCANS.formatted("PT1H").replace("quietPeriod: PT1H", "quietPeriod: PT1H\n    timeField: date_time");
 
   @TempDir Path dir;
   private HeraldServer server;
@@ -101,6 +89,8 @@ class RequestHygieneTest {
     assertThat(page).contains("\"seller_id\":12345678901234567890123").contains("\"precise\":0.1000000000000000000001")
         .contains("\"scale\":1.50").doesNotContain("Infinity");
     assertThat(new BigDecimal(data.path("huge").asText())).isEqualByComparingTo(new BigDecimal("1e999999999"));
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> http.get("/api/digests/seller-scans/pending").json().path("buckets").size() == 1);
     assertThat(http.get("/api/digests/seller-scans/pending").json().path("buckets").path(0).path("key").asText())
         .isEqualTo("12345678901234567890123");
   }

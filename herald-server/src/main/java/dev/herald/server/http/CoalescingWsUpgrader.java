@@ -8,10 +8,10 @@ import io.helidon.http.RequestException;
 import io.helidon.http.Status;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.websocket.WsCloseCodes;
-import java.time.Duration;
 import java.util.Optional;
 import io.helidon.common.buffers.DataWriter;
 import dev.herald.server.listener.ForwardingConnectionContext;
+import dev.herald.server.listener.ForwardingServerConnection;
 import io.helidon.http.HttpPrologue;
 import io.helidon.http.WritableHeaders;
 import io.helidon.webserver.ConnectionContext;
@@ -78,13 +78,12 @@ public final class CoalescingWsUpgrader extends WsUpgrader {
   }
 
   /** The WebSocket connection, closed with 1002 on a frame it cannot read, and reported when it ends. */
-  private static final class GuardedWs implements ServerConnection {
-    private final ServerConnection connection;
+  private static final class GuardedWs extends ForwardingServerConnection {
     private final WsSession session;
     private final Frames frames;
 
     GuardedWs(ServerConnection connection, WsSession session, Frames frames) {
-      this.connection = connection;
+      super(connection);
       this.session = session;
       this.frames = frames;
     }
@@ -92,7 +91,7 @@ public final class CoalescingWsUpgrader extends WsUpgrader {
     @Override
     public void handle(Limit limit) throws InterruptedException {
       try {
-        connection.handle(limit);
+        super.handle(limit);
       } catch (IllegalArgumentException unreadable) {
         // Helidon's frame reader refuses reserved opcodes this way
         try {
@@ -104,16 +103,6 @@ public final class CoalescingWsUpgrader extends WsUpgrader {
       } finally {
         frames.ended();
       }
-    }
-
-    @Override
-    public Duration idleTime() {
-      return connection.idleTime();
-    }
-
-    @Override
-    public void close(boolean interrupt) {
-      connection.close(interrupt);
     }
   }
 

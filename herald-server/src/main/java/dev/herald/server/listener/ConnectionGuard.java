@@ -88,33 +88,22 @@ final class ConnectionGuard implements ServerConnectionSelector, AutoCloseable {
   }
 
   /** Helidon's HTTP/1.1 connection, counted while it runs. */
-  private final class Guarded implements ServerConnection {
-    private final ServerConnection delegate;
+  private final class Guarded extends ForwardingServerConnection {
     private final GuardedContext ctx;
 
     Guarded(ServerConnection delegate, GuardedContext ctx) {
-      this.delegate = delegate;
+      super(delegate);
       this.ctx = ctx;
     }
 
     @Override
     public void handle(Limit limit) throws InterruptedException {
       try {
-        delegate.handle(limit);
+        super.handle(limit);
       } finally {
         deadlines.done(ctx);
         open.decrementAndGet();
       }
-    }
-
-    @Override
-    public Duration idleTime() {
-      return delegate.idleTime();
-    }
-
-    @Override
-    public void close(boolean interrupt) {
-      delegate.close(interrupt);
     }
   }
 
