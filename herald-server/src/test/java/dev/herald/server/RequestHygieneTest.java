@@ -75,6 +75,8 @@ class RequestHygieneTest {
 
     assertProblem(answer, 400, "not valid UTF-8: byte " + prefix.length + " (0xc3)");
     assertThat(stored()).isZero();
+    String replacement = "{\"seller_id\":1,\"package_id\":\"\uFFFD is a character too\",\"date_time\":\"2022-06-28T12:00:00Z\"}";
+    assertThat(http.post("/api/streams/scans/events", replacement).status()).as("U+FFFD itself, sent as UTF-8").isEqualTo(201);
   }
 
   @Test

@@ -127,6 +127,12 @@ final class EventBodies {
    * U+FFFD and store something the client never sent).
    */
   static String utf8(byte[] body) {
+    // the JDK's own decoding is much the fastest, and turns only invalid bytes, or an encoded
+    // U+FFFD itself, into U+FFFD: decode strictly just to tell those two apart
+    String text = new String(body, StandardCharsets.UTF_8);
+    if (text.indexOf('\uFFFD') < 0) {
+      return text;
+    }
     CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
         .onMalformedInput(CodingErrorAction.REPORT)
         .onUnmappableCharacter(CodingErrorAction.REPORT);
