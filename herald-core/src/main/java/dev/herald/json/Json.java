@@ -92,28 +92,22 @@ public final class Json {
     return value.isInt() || value.isLong() ? Long.toString(value.longValue()) : value.toString();
   }
 
-  /** How many levels of objects and arrays {@code node} nests, itself included (a scalar is 0). */
+  /**
+   * How many levels of objects and arrays {@code node} nests, itself included (a scalar is 0).
+   * Recursive: a tree from {@link #MAPPER} is at most twice {@link #MAX_EVENT_DEPTH} deep, and a
+   * flat event (the common one) allocates nothing.
+   */
   public static int depth(JsonNode node) {
     if (!node.isContainerNode()) {
       return 0;
     }
     int deepest = 0;
-    java.util.ArrayDeque<JsonNode> nodes = new java.util.ArrayDeque<>();
-    java.util.ArrayDeque<Integer> depths = new java.util.ArrayDeque<>();
-    nodes.push(node);
-    depths.push(1);
-    while (!nodes.isEmpty()) {
-      JsonNode current = nodes.pop();
-      int level = depths.pop();
-      deepest = Math.max(deepest, level);
-      for (JsonNode child : current) {
-        if (child.isContainerNode()) {
-          nodes.push(child);
-          depths.push(level + 1);
-        }
+    for (JsonNode child : node) {
+      if (child.isContainerNode()) {
+        deepest = Math.max(deepest, depth(child));
       }
     }
-    return deepest;
+    return deepest + 1;
   }
 
   /** A JSON string literal, escaped as Jackson escapes it (checked against Jackson by a test). */
