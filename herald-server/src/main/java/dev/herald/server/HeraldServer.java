@@ -1,6 +1,9 @@
 package dev.herald.server;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.Redaction;
+import dev.herald.agent.AgentHealth;
 import dev.herald.digest.DigestRule;
 import dev.herald.json.Json;
 import dev.herald.server.config.HeraldConfig;
@@ -70,6 +73,14 @@ public final class HeraldServer implements AutoCloseable {
             about.set("routes", Json.MAPPER.valueToTree(config.routes().stream().map(r -> r.name()).toList()));
             about.set("inboxes", Json.MAPPER.valueToTree(config.inboxes().stream().map(i -> i.name()).toList()));
             about.set("directories", Json.MAPPER.valueToTree(config.directories().keySet()));
+            ArrayNode agents = about.putArray("agents");
+            for (AgentHealth agent : engines.agents()) {
+              ObjectNode json = agents.addObject();
+              json.put("agent", agent.role());
+              json.put("errors", agent.failures());
+              json.put("healthy", !agent.unhealthy());
+              agent.lastFailure().ifPresent(failure -> json.put("lastError", Redaction.redact(failure)));
+            }
             res.header("Content-Type", "application/json");
             res.send(Json.write(about));
           })

@@ -204,4 +204,19 @@ class HttpApiTest {
     assertThat(flushed.status()).isEqualTo(200);
     assertThat(flushed.json().path("recipient").asText()).isEqualTo("shop/10");
   }
+
+  @Test
+  void shouldListTheBackgroundAgentsWithTheirErrorsOnApiAndInMetrics() {
+    JsonNode agents = http.get("/api").json().path("agents");
+
+    List<String> names = new ArrayList<>();
+    agents.forEach(a -> names.add(a.path("agent").asText()));
+    assertThat(names).contains("herald-dispatcher", "herald-topics", "herald-inbox-monitor");
+    assertThat(agents).allSatisfy(a -> {
+      assertThat(a.path("errors").asLong()).isZero();
+      assertThat(a.path("healthy").asBoolean()).isTrue();
+    });
+    assertThat(http.get("/metrics").body()).contains("herald_agent_errors_total{agent=\"herald-dispatcher\"} 0")
+        .contains("herald_agent_up{agent=\"herald-topics\"} 1");
+  }
 }

@@ -81,6 +81,11 @@ class RedisOutageIT {
       assertThat(refused.headers().firstValue("Retry-After")).contains("1");
       assertThat(refused.json().path("detail").asText()).contains("nothing was stored");
       assertThat(http.get("/health/live").status()).as("the process stays up").isEqualTo(200);
+      // agents that cannot reach Redis fail on every round: past 10 s readiness names them
+      await().atMost(Duration.ofSeconds(30)).until(() -> http.get("/health/ready").json().path("unhealthyAgents").size() > 0);
+      JsonNode failing = http.get("/health/ready").json().path("unhealthyAgents").path(0);
+      assertThat(failing.path("lastFailure").asText()).contains("Redis");
+      assertThat(http.get("/api").json().path("agents").findValues("lastError")).isNotEmpty();
 
       startRedis();
 

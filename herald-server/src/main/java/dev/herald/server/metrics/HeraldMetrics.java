@@ -223,13 +223,13 @@ public final class HeraldMetrics implements DigestListener, DeliveryListener, Ro
 
   private void agentMetrics(StringBuilder out) {
     List<AgentHealth> all = agents.get();
-    StringBuilder failures = new StringBuilder("# HELP herald_agent_failures_total Failed work calls of each background agent.\n"
-        + "# TYPE herald_agent_failures_total counter\n");
+    StringBuilder failures = new StringBuilder("# HELP herald_agent_errors_total Failed work calls of each background agent.\n"
+        + "# TYPE herald_agent_errors_total counter\n");
     StringBuilder up = new StringBuilder("# HELP herald_agent_up 1 while the agent runs and has not failed without a success for "
         + "10 s; 0 turns /health/ready down.\n# TYPE herald_agent_up gauge\n");
     for (AgentHealth agent : all) {
       String label = "{agent=\"" + escape(agent.role()) + "\"} ";
-      failures.append("herald_agent_failures_total").append(label).append(agent.failures()).append('\n');
+      failures.append("herald_agent_errors_total").append(label).append(agent.failures()).append('\n');
       up.append("herald_agent_up").append(label).append(agent.unhealthy() ? 0 : 1).append('\n');
     }
     out.append(failures).append(up);
