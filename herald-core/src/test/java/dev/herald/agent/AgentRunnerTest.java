@@ -38,8 +38,10 @@ class AgentRunnerTest {
     CountDownLatch release = new CountDownLatch(1);
     CountDownLatch secondCall = new CountDownLatch(1);
     AtomicInteger calls = new AtomicInteger();
+    java.util.concurrent.atomic.AtomicReference<Thread> runnerThread = new java.util.concurrent.atomic.AtomicReference<>();
     Agent agent = agent("test-agent", () -> {
       if (calls.incrementAndGet() == 1) {
+        runnerThread.set(Thread.currentThread());
         working.countDown();
         // parks inside the work: the wake's unpark permit is used up here
         release.await();
@@ -50,8 +52,10 @@ class AgentRunnerTest {
     });
     try (AgentRunner runner = new AgentRunner(agent, LONG_PAUSE, LONG_PAUSE).start()) {
       assertThat(working.await(10, TimeUnit.SECONDS)).isTrue();
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> runnerThread.get().getState() == Thread.State.WAITING);
       runner.wake();
-      Thread.sleep(50); // let the permit reach the parked latch wait, which returns and parks again
+      // the permit reaches the parked latch wait, which returns and parks again
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> runnerThread.get().getState() == Thread.State.WAITING);
       release.countDown();
       assertThat(secondCall.await(10, TimeUnit.SECONDS)).as("second doWork after a wake during the first").isTrue();
     }
@@ -65,14 +69,10 @@ class AgentRunnerTest {
       return 0;
     });
     try (AgentRunner runner = new AgentRunner(agent, LONG_PAUSE, LONG_PAUSE).start()) {
-      Thread.sleep(200);
-      assertThat(calls.get()).isEqualTo(1);
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> calls.get() == 1);
+      org.awaitility.Awaitility.await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(1)).until(() -> calls.get() == 1);
       runner.wake();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (calls.get() < 2 && System.nanoTime() < deadline) {
-        Thread.sleep(5);
-      }
-      assertThat(calls.get()).isEqualTo(2);
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> calls.get() == 2);
     }
   }
 

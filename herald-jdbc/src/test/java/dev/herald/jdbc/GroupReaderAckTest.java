@@ -71,8 +71,11 @@ class GroupReaderAckTest {
       // past the lease while the acknowledgement has not reached the log yet (in CI the ack
       // thread had not run when the engine's next call claimed the batch and ingested it again)
       clock.advance(Duration.ofHours(1));
+      Thread claimer = Thread.currentThread();
       pool.submit(() -> {
-        Thread.sleep(300);
+        // lets the ack through once the claim below waits for it
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> claimer.getState() == Thread.State.WAITING
+            || claimer.getState() == Thread.State.TIMED_WAITING);
         ackMayRun.countDown();
         return null;
       });

@@ -28,10 +28,9 @@ final class HeldWriter {
   }
 
   /** Waits until {@code writes} writes are queued behind the held one. */
-  void awaitQueued(int writes) throws InterruptedException {
-    while (db.queuedWrites() < writes) {
-      Thread.sleep(1);
-    }
+  void awaitQueued(int writes) {
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(1))
+        .until(() -> db.queuedWrites() >= writes);
   }
 
   /** Lets the writer go on to the queued group. */

@@ -62,9 +62,12 @@ class CliIT {
         }
       });
       try {
-        await().atMost(Duration.ofSeconds(30)).until(() -> follower.isAlive() && new TestHttp(server.port()).get("/health/live").status() == 200);
-        // give the follower time to reach the end of the (empty) list before anything is emitted
-        await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> true);
+        // the follower says when it reached the end of the (empty) list and prints new ones only
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+          synchronized (lines) {
+            return lines.stream().anyMatch(l -> l.startsWith("herald: following new notifications"));
+          }
+        });
 
         String id = run(dir.resolve("p1.log"), "publish", "scans", "seller_id:=10", "package_id=AAAAAA", "--server", url).strip();
         run(dir.resolve("p2.log"), "publish", "scans", "seller_id=10", "package_id=BBBBBB", "--server", url);
@@ -177,7 +180,12 @@ class CliIT {
             return second.size() >= 2;
           }
         });
-        await().pollDelay(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> true);
+        // and nothing more comes: the resumed subscriber saw only what came after its cursor
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> {
+          synchronized (second) {
+            return second.size() == 2;
+          }
+        });
         synchronized (second) {
           assertThat(second).extracting(l -> dev.herald.json.Json.parseTrusted(l).path("data").path("n").asInt()).containsExactly(3, 4);
         }

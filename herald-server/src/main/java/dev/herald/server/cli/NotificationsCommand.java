@@ -51,6 +51,10 @@ public final class NotificationsCommand implements Callable<Integer> {
         if (!follow) {
           return 0;
         }
+        if (!print) {
+          // on stderr, so that what goes to stdout stays notifications only
+          System.err.println("herald: following new notifications of " + server + " (Ctrl-C to stop)");
+        }
         print = true;
         System.out.flush();
         Thread.sleep(250);
