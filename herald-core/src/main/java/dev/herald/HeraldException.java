@@ -1,8 +1,8 @@
 package dev.herald;
 
 /**
- * Base of every error Herald raises on purpose. The message is a sentence a user can act on:
- * what was wrong, where, what is allowed and the value received.
+ * Base of every error Herald raises on purpose. The message is a sentence a user can act on: what
+ * was wrong, where, what is allowed and the value received.
  *
  * <p>Subclasses say what kind of failure it is; the HTTP layer maps each kind to a status in one
  * place, so core never mentions HTTP.

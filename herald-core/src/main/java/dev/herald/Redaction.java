@@ -5,9 +5,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Takes the secrets out of URLs before they are shown anywhere (API answers, health, error
- * bodies, logs, metric labels, stored delivery details): the one function every output goes
- * through.
+ * Takes the secrets out of URLs before they are shown anywhere (API answers, health, error bodies,
+ * logs, metric labels, stored delivery details): the one function every output goes through.
  *
  * <ul>
  *   <li>A password in the user part: {@code redis://:s3cret@host:6379/0} becomes {@code
@@ -37,7 +36,8 @@ public final class Redaction {
     Matcher matcher = URL.matcher(text);
     StringBuilder out = new StringBuilder(text.length());
     while (matcher.find()) {
-      matcher.appendReplacement(out, Matcher.quoteReplacement(url(matcher.group(1), matcher.group(2))));
+      matcher.appendReplacement(
+          out, Matcher.quoteReplacement(url(matcher.group(1), matcher.group(2))));
     }
     matcher.appendTail(out);
     return out.toString();

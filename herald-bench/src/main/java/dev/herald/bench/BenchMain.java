@@ -31,8 +31,13 @@ public final class BenchMain {
     String which = args.length > 0 && !args[0].startsWith("--") ? args[0] : "digest";
     for (int i = which.equals(args.length > 0 ? args[0] : "") ? 1 : 0; i < args.length; i += 2) {
       if (!KNOWN_OPTIONS.contains(args[i]) || i + 1 == args.length) {
-        System.err.print("herald-bench: " + (KNOWN_OPTIONS.contains(args[i]) ? args[i] + " needs a value" : "unknown option '" + args[i] + "'")
-            + "\n" + USAGE);
+        System.err.print(
+            "herald-bench: "
+                + (KNOWN_OPTIONS.contains(args[i])
+                    ? args[i] + " needs a value"
+                    : "unknown option '" + args[i] + "'")
+                + "\n"
+                + USAGE);
         System.exit(2);
       }
     }
@@ -41,28 +46,49 @@ public final class BenchMain {
         case "--events" -> events = Integer.parseInt(args[i + 1]);
         case "--sellers" -> sellers = Integer.parseInt(args[i + 1]);
         case "--out" -> out = Path.of(args[i + 1]);
-        default -> { }
+        default -> {}
       }
     }
     switch (which) {
       case "digest" -> digest(events, sellers, out);
-      case "redis" -> redis(option(args, "--url", "redis://127.0.0.1:6379/13"), Integer.parseInt(option(args, "--scans", "200000")),
-          Integer.parseInt(option(args, "--sellers", "20000")), Integer.parseInt(option(args, "--open", "100000")),
-          List.of(option(args, "--designs", "classic,herald").split(",")), out);
-      case "live" -> live(option(args, "--url", "redis://127.0.0.1:6379/13"), Integer.parseInt(option(args, "--subscribers", "1000")),
-          Integer.parseInt(option(args, "--messages", "10000")), Integer.parseInt(option(args, "--idle", "10000")),
-          List.of(option(args, "--parts", "full,paced,idle").split(",")),
-          java.util.Arrays.stream(option(args, "--rates", PACED_RATES).split(",")).mapToInt(Integer::parseInt).toArray(), out);
-      case "reviews" -> reviews(option(args, "--url", "redis://127.0.0.1:6379/13"), Integer.parseInt(option(args, "--reviews", "1000000")),
-          Integer.parseInt(option(args, "--inboxes", "1000000")), option(args, "--backends", "sqlite,redis"), out);
+      case "redis" ->
+          redis(
+              option(args, "--url", "redis://127.0.0.1:6379/13"),
+              Integer.parseInt(option(args, "--scans", "200000")),
+              Integer.parseInt(option(args, "--sellers", "20000")),
+              Integer.parseInt(option(args, "--open", "100000")),
+              List.of(option(args, "--designs", "classic,herald").split(",")),
+              out);
+      case "live" ->
+          live(
+              option(args, "--url", "redis://127.0.0.1:6379/13"),
+              Integer.parseInt(option(args, "--subscribers", "1000")),
+              Integer.parseInt(option(args, "--messages", "10000")),
+              Integer.parseInt(option(args, "--idle", "10000")),
+              List.of(option(args, "--parts", "full,paced,idle").split(",")),
+              java.util.Arrays.stream(option(args, "--rates", PACED_RATES).split(","))
+                  .mapToInt(Integer::parseInt)
+                  .toArray(),
+              out);
+      case "reviews" ->
+          reviews(
+              option(args, "--url", "redis://127.0.0.1:6379/13"),
+              Integer.parseInt(option(args, "--reviews", "1000000")),
+              Integer.parseInt(option(args, "--inboxes", "1000000")),
+              option(args, "--backends", "sqlite,redis"),
+              out);
       default -> {
-        System.err.println("herald-bench: unknown benchmark '" + which + "'; available: digest, redis, reviews, live");
+        System.err.println(
+            "herald-bench: unknown benchmark '"
+                + which
+                + "'; available: digest, redis, reviews, live");
         System.exit(2);
       }
     }
   }
 
-  private static final String USAGE = """
+  private static final String USAGE =
+      """
       usage: bin/herald-bench [BENCHMARK] [OPTIONS]
         digest   (default) [--events N] [--sellers N]
         redis    [--url URL] [--scans N] [--sellers N] [--open N] [--designs classic,herald]
@@ -71,8 +97,23 @@ public final class BenchMain {
       every benchmark: --out DIR (default bench/results; a report there is overwritten)
       """;
 
-  private static final java.util.Set<String> KNOWN_OPTIONS = java.util.Set.of("--events", "--sellers", "--out", "--url", "--scans",
-      "--open", "--designs", "--reviews", "--inboxes", "--backends", "--subscribers", "--messages", "--idle", "--parts", "--rates");
+  private static final java.util.Set<String> KNOWN_OPTIONS =
+      java.util.Set.of(
+          "--events",
+          "--sellers",
+          "--out",
+          "--url",
+          "--scans",
+          "--open",
+          "--designs",
+          "--reviews",
+          "--inboxes",
+          "--backends",
+          "--subscribers",
+          "--messages",
+          "--idle",
+          "--parts",
+          "--rates");
 
   private static String option(String[] args, String name, String fallback) {
     for (int i = 0; i < args.length - 1; i++) {
@@ -90,12 +131,26 @@ public final class BenchMain {
    */
   private static final int WARM_UP_MESSAGES = 1000;
 
-  /** Steady publishing rates (messages/s) at which the live benchmark measures latency, unless --rates says otherwise. */
+  /**
+   * Steady publishing rates (messages/s) at which the live benchmark measures latency, unless
+   * --rates says otherwise.
+   */
   private static final String PACED_RATES = "25,50,100";
+
   private static final int PACED_SECONDS = 20;
 
-  /** Live topics: Herald's SSE and WebSocket subscribers beside Redis Pub/Sub, and idle subscribers' heap. */
-  private static void live(String url, int subscribers, int messages, int idle, List<String> parts, int[] rates, Path out)
+  /**
+   * Live topics: Herald's SSE and WebSocket subscribers beside Redis Pub/Sub, and idle subscribers'
+   * heap.
+   */
+  private static void live(
+      String url,
+      int subscribers,
+      int messages,
+      int idle,
+      List<String> parts,
+      int[] rates,
+      Path out)
       throws Exception {
     String machine = Machine.describe();
     Path work = Files.createTempDirectory("herald-bench-live");
@@ -113,14 +168,18 @@ public final class BenchMain {
         LiveBenchmark.warmUpServer(subscribers, port, server.toHandle());
       }
       if (parts.contains("full")) {
-        System.out.printf("live: %,d subscribers, %,d messages as fast as they go (after %,d unreported)%n", subscribers, messages, WARM_UP_MESSAGES);
+        System.out.printf(
+            "live: %,d subscribers, %,d messages as fast as they go (after %,d unreported)%n",
+            subscribers, messages, WARM_UP_MESSAGES);
         new LiveBenchmark(subscribers, WARM_UP_MESSAGES, 0).herald(port, server.toHandle());
         results.add(bench.herald(port, server.toHandle()));
       }
       if (parts.contains("paced")) {
         for (int rate : rates) {
           System.out.printf("live, paced at %d messages/s for %d s%n", rate, PACED_SECONDS);
-          pacedResults.add(new LiveBenchmark(subscribers, rate * PACED_SECONDS, rate).herald(port, server.toHandle()));
+          pacedResults.add(
+              new LiveBenchmark(subscribers, rate * PACED_SECONDS, rate)
+                  .herald(port, server.toHandle()));
         }
       }
       if (parts.contains("idle")) {
@@ -139,37 +198,67 @@ public final class BenchMain {
     if (parts.contains("paced")) {
       new LiveBenchmark(subscribers, 1000, 100).redisPubSub(url); // the same warm-up
       for (int rate : rates) {
-        pacedResults.add(new LiveBenchmark(subscribers, rate * PACED_SECONDS, rate).redisPubSub(url));
+        pacedResults.add(
+            new LiveBenchmark(subscribers, rate * PACED_SECONDS, rate).redisPubSub(url));
       }
     }
     StringBuilder rows = new StringBuilder();
     for (LiveBenchmark.Result r : results) {
       Histogram l = r.latencyMicros();
-      String row = String.format(Locale.ROOT, "| %s | %,d of %,d | %.2f s | **%,.0f deliveries/s** | %.1f ms | %.1f ms | %.1f ms | %.1f µs |%n",
-          r.design(), r.deliveries(), (long) r.subscribers() * r.messages(), r.seconds(), r.deliveriesPerSecond(),
-          ms(l.getValueAtPercentile(50)), ms(l.getValueAtPercentile(99)), ms(l.getMaxValue()), r.serverCpuMicrosPerDelivery());
+      String row =
+          String.format(
+              Locale.ROOT,
+              "| %s | %,d of %,d | %.2f s | **%,.0f deliveries/s** | %.1f ms | %.1f ms | %.1f ms | %.1f µs |%n",
+              r.design(),
+              r.deliveries(),
+              (long) r.subscribers() * r.messages(),
+              r.seconds(),
+              r.deliveriesPerSecond(),
+              ms(l.getValueAtPercentile(50)),
+              ms(l.getValueAtPercentile(99)),
+              ms(l.getMaxValue()),
+              r.serverCpuMicrosPerDelivery());
       System.out.print(row);
       rows.append(row);
     }
     // side by side per rate: Herald's row, then Redis's
     StringBuilder pacedRows = new StringBuilder();
     for (int i = 0; i < rates.length && !pacedResults.isEmpty(); i++) {
-      for (LiveBenchmark.Result r : List.of(pacedResults.get(i), pacedResults.get(i + rates.length))) {
+      for (LiveBenchmark.Result r :
+          List.of(pacedResults.get(i), pacedResults.get(i + rates.length))) {
         Histogram l = r.latencyMicros();
-        String row = String.format(Locale.ROOT, "| %d msg/s (%,d deliveries/s) | %s | %,d of %,d | %.1f ms | **%.1f ms** | %.1f ms | %.1f µs |%n",
-            rates[i], rates[i] * r.subscribers(), r.design(), r.deliveries(), (long) r.subscribers() * r.messages(),
-            ms(l.getValueAtPercentile(50)), ms(l.getValueAtPercentile(99)), ms(l.getMaxValue()), r.serverCpuMicrosPerDelivery());
+        String row =
+            String.format(
+                Locale.ROOT,
+                "| %d msg/s (%,d deliveries/s) | %s | %,d of %,d | %.1f ms | **%.1f ms** | %.1f ms | %.1f µs |%n",
+                rates[i],
+                rates[i] * r.subscribers(),
+                r.design(),
+                r.deliveries(),
+                (long) r.subscribers() * r.messages(),
+                ms(l.getValueAtPercentile(50)),
+                ms(l.getValueAtPercentile(99)),
+                ms(l.getMaxValue()),
+                r.serverCpuMicrosPerDelivery());
         System.out.print(row);
         pacedRows.append(row);
       }
     }
     if (!parts.containsAll(List.of("full", "paced", "idle"))) {
-      System.out.println("only " + parts + " ran: " + out.resolve("live.md") + " is written by a run of every part");
+      System.out.println(
+          "only "
+              + parts
+              + " ran: "
+              + out.resolve("live.md")
+              + " is written by a run of every part");
       return;
     }
     LiveBenchmark.Result h = results.get(0);
     LiveBenchmark.Result r = results.get(1);
-    String report = String.format(Locale.ROOT, """
+    String report =
+        String.format(
+            Locale.ROOT,
+            """
         # Live topics benchmark: Herald beside Redis Pub/Sub
 
         Run: `bin/herald-bench live` on %s, %s; Redis 7.0 on the same machine.
@@ -208,23 +297,41 @@ public final class BenchMain {
         Idle subscribers: %,d SSE connections held open cost **%,.0f bytes of server heap each**
         (%,.1f MiB for all of them; target ≤ 200 MiB), measured from the server's heap after a full GC
         before and after opening them.
-        """, machine, Instant.now(), subscribers, messages, rows, h.deliveriesPerSecond() / r.deliveriesPerSecond(),
-        PACED_SECONDS, pacedRows, idle, heapPerIdle, heapPerIdle * idle / (1024 * 1024));
+        """,
+            machine,
+            Instant.now(),
+            subscribers,
+            messages,
+            rows,
+            h.deliveriesPerSecond() / r.deliveriesPerSecond(),
+            PACED_SECONDS,
+            pacedRows,
+            idle,
+            heapPerIdle,
+            heapPerIdle * idle / (1024 * 1024));
     Files.createDirectories(out);
     Files.writeString(out.resolve("live.md"), report);
     System.out.println("report written to " + out.resolve("live.md"));
   }
 
   /** The reviews path on the embedded backend and on Redis (flushing the given database). */
-  private static void reviews(String url, int reviews, int inboxes, String backends, Path out) throws Exception {
+  private static void reviews(String url, int reviews, int inboxes, String backends, Path out)
+      throws Exception {
     String machine = Machine.describe();
-    ReviewsBenchmark bench = new ReviewsBenchmark(1000, 10, reviews, 0.2, 100, 10_000, inboxes, 1000);
+    ReviewsBenchmark bench =
+        new ReviewsBenchmark(1000, 10, reviews, 0.2, 100, 10_000, inboxes, 1000);
     List<ReviewsBenchmark.Result> results = new java.util.ArrayList<>();
     if (backends.contains("sqlite")) {
       Path work = Files.createTempDirectory("herald-bench-reviews");
       try {
-        results.add(bench.run("embedded (SQLite)", () -> new dev.herald.jdbc.SqliteBackend(work, dev.herald.jdbc.SqliteDatabase.Sync.NORMAL,
-            java.time.InstantSource.system())));
+        results.add(
+            bench.run(
+                "embedded (SQLite)",
+                () ->
+                    new dev.herald.jdbc.SqliteBackend(
+                        work,
+                        dev.herald.jdbc.SqliteDatabase.Sync.NORMAL,
+                        java.time.InstantSource.system())));
       } finally {
         deleteTree(work);
       }
@@ -233,8 +340,12 @@ public final class BenchMain {
       try (io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(url);
           var admin = client.connect()) {
         admin.sync().flushdb();
-        results.add(bench.run("Redis", () -> new dev.herald.redis.RedisBackend(url, "bench:", java.time.InstantSource.system(), List.of(),
-            Map.of())));
+        results.add(
+            bench.run(
+                "Redis",
+                () ->
+                    new dev.herald.redis.RedisBackend(
+                        url, "bench:", java.time.InstantSource.system(), List.of(), Map.of())));
         admin.sync().flushdb();
       }
     }
@@ -242,18 +353,47 @@ public final class BenchMain {
     StringBuilder pullRows = new StringBuilder();
     StringBuilder monitorRows = new StringBuilder();
     for (ReviewsBenchmark.Result r : results) {
-      rows.append(String.format(Locale.ROOT, "| %s | %,d | %,d | %.1f s | **%,.0f deliveries/s** | %.1f s | %s |%n",
-          r.backend(), r.reviews(), r.deliveries(), r.seconds(), r.deliveriesPerSecond(), r.appendSeconds(),
-          Double.isNaN(r.writerMicrosPerDelivery()) ? "n/a" : String.format(Locale.ROOT, "%.1f µs", r.writerMicrosPerDelivery())));
+      rows.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %,d | %,d | %.1f s | **%,.0f deliveries/s** | %.1f s | %s |%n",
+              r.backend(),
+              r.reviews(),
+              r.deliveries(),
+              r.seconds(),
+              r.deliveriesPerSecond(),
+              r.appendSeconds(),
+              Double.isNaN(r.writerMicrosPerDelivery())
+                  ? "n/a"
+                  : String.format(Locale.ROOT, "%.1f µs", r.writerMicrosPerDelivery())));
       Histogram p = r.pullMicros();
-      pullRows.append(String.format(Locale.ROOT, "| %s | %,d | %,d | %.1f ms | **%.1f ms** | %.1f ms |%n",
-          r.backend(), r.pulls(), r.itemsPerPull(), p.getValueAtPercentile(50) / 1e3, p.getValueAtPercentile(99) / 1e3, p.getMaxValue() / 1e3));
+      pullRows.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %,d | %,d | %.1f ms | **%.1f ms** | %.1f ms |%n",
+              r.backend(),
+              r.pulls(),
+              r.itemsPerPull(),
+              p.getValueAtPercentile(50) / 1e3,
+              p.getValueAtPercentile(99) / 1e3,
+              p.getMaxValue() / 1e3));
       Histogram c = r.checkMicros();
-      monitorRows.append(String.format(Locale.ROOT, "| %s | %,d | %,d | %.1f ms | %.2f ms | **%.2f ms** | %.2f ms |%n",
-          r.backend(), r.monitorInboxes(), r.staleInboxes(), r.firstCheckMillis(), c.getValueAtPercentile(50) / 1e3,
-          c.getValueAtPercentile(99) / 1e3, c.getMaxValue() / 1e3));
+      monitorRows.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %,d | %,d | %.1f ms | %.2f ms | **%.2f ms** | %.2f ms |%n",
+              r.backend(),
+              r.monitorInboxes(),
+              r.staleInboxes(),
+              r.firstCheckMillis(),
+              c.getValueAtPercentile(50) / 1e3,
+              c.getValueAtPercentile(99) / 1e3,
+              c.getMaxValue() / 1e3));
     }
-    String report = String.format(Locale.ROOT, """
+    String report =
+        String.format(
+            Locale.ROOT,
+            """
         # Reviews benchmark: routing to inboxes, pulls, and the stale-inbox monitor
 
         Run: `bin/herald-bench reviews` on %s, %s; Redis 7.0 on the same machine.
@@ -286,16 +426,25 @@ public final class BenchMain {
 
         | backend | inboxes | stale | first check | p50 | p99 | max |
         |---|---|---|---|---|---|---|
-        %s""", machine, java.time.Instant.now(), reviews, rows, pullRows, monitorRows);
+        %s""",
+            machine,
+            java.time.Instant.now(),
+            reviews,
+            rows,
+            pullRows,
+            monitorRows);
     Files.createDirectories(out);
     Files.writeString(out.resolve("reviews.md"), report);
     System.out.println("report written to " + out.resolve("reviews.md"));
   }
 
   /** Herald on Redis beside the classic design, on one Redis (flushing the given database). */
-  private static void redis(String url, int scans, int sellers, int burst, List<String> designs, Path out) throws Exception {
+  private static void redis(
+      String url, int scans, int sellers, int burst, List<String> designs, Path out)
+      throws Exception {
     String machine = Machine.describe();
-    System.out.println("Herald vs the classic design on " + url + " (database flushed), " + machine);
+    System.out.println(
+        "Herald vs the classic design on " + url + " (database flushed), " + machine);
     RedisDigestBenchmark bench = new RedisDigestBenchmark(url, scans, sellers, burst);
     List<RedisDigestBenchmark.Result> results = new ArrayList<>();
     if (designs.contains("classic")) {
@@ -309,11 +458,27 @@ public final class BenchMain {
     for (RedisDigestBenchmark.Result r : results) {
       Histogram b = r.burstLateness();
       Histogram st = r.steadyLateness();
-      ingestRows.append(String.format(Locale.ROOT, "| %s | %,.0f scans/s | %.1f µs | %,d | %,d |%n",
-          r.design(), r.ingestPerSecond(), r.redisCpuMicrosPerEvent(), r.lost(), r.duplicated()));
-      latenessRows.append(String.format(Locale.ROOT, "| %s | %.1f / %.1f / %.1f ms | %,d | %.1f / %.1f / %.1f ms |%n",
-          r.design(), ms(b.getValueAtPercentile(50)), ms(b.getValueAtPercentile(99)), ms(b.getMaxValue()),
-          r.steadyOpenMin(), ms(st.getValueAtPercentile(50)), ms(st.getValueAtPercentile(99)), ms(st.getMaxValue())));
+      ingestRows.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %,.0f scans/s | %.1f µs | %,d | %,d |%n",
+              r.design(),
+              r.ingestPerSecond(),
+              r.redisCpuMicrosPerEvent(),
+              r.lost(),
+              r.duplicated()));
+      latenessRows.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %.1f / %.1f / %.1f ms | %,d | %.1f / %.1f / %.1f ms |%n",
+              r.design(),
+              ms(b.getValueAtPercentile(50)),
+              ms(b.getValueAtPercentile(99)),
+              ms(b.getMaxValue()),
+              r.steadyOpenMin(),
+              ms(st.getValueAtPercentile(50)),
+              ms(st.getValueAtPercentile(99)),
+              ms(st.getMaxValue())));
     }
     System.out.print(ingestRows);
     System.out.print(latenessRows);
@@ -323,7 +488,10 @@ public final class BenchMain {
     }
     RedisDigestBenchmark.Result c = results.get(0);
     RedisDigestBenchmark.Result h = results.get(1);
-    String report = String.format(Locale.ROOT, """
+    String report =
+        String.format(
+            Locale.ROOT,
+            """
         # Digest benchmark: Herald on Redis beside the classic design
 
         Run: `bin/herald-bench redis` on %s, %s, Redis at %s (7.0, same machine).
@@ -355,14 +523,27 @@ public final class BenchMain {
         from the same publishers (as its HTTP API takes them), its engine reads batches through a
         consumer group, and ingests and closes on a thread each (as the server runs it). Its
         notifications go to the outbox only (no sink), as the classic checker only "emits" in-process.
-        """, machine, Instant.now(), url, scans, sellers, RedisDigestBenchmark.QUIET, burst,
-        RedisDigestBenchmark.STEADY_RATE, RedisDigestBenchmark.STEADY_QUIET,
-        RedisDigestBenchmark.STEADY_RATE * RedisDigestBenchmark.STEADY_QUIET.toSeconds(), h.steadySellers(),
-        RedisDigestBenchmark.STEADY_QUIET, ingestRows, latenessRows,
-        h.ingestPerSecond() / c.ingestPerSecond(),
-        (double) h.burstLateness().getValueAtPercentile(99) / Math.max(1, c.burstLateness().getValueAtPercentile(99)),
-        (double) h.steadyLateness().getValueAtPercentile(99) / Math.max(1, c.steadyLateness().getValueAtPercentile(99)),
-        h.redisCpuMicrosPerEvent() / c.redisCpuMicrosPerEvent());
+        """,
+            machine,
+            Instant.now(),
+            url,
+            scans,
+            sellers,
+            RedisDigestBenchmark.QUIET,
+            burst,
+            RedisDigestBenchmark.STEADY_RATE,
+            RedisDigestBenchmark.STEADY_QUIET,
+            RedisDigestBenchmark.STEADY_RATE * RedisDigestBenchmark.STEADY_QUIET.toSeconds(),
+            h.steadySellers(),
+            RedisDigestBenchmark.STEADY_QUIET,
+            ingestRows,
+            latenessRows,
+            h.ingestPerSecond() / c.ingestPerSecond(),
+            (double) h.burstLateness().getValueAtPercentile(99)
+                / Math.max(1, c.burstLateness().getValueAtPercentile(99)),
+            (double) h.steadyLateness().getValueAtPercentile(99)
+                / Math.max(1, c.steadyLateness().getValueAtPercentile(99)),
+            h.redisCpuMicrosPerEvent() / c.redisCpuMicrosPerEvent());
     Files.createDirectories(out);
     Path file = out.resolve("digest-redis.md");
     Files.writeString(file, report);
@@ -377,21 +558,40 @@ public final class BenchMain {
       // the JIT compiles the hot paths during the first seconds of a run (measured: the C2
       // compiler took 17% of the machine during an unwarmed first ingest); measure steady state
       System.out.println("warming up: 200,000 scans in-process, not reported");
-      new EmbeddedDigestBenchmark(EmbeddedDigestBenchmark.Pattern.BURSTS, 200_000, 20_000, 2_000, 2_000, work.resolve("warm-up")).run();
+      new EmbeddedDigestBenchmark(
+              EmbeddedDigestBenchmark.Pattern.BURSTS,
+              200_000,
+              20_000,
+              2_000,
+              2_000,
+              work.resolve("warm-up"))
+          .run();
       List<EmbeddedDigestBenchmark.Result> embedded = new ArrayList<>();
       for (EmbeddedDigestBenchmark.Pattern pattern : EmbeddedDigestBenchmark.Pattern.values()) {
-        System.out.printf("embedded, in-process, %s: %,d scans for %,d sellers%n", pattern, events, sellers);
+        System.out.printf(
+            "embedded, in-process, %s: %,d scans for %,d sellers%n", pattern, events, sellers);
         EmbeddedDigestBenchmark.Result result =
-            new EmbeddedDigestBenchmark(pattern, events, sellers, 20_000, 2_000, work.resolve("embedded-" + pattern)).run();
+            new EmbeddedDigestBenchmark(
+                    pattern, events, sellers, 20_000, 2_000, work.resolve("embedded-" + pattern))
+                .run();
         Histogram l = result.latenessMicros();
-        System.out.printf("  lateness of %,d probe notifications at %,d/s with %,d buckets open: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
-            result.probes(), result.probeRate(), result.openBuckets(), ms(l.getValueAtPercentile(50)), ms(l.getValueAtPercentile(99)), ms(l.getMaxValue()));
+        System.out.printf(
+            "  lateness of %,d probe notifications at %,d/s with %,d buckets open: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+            result.probes(),
+            result.probeRate(),
+            result.openBuckets(),
+            ms(l.getValueAtPercentile(50)),
+            ms(l.getValueAtPercentile(99)),
+            ms(l.getMaxValue()));
         embedded.add(result);
       }
 
-      System.out.printf("HTTP, batches of 1000 from 4 clients: %,d scans for %,d sellers%n", events, sellers);
-      HttpDigestBenchmark.Result http = new HttpDigestBenchmark(events, sellers, 1000, 4, work.resolve("http")).run();
-      System.out.printf("  %,.0f events/s acknowledged (%.2f s); engine caught up after %.2f s%n",
+      System.out.printf(
+          "HTTP, batches of 1000 from 4 clients: %,d scans for %,d sellers%n", events, sellers);
+      HttpDigestBenchmark.Result http =
+          new HttpDigestBenchmark(events, sellers, 1000, 4, work.resolve("http")).run();
+      System.out.printf(
+          "  %,.0f events/s acknowledged (%.2f s); engine caught up after %.2f s%n",
           http.eventsPerSecond(), http.seconds(), http.caughtUpSeconds());
 
       Files.createDirectories(out);
@@ -415,23 +615,47 @@ public final class BenchMain {
     return micros / 1000.0;
   }
 
-  private static String report(String machine, List<EmbeddedDigestBenchmark.Result> embedded, HttpDigestBenchmark.Result h) {
+  private static String report(
+      String machine, List<EmbeddedDigestBenchmark.Result> embedded, HttpDigestBenchmark.Result h) {
     StringBuilder rows = new StringBuilder();
     for (EmbeddedDigestBenchmark.Result e : embedded) {
       Histogram l = e.latenessMicros();
-      rows.append(String.format(Locale.ROOT,
-          "| ingest in-process, %s (%,d scans, %,d sellers) | **%,.0f events/s** (%.2f s) | ≥ 100,000 events/s |%n",
-          e.pattern().name().toLowerCase(Locale.ROOT), e.events(), e.sellers(), e.eventsPerSecond(), e.ingestSeconds()));
-      rows.append(String.format(Locale.ROOT,
-          "| lateness, %s: %,d probe buckets falling due at %,d/s while %,d buckets are open | p50 **%.1f ms**, p99 **%.1f ms**, max **%.1f ms** | p99 ≤ 100 ms |%n",
-          e.pattern().name().toLowerCase(Locale.ROOT), e.probes(), e.probeRate(), e.openBuckets(),
-          ms(l.getValueAtPercentile(50)), ms(l.getValueAtPercentile(99)), ms(l.getMaxValue())));
-      rows.append(String.format(Locale.ROOT, "| heap per open bucket, %s | %.0f bytes (bucket state lives in SQLite) | reported |%n",
-          e.pattern().name().toLowerCase(Locale.ROOT), e.heapBytesPerOpenBucket()));
-      rows.append(String.format(Locale.ROOT, "| SQLite writer thread's CPU per event, %s ingest | %.1f µs | reported |%n",
-          e.pattern().name().toLowerCase(Locale.ROOT), e.writerMicrosPerEvent()));
+      rows.append(
+          String.format(
+              Locale.ROOT,
+              "| ingest in-process, %s (%,d scans, %,d sellers) | **%,.0f events/s** (%.2f s) | ≥ 100,000 events/s |%n",
+              e.pattern().name().toLowerCase(Locale.ROOT),
+              e.events(),
+              e.sellers(),
+              e.eventsPerSecond(),
+              e.ingestSeconds()));
+      rows.append(
+          String.format(
+              Locale.ROOT,
+              "| lateness, %s: %,d probe buckets falling due at %,d/s while %,d buckets are open | p50 **%.1f ms**, p99 **%.1f ms**, max **%.1f ms** | p99 ≤ 100 ms |%n",
+              e.pattern().name().toLowerCase(Locale.ROOT),
+              e.probes(),
+              e.probeRate(),
+              e.openBuckets(),
+              ms(l.getValueAtPercentile(50)),
+              ms(l.getValueAtPercentile(99)),
+              ms(l.getMaxValue())));
+      rows.append(
+          String.format(
+              Locale.ROOT,
+              "| heap per open bucket, %s | %.0f bytes (bucket state lives in SQLite) | reported |%n",
+              e.pattern().name().toLowerCase(Locale.ROOT),
+              e.heapBytesPerOpenBucket()));
+      rows.append(
+          String.format(
+              Locale.ROOT,
+              "| SQLite writer thread's CPU per event, %s ingest | %.1f µs | reported |%n",
+              e.pattern().name().toLowerCase(Locale.ROOT),
+              e.writerMicrosPerEvent()));
     }
-    return String.format(Locale.ROOT, """
+    return String.format(
+        Locale.ROOT,
+        """
         # Digest benchmark: embedded backend (SQLite)
 
         Run: `bin/herald-bench digest` on %s, %s.
@@ -456,7 +680,15 @@ public final class BenchMain {
         the ingest. Every write waits for that one thread, so the figure tells how close a run came
         to its limit (a million microseconds per second).
         """,
-        machine, Instant.now(), rows, h.batch(), h.clients(), h.eventsPerSecond(), h.seconds(), h.caughtUpSeconds(),
-        EmbeddedDigestBenchmark.PRODUCERS, EmbeddedDigestBenchmark.QUIET);
+        machine,
+        Instant.now(),
+        rows,
+        h.batch(),
+        h.clients(),
+        h.eventsPerSecond(),
+        h.seconds(),
+        h.caughtUpSeconds(),
+        EmbeddedDigestBenchmark.PRODUCERS,
+        EmbeddedDigestBenchmark.QUIET);
   }
 }

@@ -22,12 +22,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Seller scans posted over HTTP as JSON-array batches by several client threads to a Herald server
- * on the embedded backend (same JVM, loopback). Throughput is events acknowledged (201) per
- * second; the time for the engine to finish applying them is reported beside it.
+ * on the embedded backend (same JVM, loopback). Throughput is events acknowledged (201) per second;
+ * the time for the engine to finish applying them is reported beside it.
  */
 final class HttpDigestBenchmark {
 
-  record Result(long events, int batch, int clients, double seconds, double eventsPerSecond, double caughtUpSeconds) {}
+  record Result(
+      long events,
+      int batch,
+      int clients,
+      double seconds,
+      double eventsPerSecond,
+      double caughtUpSeconds) {}
 
   private final int events;
   private final int sellers;
@@ -46,7 +52,9 @@ final class HttpDigestBenchmark {
   Result run() throws Exception {
     Path config = dir.resolve("herald.yaml");
     Files.createDirectories(dir);
-    Files.writeString(config, """
+    Files.writeString(
+        config,
+        """
         server:
           port: 0
           maxBodySize: 8MiB
@@ -80,10 +88,15 @@ final class HttpDigestBenchmark {
       double seconds = (System.nanoTime() - start) / 1e9;
       pool.shutdown();
       if (acked != events) {
-        throw new IllegalStateException("only " + acked + " of " + events + " events were acknowledged");
+        throw new IllegalStateException(
+            "only " + acked + " of " + events + " events were acknowledged");
       }
-      EmbeddedDigestBenchmark.await(Duration.ofMillis(100), () -> server.backend().log().info("scans").groups().getFirst().lag() == 0
-          && server.backend().log().info("scans").groups().getFirst().pending() == 0, Duration.ofMinutes(10));
+      EmbeddedDigestBenchmark.await(
+          Duration.ofMillis(100),
+          () ->
+              server.backend().log().info("scans").groups().getFirst().lag() == 0
+                  && server.backend().log().info("scans").groups().getFirst().pending() == 0,
+          Duration.ofMinutes(10));
       double caughtUp = (System.nanoTime() - start) / 1e9;
       return new Result(events, batch, clients, seconds, events / seconds, caughtUp);
     }
@@ -100,11 +113,21 @@ final class HttpDigestBenchmark {
       int to = Math.min(events, from + batch);
       StringBuilder body = new StringBuilder(batch * 48).append('[');
       for (int i = from; i < to; i++) {
-        body.append(i == from ? "" : ",").append("{\"seller_id\":").append(i % sellers).append(",\"package_id\":\"P").append(i).append("\"}");
+        body.append(i == from ? "" : ",")
+            .append("{\"seller_id\":")
+            .append(i % sellers)
+            .append(",\"package_id\":\"P")
+            .append(i)
+            .append("\"}");
       }
       body.append(']');
-      HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response =
+          http.send(
+              HttpRequest.newBuilder(uri)
+                  .header("Content-Type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       if (response.statusCode() != 201) {
         throw new IllegalStateException("HTTP " + response.statusCode() + ": " + response.body());
       }

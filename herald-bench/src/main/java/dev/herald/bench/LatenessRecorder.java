@@ -30,7 +30,8 @@ final class LatenessRecorder implements DigestListener {
 
   @Override
   public void onNotification(Notification notification) {
-    long micros = Math.max(0, Duration.between(notification.dueAt(), clock.instant()).toNanos() / 1_000);
+    long micros =
+        Math.max(0, Duration.between(notification.dueAt(), clock.instant()).toNanos() / 1_000);
     lateness.recordValue(micros);
     emitted.incrementAndGet();
   }

@@ -8,12 +8,11 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A publisher for the live benchmark with just enough protocol to send one message and wait for
- * the server's answer, on one blocking keep-alive socket, the same way for every design: an
- * HTTP/1.1 {@code POST} answered 201 once Herald stored the message, or a Redis {@code PUBLISH}
- * answered with the number of receivers. Like {@link LeanSubscribers} (whose protocol helpers it
- * uses), it keeps a client library's threads and hand-offs out of the latency measured on two
- * shared cores.
+ * A publisher for the live benchmark with just enough protocol to send one message and wait for the
+ * server's answer, on one blocking keep-alive socket, the same way for every design: an HTTP/1.1
+ * {@code POST} answered 201 once Herald stored the message, or a Redis {@code PUBLISH} answered
+ * with the number of receivers. Like {@link LeanSubscribers} (whose protocol helpers it uses), it
+ * keeps a client library's threads and hand-offs out of the latency measured on two shared cores.
  *
  * <p>Thread ownership: used by one thread at a time.
  */
@@ -22,8 +21,10 @@ final class LeanPublisher implements AutoCloseable {
   private final Socket socket;
   private final OutputStream out;
   private final InputStream in;
+
   /** HTTP: the request up to the Content-Length value; Redis: null. */
   private final String requestHead;
+
   /** Redis: the channel; HTTP: null. */
   private final String channel;
 
@@ -38,7 +39,14 @@ final class LeanPublisher implements AutoCloseable {
 
   /** Publishes with {@code POST path} (JSON bodies) on a keep-alive connection. */
   static LeanPublisher http(String host, int port, String path) throws IOException {
-    String head = "POST " + path + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\nContent-Type: application/json\r\nContent-Length: ";
+    String head =
+        "POST "
+            + path
+            + " HTTP/1.1\r\nHost: "
+            + host
+            + ":"
+            + port
+            + "\r\nContent-Type: application/json\r\nContent-Length: ";
     return new LeanPublisher(new Socket(host, port), head, null);
   }
 
@@ -67,7 +75,9 @@ final class LeanPublisher implements AutoCloseable {
       return;
     }
     byte[] body = message.getBytes(StandardCharsets.UTF_8);
-    out.write((requestHead + body.length + "\r\n\r\n" + message).getBytes(StandardCharsets.UTF_8)); // one segment
+    out.write(
+        (requestHead + body.length + "\r\n\r\n" + message)
+            .getBytes(StandardCharsets.UTF_8)); // one segment
     out.flush();
     String head = LeanSubscribers.readHeaders(in, "201");
     int at = head.indexOf("content-length:");

@@ -23,8 +23,7 @@ import java.util.function.Consumer;
  */
 final class LeanSubscribers {
 
-  private LeanSubscribers() {
-  }
+  private LeanSubscribers() {}
 
   /** An open subscriber; closing it closes its socket and ends its reader. */
   interface Connection extends AutoCloseable {
@@ -33,69 +32,96 @@ final class LeanSubscribers {
   }
 
   /** {@code GET path} as server-sent events; every {@code data:} line goes to {@code onData}. */
-  static Connection sse(String host, int port, String path, Consumer<String> onData) throws IOException {
+  static Connection sse(String host, int port, String path, Consumer<String> onData)
+      throws IOException {
     Socket socket = new Socket(host, port);
     socket.setTcpNoDelay(true);
     OutputStream out = socket.getOutputStream();
-    out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\nAccept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+    out.write(
+        ("GET "
+                + path
+                + " HTTP/1.1\r\nHost: "
+                + host
+                + ":"
+                + port
+                + "\r\nAccept: text/event-stream\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
     out.flush();
     InputStream in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
     boolean chunked = readHeaders(in, "200").contains("transfer-encoding: chunked");
-    BufferedReader lines = new BufferedReader(new InputStreamReader(chunked ? new ChunkedInput(in) : in, StandardCharsets.UTF_8));
-    return reader(socket, () -> {
-      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-        if (line.startsWith("data: ")) {
-          onData.accept(line);
-        }
-      }
-    });
+    BufferedReader lines =
+        new BufferedReader(
+            new InputStreamReader(chunked ? new ChunkedInput(in) : in, StandardCharsets.UTF_8));
+    return reader(
+        socket,
+        () -> {
+          for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+            if (line.startsWith("data: ")) {
+              onData.accept(line);
+            }
+          }
+        });
   }
 
   /** A WebSocket on {@code path}; every text message goes to {@code onText}. */
-  static Connection webSocket(String host, int port, String path, Consumer<String> onText) throws IOException {
+  static Connection webSocket(String host, int port, String path, Consumer<String> onText)
+      throws IOException {
     Socket socket = new Socket(host, port);
     socket.setTcpNoDelay(true);
     byte[] nonce = new byte[16];
     ThreadLocalRandom.current().nextBytes(nonce);
     OutputStream out = socket.getOutputStream();
-    out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(nonce) + "\r\nSec-WebSocket-Version: 13\r\n\r\n")
-        .getBytes(StandardCharsets.US_ASCII));
+    out.write(
+        ("GET "
+                + path
+                + " HTTP/1.1\r\nHost: "
+                + host
+                + ":"
+                + port
+                + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: "
+                + Base64.getEncoder().encodeToString(nonce)
+                + "\r\nSec-WebSocket-Version: 13\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
     out.flush();
     InputStream in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
     readHeaders(in, "101");
-    return reader(socket, () -> {
-      StringBuilder message = new StringBuilder();
-      while (true) {
-        int first = readByte(in);
-        int second = readByte(in);
-        long length = second & 0x7f;
-        if (length == 126) {
-          length = (readByte(in) << 8) | readByte(in);
-        } else if (length == 127) {
-          length = 0;
-          for (int i = 0; i < 8; i++) {
-            length = (length << 8) | readByte(in);
+    return reader(
+        socket,
+        () -> {
+          StringBuilder message = new StringBuilder();
+          while (true) {
+            int first = readByte(in);
+            int second = readByte(in);
+            long length = second & 0x7f;
+            if (length == 126) {
+              length = (readByte(in) << 8) | readByte(in);
+            } else if (length == 127) {
+              length = 0;
+              for (int i = 0; i < 8; i++) {
+                length = (length << 8) | readByte(in);
+              }
+            }
+            byte[] payload = in.readNBytes((int) length);
+            int opcode = first & 0x0f;
+            if (opcode == 8) {
+              return; // close
+            }
+            if (opcode == 9) {
+              pong(
+                  out,
+                  payload); // the server closes a client that stays silent for its idle timeout
+              continue;
+            }
+            if (opcode == 1 || opcode == 0) {
+              message.append(new String(payload, StandardCharsets.UTF_8));
+              if ((first & 0x80) != 0) {
+                onText.accept(message.toString());
+                message.setLength(0);
+              }
+            }
           }
-        }
-        byte[] payload = in.readNBytes((int) length);
-        int opcode = first & 0x0f;
-        if (opcode == 8) {
-          return; // close
-        }
-        if (opcode == 9) {
-          pong(out, payload); // the server closes a client that stays silent for its idle timeout
-          continue;
-        }
-        if (opcode == 1 || opcode == 0) {
-          message.append(new String(payload, StandardCharsets.UTF_8));
-          if ((first & 0x80) != 0) {
-            onText.accept(message.toString());
-            message.setLength(0);
-          }
-        }
-      }
-    });
+        });
   }
 
   /** Answers a ping: a client's frames are masked (RFC 6455 section 5.3). */
@@ -114,7 +140,9 @@ final class LeanSubscribers {
   }
 
   /** A Redis connection subscribed to {@code channel}; every message goes to {@code onMessage}. */
-  static Connection redisSubscriber(String host, int port, int db, String channel, Consumer<String> onMessage) throws IOException {
+  static Connection redisSubscriber(
+      String host, int port, int db, String channel, Consumer<String> onMessage)
+      throws IOException {
     Socket socket = new Socket(host, port);
     socket.setTcpNoDelay(true);
     OutputStream out = socket.getOutputStream();
@@ -132,13 +160,17 @@ final class LeanSubscribers {
       socket.close();
       throw new IOException("SUBSCRIBE answered " + confirmation);
     }
-    return reader(socket, () -> {
-      while (true) {
-        if (readValue(in) instanceof Object[] push && push.length == 3 && "message".equals(push[0])) {
-          onMessage.accept((String) push[2]);
-        }
-      }
-    });
+    return reader(
+        socket,
+        () -> {
+          while (true) {
+            if (readValue(in) instanceof Object[] push
+                && push.length == 3
+                && "message".equals(push[0])) {
+              onMessage.accept((String) push[2]);
+            }
+          }
+        });
   }
 
   @FunctionalInterface
@@ -147,13 +179,16 @@ final class LeanSubscribers {
   }
 
   private static Connection reader(Socket socket, Loop loop) {
-    Thread thread = Thread.ofVirtual().start(() -> {
-      try {
-        loop.run();
-      } catch (IOException closed) {
-        // the run ended or the server went away
-      }
-    });
+    Thread thread =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  try {
+                    loop.run();
+                  } catch (IOException closed) {
+                    // the run ended or the server went away
+                  }
+                });
     return () -> {
       try {
         socket.close();
@@ -164,7 +199,9 @@ final class LeanSubscribers {
     };
   }
 
-  /** Reads a response head; returns it in lower case, failing unless the status is {@code status}. */
+  /**
+   * Reads a response head; returns it in lower case, failing unless the status is {@code status}.
+   */
   static String readHeaders(InputStream in, String status) throws IOException {
     StringBuilder head = new StringBuilder();
     String statusLine = readLine(in);
@@ -198,7 +235,12 @@ final class LeanSubscribers {
   static byte[] resp(String... words) {
     StringBuilder command = new StringBuilder("*").append(words.length).append("\r\n");
     for (String word : words) {
-      command.append('$').append(word.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(word).append("\r\n");
+      command
+          .append('$')
+          .append(word.getBytes(StandardCharsets.UTF_8).length)
+          .append("\r\n")
+          .append(word)
+          .append("\r\n");
     }
     return command.toString().getBytes(StandardCharsets.UTF_8);
   }

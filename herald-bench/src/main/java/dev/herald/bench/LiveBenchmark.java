@@ -2,8 +2,6 @@ package dev.herald.bench;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,10 +22,9 @@ import org.HdrHistogram.Recorder;
 
 /**
  * One topic, many subscribers: Herald (a server process; half the subscribers on SSE, half on
- * WebSocket) beside Redis Pub/Sub (one connection per subscriber), with the same messages
- * published by 4 threads, each on its own {@link LeanPublisher} connection. Each message carries
- * its send time (this JVM's nanoTime), so every delivery's latency is measured where it is
- * received.
+ * WebSocket) beside Redis Pub/Sub (one connection per subscriber), with the same messages published
+ * by 4 threads, each on its own {@link LeanPublisher} connection. Each message carries its send
+ * time (this JVM's nanoTime), so every delivery's latency is measured where it is received.
  */
 final class LiveBenchmark {
 
@@ -35,7 +32,14 @@ final class LiveBenchmark {
    * @param serverCpuSeconds CPU time the server (the Herald process, or redis-server) spent while
    *     the messages were published and delivered
    */
-  record Result(String design, int subscribers, int messages, long deliveries, double seconds, Histogram latencyMicros, double serverCpuSeconds) {
+  record Result(
+      String design,
+      int subscribers,
+      int messages,
+      long deliveries,
+      double seconds,
+      Histogram latencyMicros,
+      double serverCpuSeconds) {
     double deliveriesPerSecond() {
       return deliveries / seconds;
     }
@@ -46,12 +50,17 @@ final class LiveBenchmark {
   }
 
   private static final int PUBLISHERS = 4;
-  /** A warm-up round ends the warm-up when the server's JIT compiler used less CPU than this in it. */
+
+  /**
+   * A warm-up round ends the warm-up when the server's JIT compiler used less CPU than this in it.
+   */
   private static final long WARM_UP_SETTLED_MS = 300;
+
   private static final int MAX_WARM_UP_ROUNDS = 6;
 
   private final int subscribers;
   private final int messages;
+
   /** Messages per second over all publishers; 0 publishes as fast as they can. */
   private final double rate;
 
@@ -62,9 +71,9 @@ final class LiveBenchmark {
   }
 
   /**
-   * Rounds of 10 s at 100 messages/s, unreported, until the server's JIT compiler is done (a
-   * round in which its compiler threads used less than {@link #WARM_UP_SETTLED_MS} of CPU): after
-   * one round, C2 still used 12% of a core during the measured paced run (2026-12-03). Where the
+   * Rounds of 10 s at 100 messages/s, unreported, until the server's JIT compiler is done (a round
+   * in which its compiler threads used less than {@link #WARM_UP_SETTLED_MS} of CPU): after one
+   * round, C2 still used 12% of a core during the measured paced run (2026-12-03). Where the
    * compiler threads cannot be read (no /proc), one round.
    */
   static void warmUpServer(int subscribers, int port, ProcessHandle server) throws Exception {
@@ -72,7 +81,9 @@ final class LiveBenchmark {
       long before = compilerCpuMillis(server.pid());
       new LiveBenchmark(subscribers, 1000, 100).herald(port, server);
       long compiled = compilerCpuMillis(server.pid()) - before;
-      System.out.printf("live, warm-up round %d (10 s at 100 messages/s, not reported): server JIT compiler %s%n", round,
+      System.out.printf(
+          "live, warm-up round %d (10 s at 100 messages/s, not reported): server JIT compiler %s%n",
+          round,
           before < 0 ? "not readable" : String.format(Locale.ROOT, "%,d ms of CPU", compiled));
       if (before < 0 || compiled < WARM_UP_SETTLED_MS) {
         return;
@@ -80,7 +91,9 @@ final class LiveBenchmark {
     }
   }
 
-  /** CPU time of the JIT compiler threads of a process, from /proc; -1 where that is not readable. */
+  /**
+   * CPU time of the JIT compiler threads of a process, from /proc; -1 where that is not readable.
+   */
   static long compilerCpuMillis(long pid) {
     Path tasks = Path.of("/proc", Long.toString(pid), "task");
     long ticks = 0;
@@ -110,28 +123,51 @@ final class LiveBenchmark {
    */
   static Process startServer(Path work, int port) throws IOException {
     Path config = work.resolve("live.yaml");
-    Files.writeString(config, """
+    Files.writeString(
+        config,
+        """
         streams:
           bench.live: {}
         """);
     String java = ProcessHandle.current().info().command().orElse("java");
-    String jar = Path.of(LiveBenchmark.class.getProtectionDomain().getCodeSource().getLocation().getPath()).toString();
-    List<String> command = new ArrayList<>(List.of(java, "-Xmx2g", "--enable-native-access=ALL-UNNAMED"));
-    // e.g. HERALD_BENCH_SERVER_OPTS=-XX:StartFlightRecording=filename=/tmp/live.jfr to profile the server
+    String jar =
+        Path.of(LiveBenchmark.class.getProtectionDomain().getCodeSource().getLocation().getPath())
+            .toString();
+    List<String> command =
+        new ArrayList<>(List.of(java, "-Xmx2g", "--enable-native-access=ALL-UNNAMED"));
+    // e.g. HERALD_BENCH_SERVER_OPTS=-XX:StartFlightRecording=filename=/tmp/live.jfr to profile the
+    // server
     String extra = System.getenv().getOrDefault("HERALD_BENCH_SERVER_OPTS", "").strip();
     if (!extra.isEmpty()) {
       command.addAll(List.of(extra.split("\\s+")));
     }
-    command.addAll(List.of("-cp", jar, "dev.herald.server.Main", "server",
-        "--config", config.toString(), "--port", Integer.toString(port), "--data", work.resolve("data").toString()));
-    Process server = new ProcessBuilder(command)
-        .redirectErrorStream(true).redirectOutput(work.resolve("server.log").toFile()).start();
+    command.addAll(
+        List.of(
+            "-cp",
+            jar,
+            "dev.herald.server.Main",
+            "server",
+            "--config",
+            config.toString(),
+            "--port",
+            Integer.toString(port),
+            "--data",
+            work.resolve("data").toString()));
+    Process server =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(work.resolve("server.log").toFile())
+            .start();
     HttpClient http = HttpClient.newHttpClient();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       try {
-        if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build(),
-            HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+        if (http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready"))
+                        .build(),
+                    HttpResponse.BodyHandlers.discarding())
+                .statusCode()
+            == 200) {
           return server;
         }
       } catch (IOException | InterruptedException notYet) {
@@ -140,7 +176,8 @@ final class LiveBenchmark {
       sleep(200);
     }
     server.destroyForcibly();
-    throw new IllegalStateException("the Herald server did not start; see " + work.resolve("server.log"));
+    throw new IllegalStateException(
+        "the Herald server did not start; see " + work.resolve("server.log"));
   }
 
   static void sleep(long ms) {
@@ -158,9 +195,18 @@ final class LiveBenchmark {
     AtomicLong delivered = new AtomicLong();
     List<LeanSubscribers.Connection> connections = new ArrayList<>();
     for (int i = 0; i < subscribers; i++) {
-      connections.add(i % 2 == 0
-          ? LeanSubscribers.sse("127.0.0.1", port, "/api/streams/bench.live/live", line -> record(line, latency, sseLatency, delivered))
-          : LeanSubscribers.webSocket("127.0.0.1", port, "/ws/streams/bench.live", text -> record(text, latency, webSocketLatency, delivered)));
+      connections.add(
+          i % 2 == 0
+              ? LeanSubscribers.sse(
+                  "127.0.0.1",
+                  port,
+                  "/api/streams/bench.live/live",
+                  line -> record(line, latency, sseLatency, delivered))
+              : LeanSubscribers.webSocket(
+                  "127.0.0.1",
+                  port,
+                  "/ws/streams/bench.live",
+                  text -> record(text, latency, webSocketLatency, delivered)));
     }
     sleep(2000); // every subscription joined the live feed
     latency.reset();
@@ -173,12 +219,15 @@ final class LiveBenchmark {
     Recorder posts = new Recorder(3);
     double cpuBefore = cpuSeconds(server);
     long start = System.nanoTime();
-    publish(i -> {
-      long sent = System.nanoTime();
-      String body = "{\"sent\":" + sent + ",\"n\":" + i + "}";
-      publishers.get(i % PUBLISHERS).publish(body); // each publisher thread has its own connection
-      posts.recordValue(Math.max(1, (System.nanoTime() - sent) / 1000));
-    });
+    publish(
+        i -> {
+          long sent = System.nanoTime();
+          String body = "{\"sent\":" + sent + ",\"n\":" + i + "}";
+          publishers
+              .get(i % PUBLISHERS)
+              .publish(body); // each publisher thread has its own connection
+          posts.recordValue(Math.max(1, (System.nanoTime() - sent) / 1000));
+        });
     publishers.forEach(LeanPublisher::close);
     printRoundTrips("POST", posts.getIntervalHistogram());
     long expected = (long) subscribers * messages;
@@ -187,11 +236,21 @@ final class LiveBenchmark {
     Histogram histogram = latency.getIntervalHistogram();
     Histogram sse = sseLatency.getIntervalHistogram();
     Histogram webSocket = webSocketLatency.getIntervalHistogram();
-    System.out.printf("  latency by protocol: SSE p50 %.1f ms, p99 %.1f ms; WebSocket p50 %.1f ms, p99 %.1f ms%n",
-        sse.getValueAtPercentile(50) / 1000.0, sse.getValueAtPercentile(99) / 1000.0,
-        webSocket.getValueAtPercentile(50) / 1000.0, webSocket.getValueAtPercentile(99) / 1000.0);
+    System.out.printf(
+        "  latency by protocol: SSE p50 %.1f ms, p99 %.1f ms; WebSocket p50 %.1f ms, p99 %.1f ms%n",
+        sse.getValueAtPercentile(50) / 1000.0,
+        sse.getValueAtPercentile(99) / 1000.0,
+        webSocket.getValueAtPercentile(50) / 1000.0,
+        webSocket.getValueAtPercentile(99) / 1000.0);
     connections.forEach(LeanSubscribers.Connection::close);
-    return new Result("Herald (SSE + WebSocket, persisted, resumable)", subscribers, messages, delivered.get(), seconds, histogram, cpu);
+    return new Result(
+        "Herald (SSE + WebSocket, persisted, resumable)",
+        subscribers,
+        messages,
+        delivered.get(),
+        seconds,
+        histogram,
+        cpu);
   }
 
   Result redisPubSub(String url) throws Exception {
@@ -203,7 +262,13 @@ final class LiveBenchmark {
     RedisClient client = RedisClient.create(url);
     try {
       for (int i = 0; i < subscribers; i++) {
-        connections.add(LeanSubscribers.redisSubscriber(redis.getHost(), redis.getPort(), db, "bench.live", m -> record(m, latency, delivered)));
+        connections.add(
+            LeanSubscribers.redisSubscriber(
+                redis.getHost(),
+                redis.getPort(),
+                db,
+                "bench.live",
+                m -> record(m, latency, delivered)));
       }
       sleep(1000);
       latency.reset();
@@ -215,17 +280,25 @@ final class LiveBenchmark {
       Recorder round = new Recorder(3);
       double cpuBefore = redisCpuSeconds(stats);
       long start = System.nanoTime();
-      publish(i -> {
-        long sent = System.nanoTime();
-        publishers.get(i % PUBLISHERS).publish("{\"sent\":" + sent + ",\"n\":" + i + "}");
-        round.recordValue(Math.max(1, (System.nanoTime() - sent) / 1000));
-      });
+      publish(
+          i -> {
+            long sent = System.nanoTime();
+            publishers.get(i % PUBLISHERS).publish("{\"sent\":" + sent + ",\"n\":" + i + "}");
+            round.recordValue(Math.max(1, (System.nanoTime() - sent) / 1000));
+          });
       publishers.forEach(LeanPublisher::close);
       printRoundTrips("PUBLISH", round.getIntervalHistogram());
       double seconds = waitFor(delivered, (long) subscribers * messages, start);
       double cpu = redisCpuSeconds(stats) - cpuBefore;
       stats.close();
-      return new Result("Redis Pub/Sub (nothing kept)", subscribers, messages, delivered.get(), seconds, latency.getIntervalHistogram(), cpu);
+      return new Result(
+          "Redis Pub/Sub (nothing kept)",
+          subscribers,
+          messages,
+          delivered.get(),
+          seconds,
+          latency.getIntervalHistogram(),
+          cpu);
     } finally {
       connections.forEach(LeanSubscribers.Connection::close);
       client.shutdown();
@@ -233,7 +306,12 @@ final class LiveBenchmark {
   }
 
   private static double cpuSeconds(ProcessHandle process) {
-    return process.info().totalCpuDuration().orElseThrow(() -> new IllegalStateException("the server's CPU time is not readable")).toNanos() / 1e9;
+    return process
+            .info()
+            .totalCpuDuration()
+            .orElseThrow(() -> new IllegalStateException("the server's CPU time is not readable"))
+            .toNanos()
+        / 1e9;
   }
 
   /** redis-server's CPU time (user + system) as it reports it in INFO. */
@@ -259,18 +337,20 @@ final class LiveBenchmark {
       List<Future<?>> futures = new ArrayList<>();
       for (int p = 0; p < PUBLISHERS; p++) {
         int first = p;
-        futures.add(pool.submit(() -> {
-          for (int i = first; i < messages; i += PUBLISHERS) {
-            if (rate > 0) {
-              long due = begin + (long) (i / rate * 1e9);
-              while (System.nanoTime() < due) {
-                java.util.concurrent.locks.LockSupport.parkNanos(due - System.nanoTime());
-              }
-            }
-            publish.message(i);
-          }
-          return null;
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  for (int i = first; i < messages; i += PUBLISHERS) {
+                    if (rate > 0) {
+                      long due = begin + (long) (i / rate * 1e9);
+                      while (System.nanoTime() < due) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(due - System.nanoTime());
+                      }
+                    }
+                    publish.message(i);
+                  }
+                  return null;
+                }));
       }
       for (Future<?> f : futures) {
         f.get();
@@ -290,8 +370,12 @@ final class LiveBenchmark {
 
   /** Publish round trips alone: part of every delivery's latency, and the server's to answer. */
   private static void printRoundTrips(String command, Histogram micros) {
-    System.out.printf("  %s round trips: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", command, micros.getValueAtPercentile(50) / 1000.0,
-        micros.getValueAtPercentile(99) / 1000.0, micros.getMaxValue() / 1000.0);
+    System.out.printf(
+        "  %s round trips: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+        command,
+        micros.getValueAtPercentile(50) / 1000.0,
+        micros.getValueAtPercentile(99) / 1000.0,
+        micros.getMaxValue() / 1000.0);
   }
 
   private static void record(String text, Recorder latency, AtomicLong delivered) {
@@ -320,33 +404,46 @@ final class LiveBenchmark {
 
   /** Opens {@code idle} SSE subscribers and returns the server's heap growth per subscriber. */
   static double idleHeapBytesPerSubscriber(int port, long serverPid, int idle) throws Exception {
-    HttpClient http = HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+    HttpClient http =
+        HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor()).build();
     long before = serverHeapAfterGc(http, port, serverPid);
     List<LeanSubscribers.Connection> open = new ArrayList<>();
     for (int i = 0; i < idle; i++) {
-      open.add(LeanSubscribers.sse("127.0.0.1", port, "/api/streams/bench.live/live", line -> { }));
+      open.add(LeanSubscribers.sse("127.0.0.1", port, "/api/streams/bench.live/live", line -> {}));
     }
     sleep(2000);
     long after = serverHeapAfterGc(http, port, serverPid);
     String subscribed = metric(http, port, "herald_live_subscribers");
     open.forEach(LeanSubscribers.Connection::close);
     if (Long.parseLong(subscribed) < idle) {
-      throw new IllegalStateException("only " + subscribed + " of " + idle + " subscribers were open");
+      throw new IllegalStateException(
+          "only " + subscribed + " of " + idle + " subscribers were open");
     }
     return (after - before) / (double) idle;
   }
 
   private static long serverHeapAfterGc(HttpClient http, int port, long pid) throws Exception {
-    Path jcmd = Path.of(ProcessHandle.current().info().command().orElse("java")).resolveSibling("jcmd");
-    new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.run").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-        .start().waitFor(30, TimeUnit.SECONDS);
+    Path jcmd =
+        Path.of(ProcessHandle.current().info().command().orElse("java")).resolveSibling("jcmd");
+    new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.run")
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .start()
+        .waitFor(30, TimeUnit.SECONDS);
     sleep(500);
     return Long.parseLong(metric(http, port, "herald_jvm_heap_used_bytes"));
   }
 
   private static String metric(HttpClient http, int port, String name) throws Exception {
-    String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
-    return text.lines().filter(l -> l.startsWith(name + " ")).findFirst().orElseThrow().split(" ")[1];
+    String text =
+        http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    return text.lines()
+        .filter(l -> l.startsWith(name + " "))
+        .findFirst()
+        .orElseThrow()
+        .split(" ")[1];
   }
 }

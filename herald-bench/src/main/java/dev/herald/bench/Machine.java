@@ -14,20 +14,36 @@ final class Machine {
   static String describe() {
     String cpu = "unknown CPU";
     try {
-      cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-          .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse(cpu);
+      cpu =
+          Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+              .filter(l -> l.startsWith("model name"))
+              .findFirst()
+              .map(l -> l.substring(l.indexOf(':') + 1).trim())
+              .orElse(cpu);
     } catch (IOException ignored) {
       // not Linux
     }
-    long memGiB = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize() >> 30;
-    return Runtime.getRuntime().availableProcessors() + " cores (" + cpu + "), " + memGiB + " GiB RAM, Java "
-        + Runtime.version() + ", " + System.getProperty("os.name") + " " + System.getProperty("os.arch");
+    long memGiB =
+        ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getTotalMemorySize()
+            >> 30;
+    return Runtime.getRuntime().availableProcessors()
+        + " cores ("
+        + cpu
+        + "), "
+        + memGiB
+        + " GiB RAM, Java "
+        + Runtime.version()
+        + ", "
+        + System.getProperty("os.name")
+        + " "
+        + System.getProperty("os.arch");
   }
 
   /**
-   * CPU time used so far by the live threads whose name starts with {@code prefix}, in
-   * nanoseconds; -1 when there is none. The SQLite writer is the one thread every write waits
-   * for, so its CPU per event tells how close a run is to that limit.
+   * CPU time used so far by the live threads whose name starts with {@code prefix}, in nanoseconds;
+   * -1 when there is none. The SQLite writer is the one thread every write waits for, so its CPU
+   * per event tells how close a run is to that limit.
    */
   static long threadCpuNanos(String prefix) {
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
@@ -43,7 +59,10 @@ final class Machine {
     return total;
   }
 
-  /** Microseconds of {@link #threadCpuNanos} between two readings, per unit of work; NaN without both. */
+  /**
+   * Microseconds of {@link #threadCpuNanos} between two readings, per unit of work; NaN without
+   * both.
+   */
   static double microsPer(long before, long after, long units) {
     return before < 0 || after < 0 || units == 0 ? Double.NaN : (after - before) / 1e3 / units;
   }

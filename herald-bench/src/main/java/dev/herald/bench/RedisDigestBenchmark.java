@@ -29,12 +29,12 @@ import java.util.function.IntFunction;
 import org.HdrHistogram.Histogram;
 
 /**
- * Herald on Redis beside the design it replaces, on the same Redis and the same workload, in
- * three phases:
+ * Herald on Redis beside the design it replaces, on the same Redis and the same workload, in three
+ * phases:
  *
  * <ol>
- *   <li><b>Ingest</b>: {@code scans} scans for {@code sellers} sellers as fast as each design
- *       takes them, quiet period {@link #QUIET}.
+ *   <li><b>Ingest</b>: {@code scans} scans for {@code sellers} sellers as fast as each design takes
+ *       them, quiet period {@link #QUIET}.
  *   <li><b>Burst</b>: one scan each for {@code burstSellers} fresh sellers, published flat out, all
  *       falling due within a few seconds: lateness here is bounded by throughput.
  *   <li><b>Steady</b>: fresh sellers arrive at {@link #STEADY_RATE}/s with quiet period {@link
@@ -43,11 +43,11 @@ import org.HdrHistogram.Histogram;
  * </ol>
  *
  * <p>The classic design, as users run it: a publisher does {@code XADD packages * seller_id S
- * package_id P} per scan; a consumer loops {@code XREAD COUNT 1 BLOCK 5000 STREAMS packages
- * <last id>} and {@code LPUSH SELLER:<s> <p>} per entry; a checker loops over {@code KEYS
- * SELLER:*}, reads {@code OBJECT IDLETIME} of each, and for keys idle longer than the quiet period
- * reads the list, deletes the key and emits the notification. A scan pushed between its read and
- * its delete is lost; that is counted, not hidden.
+ * package_id P} per scan; a consumer loops {@code XREAD COUNT 1 BLOCK 5000 STREAMS packages <last
+ * id>} and {@code LPUSH SELLER:<s> <p>} per entry; a checker loops over {@code KEYS SELLER:*},
+ * reads {@code OBJECT IDLETIME} of each, and for keys idle longer than the quiet period reads the
+ * list, deletes the key and emits the notification. A scan pushed between its read and its delete
+ * is lost; that is counted, not hidden.
  *
  * <p>Each design first runs a small unreported round of the ingest and burst phases, so that the
  * JIT has compiled the client paths of both before anything is measured.
@@ -58,12 +58,25 @@ final class RedisDigestBenchmark {
   static final Duration STEADY_QUIET = Duration.ofSeconds(30);
   static final int STEADY_RATE = 3_400;
   static final Duration STEADY_MEASURED = Duration.ofSeconds(10);
-  /** Warm-up ends after a round in which the JIT compiler was busy less than this, or after the most rounds. */
+
+  /**
+   * Warm-up ends after a round in which the JIT compiler was busy less than this, or after the most
+   * rounds.
+   */
   static final long WARM_UP_SETTLED_MS = 300;
+
   static final int MAX_WARM_UP_ROUNDS = 8;
 
-  record Result(String design, double ingestPerSecond, double redisCpuMicrosPerEvent, Histogram burstLateness,
-      long steadyOpenMin, long steadySellers, Histogram steadyLateness, long lost, long duplicated) {}
+  record Result(
+      String design,
+      double ingestPerSecond,
+      double redisCpuMicrosPerEvent,
+      Histogram burstLateness,
+      long steadyOpenMin,
+      long steadySellers,
+      Histogram steadyLateness,
+      long lost,
+      long duplicated) {}
 
   private final String url;
   private final int scans;
@@ -113,7 +126,10 @@ final class RedisDigestBenchmark {
     return cpu;
   }
 
-  /** A design under test: takes scans, and reports each notification to the ledger it was started with. */
+  /**
+   * A design under test: takes scans, and reports each notification to the ledger it was started
+   * with.
+   */
   private interface Design extends AutoCloseable {
     void publish(List<String[]> scans);
 
@@ -137,32 +153,43 @@ final class RedisDigestBenchmark {
       pub = client.connect();
       cons = client.connect();
       check = client.connect();
-      consumer = Thread.ofPlatform().start(() -> {
-        RedisCommands<String, String> c = cons.sync();
-        String last = "0-0";
-        while (running.get()) {
-          List<StreamMessage<String, String>> entries = c.xread(XReadArgs.Builder.count(1).block(5000),
-              XReadArgs.StreamOffset.from("packages", last));
-          for (StreamMessage<String, String> m : entries) {
-            c.lpush("SELLER:" + m.getBody().get("seller_id"), m.getBody().get("package_id"));
-            last = m.getId();
-            consumed.incrementAndGet();
-          }
-        }
-      });
-      checker = Thread.ofPlatform().start(() -> {
-        RedisCommands<String, String> k = check.sync();
-        while (running.get()) {
-          for (String key : k.keys("SELLER:*")) {
-            Long idle = k.objectIdletime(key);
-            if (idle != null && idle >= ledger.quiet.toSeconds()) {
-              List<String> items = k.lrange(key, 0, -1);
-              k.del(key);
-              ledger.emit(key.substring("SELLER:".length()), items, System.currentTimeMillis());
-            }
-          }
-        }
-      });
+      consumer =
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    RedisCommands<String, String> c = cons.sync();
+                    String last = "0-0";
+                    while (running.get()) {
+                      List<StreamMessage<String, String>> entries =
+                          c.xread(
+                              XReadArgs.Builder.count(1).block(5000),
+                              XReadArgs.StreamOffset.from("packages", last));
+                      for (StreamMessage<String, String> m : entries) {
+                        c.lpush(
+                            "SELLER:" + m.getBody().get("seller_id"),
+                            m.getBody().get("package_id"));
+                        last = m.getId();
+                        consumed.incrementAndGet();
+                      }
+                    }
+                  });
+      checker =
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    RedisCommands<String, String> k = check.sync();
+                    while (running.get()) {
+                      for (String key : k.keys("SELLER:*")) {
+                        Long idle = k.objectIdletime(key);
+                        if (idle != null && idle >= ledger.quiet.toSeconds()) {
+                          List<String> items = k.lrange(key, 0, -1);
+                          k.del(key);
+                          ledger.emit(
+                              key.substring("SELLER:".length()), items, System.currentTimeMillis());
+                        }
+                      }
+                    }
+                  });
     }
 
     @Override
@@ -201,16 +228,26 @@ final class RedisDigestBenchmark {
     Herald(String url, Ledger ledger) {
       InstantSource clock = InstantSource.system();
       rule = DigestRule.of("seller-scans", "packages", "seller_id", "package_id", ledger.quiet);
-      DigestListener listener = new DigestListener() {
-        @Override
-        public void onNotification(Notification n) {
-          ledger.emit(n.recipient(), n.items().stream().map(JsonNode::asText).toList(), System.currentTimeMillis());
-        }
-      };
+      DigestListener listener =
+          new DigestListener() {
+            @Override
+            public void onNotification(Notification n) {
+              ledger.emit(
+                  n.recipient(),
+                  n.items().stream().map(JsonNode::asText).toList(),
+                  System.currentTimeMillis());
+            }
+          };
       backend = new RedisBackend(url, "bench:", clock, List.of(rule.name()), Map.of());
       // as the server runs it: ingesting and closing on a thread each
-      DigestEngine engine = new DigestEngine(backend.log(), backend.digests(), List.of(rule), clock,
-          DigestEngine.Options.defaults("bench"), listener);
+      DigestEngine engine =
+          new DigestEngine(
+              backend.log(),
+              backend.digests(),
+              List.of(rule),
+              clock,
+              DigestEngine.Options.defaults("bench"),
+              listener);
       ingester = new AgentRunner(engine.ingester(), Duration.ofMillis(1)).start();
       closer = new AgentRunner(engine.closer(), Duration.ofMillis(1)).start();
     }
@@ -258,7 +295,10 @@ final class RedisDigestBenchmark {
     Design start(String url, Ledger ledger);
   }
 
-  /** @param batch scans per publish call: 1 for the classic design, 500 (as the HTTP API takes them) for Herald */
+  /**
+   * @param batch scans per publish call: 1 for the classic design, 500 (as the HTTP API takes them)
+   *     for Herald
+   */
   private Result run(String name, DesignFactory factory, int batch) throws Exception {
     RedisClient client = RedisClient.create(url);
     try (StatefulRedisConnection<String, String> admin = client.connect()) {
@@ -270,8 +310,9 @@ final class RedisDigestBenchmark {
       try (Design design = factory.start(url, ledger)) {
         ingestAndBurst(design, ledger, batch, scans, sellers, burstSellers, ingest);
       }
-      System.out.printf("  %s: ingest %,.0f scans/s; burst p99 %.1f ms%n", name, ingest[0],
-          ledger.lateness.getValueAtPercentile(99) / 1000.0);
+      System.out.printf(
+          "  %s: ingest %,.0f scans/s; burst p99 %.1f ms%n",
+          name, ingest[0], ledger.lateness.getValueAtPercentile(99) / 1000.0);
       redis.flushdb();
       Ledger steady = new Ledger(STEADY_QUIET, "m-");
       long openMin;
@@ -280,11 +321,24 @@ final class RedisDigestBenchmark {
         openMin = steady(design, steady, batch);
         steadySellers = STEADY_RATE * STEADY_MEASURED.toSeconds();
       }
-      System.out.printf("  %s: steady, at least %,d open: p99 %.1f ms%n", name, openMin, steady.lateness.getValueAtPercentile(99) / 1000.0);
-      long total = (long) scans + burstSellers + STEADY_RATE * (STEADY_QUIET.toSeconds() + STEADY_MEASURED.toSeconds());
+      System.out.printf(
+          "  %s: steady, at least %,d open: p99 %.1f ms%n",
+          name, openMin, steady.lateness.getValueAtPercentile(99) / 1000.0);
+      long total =
+          (long) scans
+              + burstSellers
+              + STEADY_RATE * (STEADY_QUIET.toSeconds() + STEADY_MEASURED.toSeconds());
       long lost = total - ledger.notified.size() - steady.notified.size();
-      return new Result(name, ingest[0], ingest[1], ledger.lateness, openMin, steadySellers,
-          steady.lateness, lost, ledger.duplicated() + steady.duplicated());
+      return new Result(
+          name,
+          ingest[0],
+          ingest[1],
+          ledger.lateness,
+          openMin,
+          steadySellers,
+          steady.lateness,
+          lost,
+          ledger.duplicated() + steady.duplicated());
     } finally {
       client.shutdown();
     }
@@ -292,10 +346,12 @@ final class RedisDigestBenchmark {
 
   /**
    * Unreported tenths of phases 1 and 2, repeated until the JIT compiler is done: after a single
-   * one, the compiler still took half a core during Herald's measured ingest (2026-12-03, per-thread
-   * CPU), a quarter of this machine, so that ingest measured the compiler as much as the design.
+   * one, the compiler still took half a core during Herald's measured ingest (2026-12-03,
+   * per-thread CPU), a quarter of this machine, so that ingest measured the compiler as much as the
+   * design.
    */
-  private void warmUp(DesignFactory factory, RedisCommands<String, String> redis, int batch) throws Exception {
+  private void warmUp(DesignFactory factory, RedisCommands<String, String> redis, int batch)
+      throws Exception {
     CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
     for (int round = 1; round <= MAX_WARM_UP_ROUNDS; round++) {
       long compiledBefore = jit.getTotalCompilationTime();
@@ -313,7 +369,8 @@ final class RedisDigestBenchmark {
   }
 
   /** Phases 1 and 2; {@code ingest} (when given) receives scans/s and Redis CPU µs per event. */
-  private void ingestAndBurst(Design design, Ledger ledger, int batch, int scans, int sellers, int burst, double[] ingest)
+  private void ingestAndBurst(
+      Design design, Ledger ledger, int batch, int scans, int sellers, int burst, double[] ingest)
       throws Exception {
     RedisClient client = RedisClient.create(url);
     try (StatefulRedisConnection<String, String> admin = client.connect()) {
@@ -324,10 +381,13 @@ final class RedisDigestBenchmark {
       EmbeddedDigestBenchmark.await(() -> design.caughtUp(scans), Duration.ofMinutes(10));
       double seconds = (System.nanoTime() - start) / 1e9;
       if (ingest != null) {
-        System.out.printf("  published %,d scans in %.2f s, all consumed at %.2f s%n", scans, published, seconds);
+        System.out.printf(
+            "  published %,d scans in %.2f s, all consumed at %.2f s%n", scans, published, seconds);
       }
-      // Scans lost to the classic design's read-then-delete race never come out: wait for nothing to be open instead.
-      EmbeddedDigestBenchmark.await(Duration.ofMillis(50), () -> design.open() == 0, Duration.ofMinutes(5));
+      // Scans lost to the classic design's read-then-delete race never come out: wait for nothing
+      // to be open instead.
+      EmbeddedDigestBenchmark.await(
+          Duration.ofMillis(50), () -> design.open() == 0, Duration.ofMinutes(5));
       publishFlatOut(design, ledger, batch, burst, i -> "burst-" + i, "Q");
       long total = (long) scans + burst;
       EmbeddedDigestBenchmark.await(() -> design.caughtUp(total), Duration.ofMinutes(10));
@@ -345,22 +405,26 @@ final class RedisDigestBenchmark {
   }
 
   /** 4 publishers, each sending {@code batch} scans per call, as fast as the design takes them. */
-  private static void publishFlatOut(Design design, Ledger ledger, int batch, int count, IntFunction<String> seller, String prefix)
+  private static void publishFlatOut(
+      Design design, Ledger ledger, int batch, int count, IntFunction<String> seller, String prefix)
       throws InterruptedException {
     AtomicLong next = new AtomicLong();
     List<Thread> publishers = new ArrayList<>();
     for (int t = 0; t < 4; t++) {
-      publishers.add(Thread.ofPlatform().start(() -> {
-        for (long b = next.getAndAdd(batch); b < count; b = next.getAndAdd(batch)) {
-          List<String[]> scans = new ArrayList<>(batch);
-          long now = System.currentTimeMillis();
-          for (int i = (int) b; i < Math.min(count, b + batch); i++) {
-            scans.add(new String[] {seller.apply(i), prefix + i});
-            ledger.lastScanMs.put(seller.apply(i), now);
-          }
-          design.publish(scans);
-        }
-      }));
+      publishers.add(
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    for (long b = next.getAndAdd(batch); b < count; b = next.getAndAdd(batch)) {
+                      List<String[]> scans = new ArrayList<>(batch);
+                      long now = System.currentTimeMillis();
+                      for (int i = (int) b; i < Math.min(count, b + batch); i++) {
+                        scans.add(new String[] {seller.apply(i), prefix + i});
+                        ledger.lastScanMs.put(seller.apply(i), now);
+                      }
+                      design.publish(scans);
+                    }
+                  }));
     }
     for (Thread publisher : publishers) {
       publisher.join();

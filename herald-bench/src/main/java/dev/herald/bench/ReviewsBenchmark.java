@@ -33,16 +33,27 @@ import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
 
 /**
- * The reviews path on one backend: review events routed through a directory of brands into
- * per-user inboxes, as fast as the engines go; then pull latency on large inboxes, and the cost of
- * one stale-inbox check among many inboxes.
+ * The reviews path on one backend: review events routed through a directory of brands into per-user
+ * inboxes, as fast as the engines go; then pull latency on large inboxes, and the cost of one
+ * stale-inbox check among many inboxes.
  */
 final class ReviewsBenchmark {
 
   /** What one run measured. */
   record Result(
-      String backend, long reviews, long deliveries, double seconds, double deliveriesPerSecond, double appendSeconds,
-      double writerMicrosPerDelivery, int pulls, int itemsPerPull, Histogram pullMicros, long monitorInboxes, int staleInboxes, double firstCheckMillis,
+      String backend,
+      long reviews,
+      long deliveries,
+      double seconds,
+      double deliveriesPerSecond,
+      double appendSeconds,
+      double writerMicrosPerDelivery,
+      int pulls,
+      int itemsPerPull,
+      Histogram pullMicros,
+      long monitorInboxes,
+      int staleInboxes,
+      double firstCheckMillis,
       Histogram checkMicros) {}
 
   private static final int PRODUCERS = 4;
@@ -57,8 +68,15 @@ final class ReviewsBenchmark {
   private final int monitorInboxes;
   private final int staleInboxes;
 
-  ReviewsBenchmark(int brands, int usersPerBrand, int reviews, double updates, int pullInboxes, int itemsPerPull,
-      int monitorInboxes, int staleInboxes) {
+  ReviewsBenchmark(
+      int brands,
+      int usersPerBrand,
+      int reviews,
+      double updates,
+      int pullInboxes,
+      int itemsPerPull,
+      int monitorInboxes,
+      int staleInboxes) {
     this.brands = brands;
     this.usersPerBrand = usersPerBrand;
     this.reviews = reviews;
@@ -84,22 +102,49 @@ final class ReviewsBenchmark {
   Result run(String name, Supplier<Backend> open) throws Exception {
     try (Backend backend = open.get()) {
       InstantSource clock = InstantSource.system();
-      RouteRule route = RouteRule.of("review-recipients", "reviews", "brand", "brand-users", "reviews.by-user", "reviews.invalid");
-      InboxRule inbox = InboxRule.of("reviews", "reviews.by-user", "recipient", "review_id", Duration.ofSeconds(20));
+      RouteRule route =
+          RouteRule.of(
+              "review-recipients",
+              "reviews",
+              "brand",
+              "brand-users",
+              "reviews.by-user",
+              "reviews.invalid");
+      InboxRule inbox =
+          InboxRule.of(
+              "reviews", "reviews.by-user", "recipient", "review_id", Duration.ofSeconds(20));
       Directories directories = new Directories(List.of(directory()), d -> {});
       AtomicLong delivered = new AtomicLong();
-      InboxEngine.Listener count = new InboxEngine.Listener() {
-        @Override
-        public void onDelivered(InboxRule rule, int events, int added) {
-          delivered.addAndGet(events);
-        }
-      };
-      RouteEngine router = new RouteEngine(backend.log(), directories, List.of(route), clock, "bench", 10_000, Duration.ofSeconds(30),
-          RouteListener.NONE);
-      InboxEngine inboxes = new InboxEngine(backend.log(), backend.inboxes(), List.of(inbox), clock, "bench", 10_000,
-          Duration.ofSeconds(30), count);
+      InboxEngine.Listener count =
+          new InboxEngine.Listener() {
+            @Override
+            public void onDelivered(InboxRule rule, int events, int added) {
+              delivered.addAndGet(events);
+            }
+          };
+      RouteEngine router =
+          new RouteEngine(
+              backend.log(),
+              directories,
+              List.of(route),
+              clock,
+              "bench",
+              10_000,
+              Duration.ofSeconds(30),
+              RouteListener.NONE);
+      InboxEngine inboxes =
+          new InboxEngine(
+              backend.log(),
+              backend.inboxes(),
+              List.of(inbox),
+              clock,
+              "bench",
+              10_000,
+              Duration.ofSeconds(30),
+              count);
       long deliveries = (long) reviews * usersPerBrand;
-      System.out.printf("%s: %,d reviews for %,d brands x %,d users (%.0f%% updates) -> %,d deliveries%n",
+      System.out.printf(
+          "%s: %,d reviews for %,d brands x %,d users (%.0f%% updates) -> %,d deliveries%n",
           name, reviews, brands, usersPerBrand, updates * 100, deliveries);
       double seconds;
       double appendSeconds;
@@ -115,35 +160,68 @@ final class ReviewsBenchmark {
           Thread.sleep(20);
           if (System.nanoTime() - lastReport > 10e9) {
             lastReport = System.nanoTime();
-            System.out.printf("  %,d of %,d deliveries in inboxes after %.0f s%n", delivered.get(), deliveries, (lastReport - start) / 1e9);
+            System.out.printf(
+                "  %,d of %,d deliveries in inboxes after %.0f s%n",
+                delivered.get(), deliveries, (lastReport - start) / 1e9);
           }
         }
         seconds = (System.nanoTime() - start) / 1e9;
       }
       // NaN on Redis, whose writes have no such thread
-      double writerMicros = Machine.microsPer(writerBefore, Machine.threadCpuNanos(SqliteDatabase.WRITER_THREAD_NAME), deliveries);
-      System.out.printf("  %,d deliveries in inboxes in %.1f s: %,.0f deliveries/s%s%n", deliveries, seconds, deliveries / seconds,
-          Double.isNaN(writerMicros) ? "" : String.format("; SQLite writer CPU %.1f µs per delivery", writerMicros));
+      double writerMicros =
+          Machine.microsPer(
+              writerBefore, Machine.threadCpuNanos(SqliteDatabase.WRITER_THREAD_NAME), deliveries);
+      System.out.printf(
+          "  %,d deliveries in inboxes in %.1f s: %,.0f deliveries/s%s%n",
+          deliveries,
+          seconds,
+          deliveries / seconds,
+          Double.isNaN(writerMicros)
+              ? ""
+              : String.format("; SQLite writer CPU %.1f µs per delivery", writerMicros));
 
       Histogram pulls = pullLatency(backend.inboxes(), clock);
-      System.out.printf("  pull of %,d items: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d pulls)%n", itemsPerPull,
-          pulls.getValueAtPercentile(50) / 1e3, pulls.getValueAtPercentile(99) / 1e3, pulls.getMaxValue() / 1e3, pullInboxes);
+      System.out.printf(
+          "  pull of %,d items: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d pulls)%n",
+          itemsPerPull,
+          pulls.getValueAtPercentile(50) / 1e3,
+          pulls.getValueAtPercentile(99) / 1e3,
+          pulls.getMaxValue() / 1e3,
+          pullInboxes);
 
       double[] first = new double[1];
       Histogram checks = monitorCost(backend, first);
-      System.out.printf("  monitor check with %,d inboxes (%,d stale): first %.1f ms, then p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
-          monitorInboxes, staleInboxes, first[0], checks.getValueAtPercentile(50) / 1e3, checks.getValueAtPercentile(99) / 1e3,
+      System.out.printf(
+          "  monitor check with %,d inboxes (%,d stale): first %.1f ms, then p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
+          monitorInboxes,
+          staleInboxes,
+          first[0],
+          checks.getValueAtPercentile(50) / 1e3,
+          checks.getValueAtPercentile(99) / 1e3,
           checks.getMaxValue() / 1e3);
-      return new Result(name, reviews, deliveries, seconds, deliveries / seconds, appendSeconds, writerMicros, pullInboxes, itemsPerPull, pulls,
-          monitorInboxes, staleInboxes, first[0], checks);
+      return new Result(
+          name,
+          reviews,
+          deliveries,
+          seconds,
+          deliveries / seconds,
+          appendSeconds,
+          writerMicros,
+          pullInboxes,
+          itemsPerPull,
+          pulls,
+          monitorInboxes,
+          staleInboxes,
+          first[0],
+          checks);
     }
   }
 
   /**
-   * 4 producers append the reviews in batches of 1000; a share are updates of earlier reviews.
-   * A producer remembers each review it created by its number and brand only: keeping a quarter
-   * of a million JSON trees each made the benchmark's own heap, and the collector's work on it,
-   * part of what it measured.
+   * 4 producers append the reviews in batches of 1000; a share are updates of earlier reviews. A
+   * producer remembers each review it created by its number and brand only: keeping a quarter of a
+   * million JSON trees each made the benchmark's own heap, and the collector's work on it, part of
+   * what it measured.
    */
   private void produce(Backend backend) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(PRODUCERS);
@@ -151,41 +229,43 @@ final class ReviewsBenchmark {
       List<Future<?>> futures = new ArrayList<>();
       for (int p = 0; p < PRODUCERS; p++) {
         int producer = p;
-        futures.add(pool.submit(() -> {
-          Random random = new Random(producer);
-          int[] createdNumbers = new int[reviews / PRODUCERS + 1];
-          int[] createdBrands = new int[createdNumbers.length];
-          int created = 0;
-          List<NewEvent> batch = new ArrayList<>(BATCH);
-          for (int i = producer; i < reviews; i += PRODUCERS) {
-            ObjectNode review = Json.object();
-            if (created > 0 && random.nextDouble() < updates) {
-              int earlier = random.nextInt(created);
-              review.put("brand", "Brand" + createdBrands[earlier]);
-              review.put("review_id", "r" + createdNumbers[earlier]);
-              review.put("action", "updated");
-            } else {
-              int brand = random.nextInt(brands);
-              review.put("brand", "Brand" + brand);
-              review.put("review_id", "r" + i);
-              review.put("action", "created");
-              createdNumbers[created] = i;
-              createdBrands[created] = brand;
-              created++;
-            }
-            review.put("stars", 1 + random.nextInt(5));
-            review.put("text", "Arrived on time, well packed.");
-            batch.add(NewEvent.of(review));
-            if (batch.size() == BATCH) {
-              backend.log().appendAll("reviews", batch);
-              batch = new ArrayList<>(BATCH);
-            }
-          }
-          if (!batch.isEmpty()) {
-            backend.log().appendAll("reviews", batch);
-          }
-          return null;
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  Random random = new Random(producer);
+                  int[] createdNumbers = new int[reviews / PRODUCERS + 1];
+                  int[] createdBrands = new int[createdNumbers.length];
+                  int created = 0;
+                  List<NewEvent> batch = new ArrayList<>(BATCH);
+                  for (int i = producer; i < reviews; i += PRODUCERS) {
+                    ObjectNode review = Json.object();
+                    if (created > 0 && random.nextDouble() < updates) {
+                      int earlier = random.nextInt(created);
+                      review.put("brand", "Brand" + createdBrands[earlier]);
+                      review.put("review_id", "r" + createdNumbers[earlier]);
+                      review.put("action", "updated");
+                    } else {
+                      int brand = random.nextInt(brands);
+                      review.put("brand", "Brand" + brand);
+                      review.put("review_id", "r" + i);
+                      review.put("action", "created");
+                      createdNumbers[created] = i;
+                      createdBrands[created] = brand;
+                      created++;
+                    }
+                    review.put("stars", 1 + random.nextInt(5));
+                    review.put("text", "Arrived on time, well packed.");
+                    batch.add(NewEvent.of(review));
+                    if (batch.size() == BATCH) {
+                      backend.log().appendAll("reviews", batch);
+                      batch = new ArrayList<>(BATCH);
+                    }
+                  }
+                  if (!batch.isEmpty()) {
+                    backend.log().appendAll("reviews", batch);
+                  }
+                  return null;
+                }));
       }
       for (Future<?> f : futures) {
         f.get();
@@ -224,12 +304,13 @@ final class ReviewsBenchmark {
   }
 
   /**
-   * Gives {@code monitorInboxes} recipients one pending item each, {@code staleInboxes} of them
-   * old enough to be stale, then times monitor checks: the first raises their alerts, the next
-   * ones find them all active already (the steady state of a monitor).
+   * Gives {@code monitorInboxes} recipients one pending item each, {@code staleInboxes} of them old
+   * enough to be stale, then times monitor checks: the first raises their alerts, the next ones
+   * find them all active already (the steady state of a monitor).
    */
   private Histogram monitorCost(Backend backend, double[] firstMillis) {
-    InboxRule rule = InboxRule.of("monitored", "monitored", "recipient", "item", Duration.ofSeconds(20));
+    InboxRule rule =
+        InboxRule.of("monitored", "monitored", "recipient", "item", Duration.ofSeconds(20));
     Instant t0 = Instant.now();
     long start = System.nanoTime();
     ObjectNode data = Json.object();
@@ -241,8 +322,14 @@ final class ReviewsBenchmark {
         batch.add(new InboxDelivery("m-" + r, "u" + r, "x", t0, data));
       }
       // the first staleInboxes recipients arrived a minute earlier than the others
-      List<InboxDelivery> stale = batch.stream().filter(d -> Integer.parseInt(d.recipient().substring(1)) < staleInboxes).toList();
-      List<InboxDelivery> fresh = batch.stream().filter(d -> Integer.parseInt(d.recipient().substring(1)) >= staleInboxes).toList();
+      List<InboxDelivery> stale =
+          batch.stream()
+              .filter(d -> Integer.parseInt(d.recipient().substring(1)) < staleInboxes)
+              .toList();
+      List<InboxDelivery> fresh =
+          batch.stream()
+              .filter(d -> Integer.parseInt(d.recipient().substring(1)) >= staleInboxes)
+              .toList();
       if (!stale.isEmpty()) {
         backend.inboxes().add(rule, stale, t0.minusSeconds(60));
       }
@@ -250,14 +337,22 @@ final class ReviewsBenchmark {
         backend.inboxes().add(rule, fresh, t0);
       }
     }
-    System.out.printf("  filled %,d inboxes in %.1f s%n", monitorInboxes, (System.nanoTime() - start) / 1e9);
+    System.out.printf(
+        "  filled %,d inboxes in %.1f s%n", monitorInboxes, (System.nanoTime() - start) / 1e9);
     AlertBoard board = new AlertBoard(backend.log(), "alerts", InstantSource.fixed(t0));
-    InboxMonitor monitor = new InboxMonitor(backend.inboxes(), List.of(rule), board, InstantSource.fixed(t0), Duration.ofSeconds(1));
+    InboxMonitor monitor =
+        new InboxMonitor(
+            backend.inboxes(),
+            List.of(rule),
+            board,
+            InstantSource.fixed(t0),
+            Duration.ofSeconds(1));
     long first = System.nanoTime();
     monitor.check(rule, t0);
     firstMillis[0] = (System.nanoTime() - first) / 1e6;
     if (board.active().size() != staleInboxes) {
-      throw new IllegalStateException(board.active().size() + " alerts raised instead of " + staleInboxes);
+      throw new IllegalStateException(
+          board.active().size() + " alerts raised instead of " + staleInboxes);
     }
     Histogram micros = new Histogram(3);
     for (int i = 0; i < 220; i++) {

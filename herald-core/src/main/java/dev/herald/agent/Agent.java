@@ -1,8 +1,8 @@
 package dev.herald.agent;
 
 /**
- * A unit of background work driven by one thread, in the shape of Agrona's agents: the runner
- * calls {@link #doWork()} in a loop and backs off while it returns 0.
+ * A unit of background work driven by one thread, in the shape of Agrona's agents: the runner calls
+ * {@link #doWork()} in a loop and backs off while it returns 0.
  *
  * <p>Thread ownership: every method is called by the runner's thread only.
  */

@@ -10,18 +10,26 @@ import java.util.Optional;
  * @param role the agent's {@link Agent#roleName()}
  * @param stopped whether its thread ended without being closed (a true VM error): nothing runs it
  * @param failures how many of its {@code doWork} calls failed since it started
- * @param failingFor how long its calls have failed without one success in between; zero while
- *     the last call succeeded
+ * @param failingFor how long its calls have failed without one success in between; zero while the
+ *     last call succeeded
  * @param lastFailure what the last failure was, when there was one
  */
-public record AgentHealth(String role, boolean stopped, long failures, Duration failingFor, Optional<String> lastFailure) {
+public record AgentHealth(
+    String role,
+    boolean stopped,
+    long failures,
+    Duration failingFor,
+    Optional<String> lastFailure) {
   public AgentHealth {
     Objects.requireNonNull(role, "role");
     Objects.requireNonNull(failingFor, "failingFor");
     Objects.requireNonNull(lastFailure, "lastFailure");
   }
 
-  /** How long an agent may fail without a success before it counts as unhealthy (see {@link #unhealthy()}). */
+  /**
+   * How long an agent may fail without a success before it counts as unhealthy (see {@link
+   * #unhealthy()}).
+   */
   public static final Duration PATIENCE = Duration.ofSeconds(10);
 
   /** Whether the agent is stopped, or has failed without a success for {@link #PATIENCE}. */
@@ -29,7 +37,9 @@ public record AgentHealth(String role, boolean stopped, long failures, Duration 
     return unhealthy(PATIENCE);
   }
 
-  /** Whether the agent is stopped, or has failed without a success for at least {@code patience}. */
+  /**
+   * Whether the agent is stopped, or has failed without a success for at least {@code patience}.
+   */
   public boolean unhealthy(Duration patience) {
     return stopped || failingFor.compareTo(patience) >= 0;
   }

@@ -3,8 +3,8 @@ package dev.herald.agent;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,10 +15,10 @@ import org.slf4j.LoggerFactory;
  * <p>While the agent is idle the runner parks for a time that doubles from {@code minIdle} (50 µs
  * unless given) up to {@code maxIdle}, so an idle agent costs almost nothing and a busy one never
  * sleeps. Whatever {@code doWork} throws is logged (one line), counted, and the loop goes on after
- * a pause: a store outage must not kill an engine, and neither may an {@link OutOfMemoryError}
- * that one large read caused (the live-topics thread once died of one, and live delivery stopped
- * while health said UP). Only an {@link InternalError} or {@link UnknownError}, the VM's own
- * failure, stops the thread; {@link #health()} then says so. {@link #wake()} cuts a pause short.
+ * a pause: a store outage must not kill an engine, and neither may an {@link OutOfMemoryError} that
+ * one large read caused (the live-topics thread once died of one, and live delivery stopped while
+ * health said UP). Only an {@link InternalError} or {@link UnknownError}, the VM's own failure,
+ * stops the thread; {@link #health()} then says so. {@link #wake()} cuts a pause short.
  *
  * <p>Thread-safety: {@link #start()}, {@link #wake()} and {@link #close()} may be called from any
  * thread.
@@ -34,15 +34,21 @@ public final class AgentRunner implements AutoCloseable {
   private final long maxIdleNanos;
   private final Thread thread;
   private volatile boolean running = true;
+
   /**
    * Set by {@link #wake()}, cleared before each {@code doWork}: an unpark alone is not enough,
    * since a wake that comes while the agent works can be consumed by a park inside its work (a
    * lock, a future it waits for), and the runner would then pause its full idle time.
    */
   private volatile boolean woken;
+
   private final AtomicLong failures = new AtomicLong();
-  /** System.nanoTime of the first failure since the last success; 0 while the last call succeeded. */
+
+  /**
+   * System.nanoTime of the first failure since the last success; 0 while the last call succeeded.
+   */
   private volatile long failingSince;
+
   private volatile String lastFailure;
   private volatile boolean stopped;
 
@@ -126,8 +132,12 @@ public final class AgentRunner implements AutoCloseable {
   public AgentHealth health() {
     long since = failingSince;
     Duration failingFor = since == 0 ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - since);
-    return new AgentHealth(agent.roleName(), stopped || (running && !thread.isAlive() && thread.getState() == Thread.State.TERMINATED),
-        failures.get(), failingFor, Optional.ofNullable(lastFailure));
+    return new AgentHealth(
+        agent.roleName(),
+        stopped || (running && !thread.isAlive() && thread.getState() == Thread.State.TERMINATED),
+        failures.get(),
+        failingFor,
+        Optional.ofNullable(lastFailure));
   }
 
   /** Stops the loop after the current {@code doWork} and waits for the thread to end. */

@@ -22,10 +22,12 @@ import java.util.Set;
  * @param raisedAt when it was raised
  * @param resolvedAt when it was resolved; empty while active
  */
-public record Alert(String type, String subject, String detail, Instant raisedAt, Optional<Instant> resolvedAt) {
+public record Alert(
+    String type, String subject, String detail, Instant raisedAt, Optional<Instant> resolvedAt) {
 
   public static final String STALE_INBOX = "stale-inbox";
   public static final String INVALID_EVENT = "invalid-event";
+
   /** Types that describe a lasting condition, active until resolved. */
   public static final Set<String> CONDITIONS = Set.of(STALE_INBOX);
 
@@ -54,9 +56,15 @@ public record Alert(String type, String subject, String detail, Instant raisedAt
   /** Reads an alert event; empty when {@code json} is not one. */
   public static Optional<Alert> fromJson(JsonNode json) {
     try {
-      return Optional.of(new Alert(json.get("type").textValue(), json.get("subject").textValue(), json.get("detail").textValue(),
-          Instant.parse(json.get("raisedAt").textValue()),
-          json.hasNonNull("resolvedAt") ? Optional.of(Instant.parse(json.get("resolvedAt").textValue())) : Optional.empty()));
+      return Optional.of(
+          new Alert(
+              json.get("type").textValue(),
+              json.get("subject").textValue(),
+              json.get("detail").textValue(),
+              Instant.parse(json.get("raisedAt").textValue()),
+              json.hasNonNull("resolvedAt")
+                  ? Optional.of(Instant.parse(json.get("resolvedAt").textValue()))
+                  : Optional.empty()));
     } catch (RuntimeException notAnAlert) {
       return Optional.empty();
     }

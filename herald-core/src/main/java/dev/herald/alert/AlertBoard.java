@@ -13,13 +13,13 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The alerts stream, and the active alerts folded from it. The stream is the source of truth:
- * every process reads it from the start, so all of them agree on what is active, whichever of
- * them raised or resolved an alert. Raising an alert that is already active, or resolving one
- * that is not, is harmless: the fold keeps the first raise and the last resolution.
+ * The alerts stream, and the active alerts folded from it. The stream is the source of truth: every
+ * process reads it from the start, so all of them agree on what is active, whichever of them raised
+ * or resolved an alert. Raising an alert that is already active, or resolving one that is not, is
+ * harmless: the fold keeps the first raise and the last resolution.
  *
- * <p>Thread-safety: {@link #raise}, {@link #resolve} and the queries may be called from any
- * thread; {@link #doWork()} by one runner thread.
+ * <p>Thread-safety: {@link #raise}, {@link #resolve} and the queries may be called from any thread;
+ * {@link #doWork()} by one runner thread.
  */
 public final class AlertBoard implements Agent {
 
@@ -55,14 +55,17 @@ public final class AlertBoard implements Agent {
     if (raised == null) {
       return false;
     }
-    Alert resolved = new Alert(type, subject, detail, raised.raisedAt(), Optional.of(clock.instant()));
+    Alert resolved =
+        new Alert(type, subject, detail, raised.raisedAt(), Optional.of(clock.instant()));
     log.append(stream, NewEvent.of(resolved.toJson()));
     apply(resolved);
     return true;
   }
 
   public List<Alert> active() {
-    return active.values().stream().sorted(Comparator.comparing(Alert::raisedAt).thenComparing(Alert::subject)).toList();
+    return active.values().stream()
+        .sorted(Comparator.comparing(Alert::raisedAt).thenComparing(Alert::subject))
+        .toList();
   }
 
   public Optional<Alert> active(String type, String subject) {
@@ -98,7 +101,8 @@ public final class AlertBoard implements Agent {
     }
     String key = key(alert.type(), alert.subject());
     if (alert.resolvedAt().isPresent()) {
-      active.computeIfPresent(key, (k, raised) -> raised.raisedAt().isAfter(alert.resolvedAt().get()) ? raised : null);
+      active.computeIfPresent(
+          key, (k, raised) -> raised.raisedAt().isAfter(alert.resolvedAt().get()) ? raised : null);
     } else {
       active.putIfAbsent(key, alert);
     }

@@ -17,23 +17,27 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Raises a {@code stale-inbox} alert for each inbox whose oldest pending item waited longer than
  * its rule's {@code staleAfter}, and resolves it once the inbox is pulled or cleaned. Before each
- * check it gives back the items of pulls whose reservation ended unacknowledged, so they count
- * as pending (and stale, if nobody pulls them again). A check asks
- * the store's index of oldest-pending times for stale inboxes only, so it costs the same with a
- * thousand inboxes or a million.
+ * check it gives back the items of pulls whose reservation ended unacknowledged, so they count as
+ * pending (and stale, if nobody pulls them again). A check asks the store's index of oldest-pending
+ * times for stale inboxes only, so it costs the same with a thousand inboxes or a million.
  *
- * <p>The monitor compares the store with the board on every check rather than reacting to pulls,
- * so an alert missed by a crash (or raised by another process) converges on the next check.
+ * <p>The monitor compares the store with the board on every check rather than reacting to pulls, so
+ * an alert missed by a crash (or raised by another process) converges on the next check.
  *
  * <p>Thread ownership: {@link #doWork()} is called by one runner thread; {@link #checkSoon()} by
  * any.
  */
 public final class InboxMonitor implements Agent {
 
-  /** At most this many new stale inboxes are alerted per check and rule; the rest on the next ones. */
+  /**
+   * At most this many new stale inboxes are alerted per check and rule; the rest on the next ones.
+   */
   public static final int CHECK_LIMIT = 1000;
 
-  /** At most this many ended reservations are released per check and rule; the rest on the next ones. */
+  /**
+   * At most this many ended reservations are released per check and rule; the rest on the next
+   * ones.
+   */
   static final int RELEASE_LIMIT = 1000;
 
   /** At most this many stale inboxes are read per check and rule. */
@@ -48,7 +52,12 @@ public final class InboxMonitor implements Agent {
   private Instant nextCheck = Instant.MIN;
   private volatile long lastCheckNanos;
 
-  public InboxMonitor(InboxStore store, List<InboxRule> rules, AlertBoard board, InstantSource clock, Duration checkEvery) {
+  public InboxMonitor(
+      InboxStore store,
+      List<InboxRule> rules,
+      AlertBoard board,
+      InstantSource clock,
+      Duration checkEvery) {
     this.store = Objects.requireNonNull(store, "store");
     this.rules = List.copyOf(rules);
     this.board = Objects.requireNonNull(board, "board");
@@ -113,9 +122,18 @@ public final class InboxMonitor implements Agent {
       String recipient = alert.subject().substring(prefix.length());
       Optional<InboxSummary> inbox = store.summary(rule.name(), recipient);
       if (!stale(inbox, cutoff)) {
-        String why = inbox.isEmpty() ? "inbox " + alert.subject() + " was cleaned"
-            : inbox.get().lastPulledAt().map(at -> "inbox " + alert.subject() + " was pulled at " + at)
-                .orElse("inbox " + alert.subject() + " has no item pending for longer than " + rule.staleAfter());
+        String why =
+            inbox.isEmpty()
+                ? "inbox " + alert.subject() + " was cleaned"
+                : inbox
+                    .get()
+                    .lastPulledAt()
+                    .map(at -> "inbox " + alert.subject() + " was pulled at " + at)
+                    .orElse(
+                        "inbox "
+                            + alert.subject()
+                            + " has no item pending for longer than "
+                            + rule.staleAfter());
         board.resolve(Alert.STALE_INBOX, alert.subject(), why);
         changes++;
       }
@@ -125,7 +143,10 @@ public final class InboxMonitor implements Agent {
 
   /** Whether the inbox has an item pending since {@code cutoff} or before. */
   private static boolean stale(Optional<InboxSummary> inbox, Instant cutoff) {
-    return inbox.flatMap(InboxSummary::oldestPendingAt).map(at -> !at.isAfter(cutoff)).orElse(false);
+    return inbox
+        .flatMap(InboxSummary::oldestPendingAt)
+        .map(at -> !at.isAfter(cutoff))
+        .orElse(false);
   }
 
   public static String subject(InboxRule rule, String recipient) {
@@ -134,8 +155,17 @@ public final class InboxMonitor implements Agent {
 
   private static String describe(InboxRule rule, InboxSummary inbox, Instant now) {
     Instant oldest = inbox.oldestPendingAt().orElse(now);
-    return "inbox " + subject(rule, inbox.recipient()) + " has " + inbox.pending() + " pending item(s), the oldest waiting since " + oldest
-        + " (" + Duration.between(oldest, now).toSeconds() + " s, longer than staleAfter " + rule.staleAfter() + "); last pulled "
+    return "inbox "
+        + subject(rule, inbox.recipient())
+        + " has "
+        + inbox.pending()
+        + " pending item(s), the oldest waiting since "
+        + oldest
+        + " ("
+        + Duration.between(oldest, now).toSeconds()
+        + " s, longer than staleAfter "
+        + rule.staleAfter()
+        + "); last pulled "
         + inbox.lastPulledAt().map(Instant::toString).orElse("never");
   }
 

@@ -14,4 +14,10 @@ import java.time.Instant;
  * @param count items in the bucket
  */
 public record Bucket(
-    String rule, String key, String openEventId, Instant firstAt, Instant lastAt, Instant dueAt, int count) {}
+    String rule,
+    String key,
+    String openEventId,
+    Instant firstAt,
+    Instant lastAt,
+    Instant dueAt,
+    int count) {}

@@ -21,11 +21,11 @@ import java.util.function.IntSupplier;
  * Turns the events of each digest rule's stream into buckets and closes the buckets when due.
  *
  * <p>Each rule reads its stream through the consumer group {@link DigestRule#consumerGroup()}:
- * events are added to the {@link DigestStore} and acknowledged only after the store has made
- * them durable, so a crash between the two redelivers them and the store's idempotency makes the
- * second add a no-op. Events left unacknowledged by a dead consumer are claimed after {@code
- * lease}. Several engines (threads or processes) may share one store and log: the consumer group
- * splits the events and the store closes each bucket once.
+ * events are added to the {@link DigestStore} and acknowledged only after the store has made them
+ * durable, so a crash between the two redelivers them and the store's idempotency makes the second
+ * add a no-op. Events left unacknowledged by a dead consumer are claimed after {@code lease}.
+ * Several engines (threads or processes) may share one store and log: the consumer group splits the
+ * events and the store closes each bucket once.
  *
  * <p>The engine does two jobs: ingesting (read, add, acknowledge) and closing due buckets. {@link
  * #doWork()} does both in turn on one thread. A server runs {@link #ingester()} and {@link
@@ -65,7 +65,11 @@ public final class DigestEngine implements Agent {
   private final Map<String, GroupReader> readers = new HashMap<>();
 
   public DigestEngine(
-      EventLog log, DigestStore store, List<DigestRule> rules, InstantSource clock, Options options,
+      EventLog log,
+      DigestStore store,
+      List<DigestRule> rules,
+      InstantSource clock,
+      Options options,
       DigestListener listener) {
     Objects.requireNonNull(log, "log");
     this.store = Objects.requireNonNull(store, "store");
@@ -77,7 +81,15 @@ public final class DigestEngine implements Agent {
       if (byName.put(rule.name(), rule) != null) {
         throw new IllegalArgumentException("two digest rules are named '" + rule.name() + "'");
       }
-      readers.put(rule.name(), new GroupReader(log, rule.stream(), rule.consumerGroup(), options.consumer(), options.batchSize(), options.lease()));
+      readers.put(
+          rule.name(),
+          new GroupReader(
+              log,
+              rule.stream(),
+              rule.consumerGroup(),
+              options.consumer(),
+              options.batchSize(),
+              options.lease()));
     }
     this.rules = Map.copyOf(byName);
   }
@@ -87,7 +99,9 @@ public final class DigestEngine implements Agent {
   }
 
   public List<DigestRule> rules() {
-    return rules.values().stream().sorted(java.util.Comparator.comparing(DigestRule::name)).toList();
+    return rules.values().stream()
+        .sorted(java.util.Comparator.comparing(DigestRule::name))
+        .toList();
   }
 
   @Override
@@ -151,7 +165,9 @@ public final class DigestEngine implements Agent {
     finishReadAhead();
   }
 
-  /** Ingests the batches the readers fetched ahead, so that a stopping engine leaves none pending. */
+  /**
+   * Ingests the batches the readers fetched ahead, so that a stopping engine leaves none pending.
+   */
   private void finishReadAhead() {
     for (DigestRule rule : rules.values()) {
       GroupReader reader = readers.get(rule.name());

@@ -11,8 +11,8 @@ import java.util.Objects;
 /**
  * One event's contribution to a digest bucket.
  *
- * @param eventId the id, in the backend's log, of the event it came from (a store may rely on
- *     the log's id form: SQLite's are numbers); a rule takes each event at most once
+ * @param eventId the id, in the backend's log, of the event it came from (a store may rely on the
+ *     log's id form: SQLite's are numbers); a rule takes each event at most once
  * @param key the recipient key (the text of the rule's groupBy field)
  * @param time the event time that moves the bucket's deadline
  * @param item what the notification lists for this event
@@ -29,12 +29,13 @@ public record DigestItem(String eventId, String key, Instant time, JsonNode item
   /**
    * What {@code rule} takes from {@code event}.
    *
-   * @throws InvalidEventException naming the field when the event lacks the key, an item field,
-   *     or has an unreadable time
+   * @throws InvalidEventException naming the field when the event lacks the key, an item field, or
+   *     has an unreadable time
    */
   public static DigestItem of(DigestRule rule, Event event) {
     ObjectNode data = event.data();
-    return new DigestItem(event.id(), key(rule, data), time(rule, data, event.time()), item(rule, data));
+    return new DigestItem(
+        event.id(), key(rule, data), time(rule, data, event.time()), item(rule, data));
   }
 
   /** Checks that {@code data} has everything {@code rule} needs, before it is stored. */
@@ -48,18 +49,29 @@ public record DigestItem(String eventId, String key, Instant time, JsonNode item
     JsonNode value = data.get(rule.groupBy());
     if (value == null || value.isNull()) {
       throw new InvalidEventException(
-          "the event has no \"" + rule.groupBy() + "\" field, which digest rule '" + rule.name()
+          "the event has no \""
+              + rule.groupBy()
+              + "\" field, which digest rule '"
+              + rule.name()
               + "' groups by");
     }
     if (value.isContainerNode()) {
       throw new InvalidEventException(
-          "field \"" + rule.groupBy() + "\" must be a string or a number (digest rule '"
-              + rule.name() + "' groups by it), but was " + value);
+          "field \""
+              + rule.groupBy()
+              + "\" must be a string or a number (digest rule '"
+              + rule.name()
+              + "' groups by it), but was "
+              + value);
     }
     String key = Json.keyText(value);
     if (key.isEmpty()) {
-      throw new InvalidEventException("field \"" + rule.groupBy() + "\" must not be empty: digest rule '" + rule.name()
-          + "' groups by it, and a bucket without a key could not be named");
+      throw new InvalidEventException(
+          "field \""
+              + rule.groupBy()
+              + "\" must not be empty: digest rule '"
+              + rule.name()
+              + "' groups by it, and a bucket without a key could not be named");
     }
     return key;
   }
@@ -82,7 +94,11 @@ public record DigestItem(String eventId, String key, Instant time, JsonNode item
     JsonNode value = data.get(name);
     if (value == null) {
       throw new InvalidEventException(
-          "the event has no \"" + name + "\" field, which digest rule '" + rule.name() + "' collects");
+          "the event has no \""
+              + name
+              + "\" field, which digest rule '"
+              + rule.name()
+              + "' collects");
     }
     return value;
   }
@@ -95,21 +111,42 @@ public record DigestItem(String eventId, String key, Instant time, JsonNode item
     JsonNode value = data.get(name);
     if (value == null || !value.isTextual()) {
       throw new InvalidEventException(
-          "the event has no text field \"" + name + "\", which digest rule '" + rule.name()
+          "the event has no text field \""
+              + name
+              + "\", which digest rule '"
+              + rule.name()
               + "' reads its time from (ISO-8601 or yyyy-MM-dd HH:mm:ss)");
     }
-    Instant time = EventTimeText.parse(value.textValue())
-        .orElseThrow(() -> new InvalidEventException(
-            "field \"" + name + "\" must be a time as ISO-8601 (2022-06-28T19:35:00Z) or"
-                + " yyyy-MM-dd HH:mm:ss (UTC), but was \"" + value.textValue() + "\""));
+    Instant time =
+        EventTimeText.parse(value.textValue())
+            .orElseThrow(
+                () ->
+                    new InvalidEventException(
+                        "field \""
+                            + name
+                            + "\" must be a time as ISO-8601 (2022-06-28T19:35:00Z) or"
+                            + " yyyy-MM-dd HH:mm:ss (UTC), but was \""
+                            + value.textValue()
+                            + "\""));
     if (time.isBefore(EARLIEST) || time.isAfter(LATEST)) {
-      throw new InvalidEventException("field \"" + name + "\" must be a time from " + EARLIEST + " to " + LATEST
-          + " (digest rule '" + rule.name() + "' reads its time from it), but was \"" + value.textValue() + "\"");
+      throw new InvalidEventException(
+          "field \""
+              + name
+              + "\" must be a time from "
+              + EARLIEST
+              + " to "
+              + LATEST
+              + " (digest rule '"
+              + rule.name()
+              + "' reads its time from it), but was \""
+              + value.textValue()
+              + "\"");
     }
     return time;
   }
 
   /** Event times a bucket can be due at: beyond these, deadlines overflow epoch milliseconds. */
   private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+
   private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999Z");
 }

@@ -16,8 +16,8 @@ import java.util.OptionalInt;
  * @param name unique name of the rule
  * @param stream the stream it reads
  * @param groupBy the field whose value is the recipient key (compared as text)
- * @param collect fields copied into each item: one field gives its value, several give an object
- *     of them, none gives the whole event
+ * @param collect fields copied into each item: one field gives its value, several give an object of
+ *     them, none gives the whole event
  * @param quietPeriod how long after the last event the bucket closes
  * @param maxWait optional cap on how long after the first event the bucket closes
  * @param maxItems optional cap on items per bucket; a full bucket closes at once
@@ -52,10 +52,18 @@ public record DigestRule(
   }
 
   /** A rule with only the required parts: no maxWait, no maxItems, log time, no sinks. */
-  public static DigestRule of(String name, String stream, String groupBy, String collect, Duration quietPeriod) {
+  public static DigestRule of(
+      String name, String stream, String groupBy, String collect, Duration quietPeriod) {
     return new DigestRule(
-        name, stream, groupBy, List.of(collect), quietPeriod, Optional.empty(), OptionalInt.empty(),
-        Optional.empty(), List.of());
+        name,
+        stream,
+        groupBy,
+        List.of(collect),
+        quietPeriod,
+        Optional.empty(),
+        OptionalInt.empty(),
+        Optional.empty(),
+        List.of());
   }
 
   /** When a bucket with these first and last event times is due. */
@@ -70,22 +78,47 @@ public record DigestRule(
   }
 
   public DigestRule withDeliver(List<Sink> sinks) {
-    return new DigestRule(name, stream, groupBy, collect, quietPeriod, maxWait, maxItems, timeField, sinks);
+    return new DigestRule(
+        name, stream, groupBy, collect, quietPeriod, maxWait, maxItems, timeField, sinks);
   }
 
   public DigestRule withMaxWait(Duration wait) {
     return new DigestRule(
-        name, stream, groupBy, collect, quietPeriod, Optional.of(wait), maxItems, timeField, deliver);
+        name,
+        stream,
+        groupBy,
+        collect,
+        quietPeriod,
+        Optional.of(wait),
+        maxItems,
+        timeField,
+        deliver);
   }
 
   public DigestRule withMaxItems(int items) {
     return new DigestRule(
-        name, stream, groupBy, collect, quietPeriod, maxWait, OptionalInt.of(items), timeField, deliver);
+        name,
+        stream,
+        groupBy,
+        collect,
+        quietPeriod,
+        maxWait,
+        OptionalInt.of(items),
+        timeField,
+        deliver);
   }
 
   public DigestRule withTimeField(String field) {
     return new DigestRule(
-        name, stream, groupBy, collect, quietPeriod, maxWait, maxItems, Optional.of(field), deliver);
+        name,
+        stream,
+        groupBy,
+        collect,
+        quietPeriod,
+        maxWait,
+        maxItems,
+        Optional.of(field),
+        deliver);
   }
 
   private static void requireText(String value, String what) {

@@ -11,18 +11,19 @@ import java.time.format.DateTimeParseException;
 import java.util.Optional;
 
 /**
- * Reads an event time from a payload field: ISO-8601 with or without a zone, or
- * {@code yyyy-MM-dd HH:mm:ss[.SSS]}; no zone means UTC.
+ * Reads an event time from a payload field: ISO-8601 with or without a zone, or {@code yyyy-MM-dd
+ * HH:mm:ss[.SSS]}; no zone means UTC.
  *
- * <p>The common shapes ({@code 2022-06-28T19:35:00.123Z}, {@code 2022-06-28 19:35:00}) are read
- * by hand: java.time's formatters took half of the digest engine's thread in the benchmark (each
- * parse copies its field map at every optional section). Anything the hand-written reader does not
- * accept in full goes to the formatters, so what is accepted, and as what instant, is decided by
- * them alone; the reader is only a faster way to the same answer.
+ * <p>The common shapes ({@code 2022-06-28T19:35:00.123Z}, {@code 2022-06-28 19:35:00}) are read by
+ * hand: java.time's formatters took half of the digest engine's thread in the benchmark (each parse
+ * copies its field map at every optional section). Anything the hand-written reader does not accept
+ * in full goes to the formatters, so what is accepted, and as what instant, is decided by them
+ * alone; the reader is only a faster way to the same answer.
  */
 final class EventTimeText {
 
-  private static final DateTimeFormatter SPACED = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss[.SSS]");
+  private static final DateTimeFormatter SPACED =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss[.SSS]");
 
   private EventTimeText() {}
 
@@ -38,7 +39,8 @@ final class EventTimeText {
     } catch (DateTimeParseException notOffset) {
       // fall through to the zone-less forms
     }
-    for (DateTimeFormatter format : new DateTimeFormatter[] {DateTimeFormatter.ISO_LOCAL_DATE_TIME, SPACED}) {
+    for (DateTimeFormatter format :
+        new DateTimeFormatter[] {DateTimeFormatter.ISO_LOCAL_DATE_TIME, SPACED}) {
       try {
         return Optional.of(LocalDateTime.parse(text, format).toInstant(ZoneOffset.UTC));
       } catch (DateTimeParseException ignored) {
@@ -49,12 +51,16 @@ final class EventTimeText {
   }
 
   /**
-   * {@code yyyy-MM-dd'T'HH:mm:ss[.f{1,9}][Z|±HH:MM]} or {@code yyyy-MM-dd HH:mm:ss[.fff]}; null
-   * for anything else, including values out of range, which the formatters then judge.
+   * {@code yyyy-MM-dd'T'HH:mm:ss[.f{1,9}][Z|±HH:MM]} or {@code yyyy-MM-dd HH:mm:ss[.fff]}; null for
+   * anything else, including values out of range, which the formatters then judge.
    */
   static Instant quickly(String text) {
     int length = text.length();
-    if (length < 19 || text.charAt(4) != '-' || text.charAt(7) != '-' || text.charAt(13) != ':' || text.charAt(16) != ':') {
+    if (length < 19
+        || text.charAt(4) != '-'
+        || text.charAt(7) != '-'
+        || text.charAt(13) != ':'
+        || text.charAt(16) != ':') {
       return null;
     }
     char separator = text.charAt(10);
@@ -67,7 +73,10 @@ final class EventTimeText {
     int hour = digits(text, 11, 2);
     int minute = digits(text, 14, 2);
     int second = digits(text, 17, 2);
-    if ((year | month | day | hour | minute | second) < 0 || hour > 23 || minute > 59 || second > 59) {
+    if ((year | month | day | hour | minute | second) < 0
+        || hour > 23
+        || minute > 59
+        || second > 59) {
       return null;
     }
     int at = 19;
@@ -110,7 +119,8 @@ final class EventTimeText {
     } catch (DateTimeException outOfRange) {
       return null;
     }
-    return Instant.ofEpochSecond(epochDay * 86_400 + hour * 3600L + minute * 60L + second - offsetSeconds, nanos);
+    return Instant.ofEpochSecond(
+        epochDay * 86_400 + hour * 3600L + minute * 60L + second - offsetSeconds, nanos);
   }
 
   private static boolean isDigit(char c) {

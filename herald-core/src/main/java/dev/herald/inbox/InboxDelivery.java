@@ -13,14 +13,15 @@ import java.util.Objects;
 /**
  * One event's change to one recipient's inbox.
  *
- * @param dedupeId what makes the delivery unique: the source event and recipient for a routed
- *     event (a re-routed copy has a new id but the same source), otherwise the event id
+ * @param dedupeId what makes the delivery unique: the source event and recipient for a routed event
+ *     (a re-routed copy has a new id but the same source), otherwise the event id
  * @param recipient whose inbox it goes to
  * @param itemKey the item it changes
  * @param time the event time; the item keeps the data of its latest change
  * @param json the event's JSON object, as text
  */
-public record InboxDelivery(String dedupeId, String recipient, String itemKey, Instant time, String json) {
+public record InboxDelivery(
+    String dedupeId, String recipient, String itemKey, Instant time, String json) {
 
   public InboxDelivery {
     Objects.requireNonNull(dedupeId, "dedupeId");
@@ -31,24 +32,33 @@ public record InboxDelivery(String dedupeId, String recipient, String itemKey, I
   }
 
   /** A delivery of the event {@code data}, written as JSON here. */
-  public InboxDelivery(String dedupeId, String recipient, String itemKey, Instant time, ObjectNode data) {
+  public InboxDelivery(
+      String dedupeId, String recipient, String itemKey, Instant time, ObjectNode data) {
     this(dedupeId, recipient, itemKey, time, Json.write(Objects.requireNonNull(data, "data")));
   }
 
   /**
-   * What {@code rule} takes from {@code event}. The three fields it needs are read from the
-   * event's text when they are plain strings or integers, so that no tree is built per event;
-   * otherwise the tree decides, with the same result.
+   * What {@code rule} takes from {@code event}. The three fields it needs are read from the event's
+   * text when they are plain strings or integers, so that no tree is built per event; otherwise the
+   * tree decides, with the same result.
    *
    * @throws InvalidEventException naming the field when the event lacks its recipient or item key
    */
   public static InboxDelivery of(InboxRule rule, Event event) {
     boolean[] strings = new boolean[3];
-    String[] fields = TopLevelFields.read(event.json(), new String[] {rule.recipientField(), rule.itemKey(), RouteEngine.SOURCE_FIELD}, strings);
-    if (fields == null || fields[0] == null || fields[1] == null || (fields[2] != null && !strings[2])) {
+    String[] fields =
+        TopLevelFields.read(
+            event.json(),
+            new String[] {rule.recipientField(), rule.itemKey(), RouteEngine.SOURCE_FIELD},
+            strings);
+    if (fields == null
+        || fields[0] == null
+        || fields[1] == null
+        || (fields[2] != null && !strings[2])) {
       return ofTree(rule, event);
     }
-    String dedupe = fields[2] != null ? fields[2] + "|" + fields[0] : event.stream() + "/" + event.id();
+    String dedupe =
+        fields[2] != null ? fields[2] + "|" + fields[0] : event.stream() + "/" + event.id();
     return new InboxDelivery(dedupe, fields[0], fields[1], event.time(), event.json());
   }
 
@@ -57,15 +67,22 @@ public record InboxDelivery(String dedupeId, String recipient, String itemKey, I
     String recipient = text(rule, data, rule.recipientField(), "the recipient");
     String key = text(rule, data, rule.itemKey(), "the item key");
     JsonNode source = data.get(RouteEngine.SOURCE_FIELD);
-    String dedupe = source != null && source.isTextual() ? source.textValue() + "|" + recipient : event.stream() + "/" + event.id();
+    String dedupe =
+        source != null && source.isTextual()
+            ? source.textValue() + "|" + recipient
+            : event.stream() + "/" + event.id();
     return new InboxDelivery(dedupe, recipient, key, event.time(), event.json());
   }
 
   /** Checks that {@code data} has everything {@code rule} needs, before it is stored. */
   public static void check(InboxRule rule, ObjectNode data) {
     if (text(rule, data, rule.recipientField(), "the recipient").isEmpty()) {
-      throw new InvalidEventException("field \"" + rule.recipientField() + "\" must not be empty: inbox '" + rule.name()
-          + "' reads the recipient from it, and an inbox without a recipient could not be pulled");
+      throw new InvalidEventException(
+          "field \""
+              + rule.recipientField()
+              + "\" must not be empty: inbox '"
+              + rule.name()
+              + "' reads the recipient from it, and an inbox without a recipient could not be pulled");
     }
     text(rule, data, rule.itemKey(), "the item key");
   }
@@ -73,8 +90,14 @@ public record InboxDelivery(String dedupeId, String recipient, String itemKey, I
   private static String text(InboxRule rule, ObjectNode data, String field, String what) {
     JsonNode value = data.get(field);
     if (value == null || value.isNull() || value.isContainerNode()) {
-      throw new InvalidEventException("the event has no \"" + field + "\" field (a string or a number), which inbox '" + rule.name()
-          + "' reads " + what + " from");
+      throw new InvalidEventException(
+          "the event has no \""
+              + field
+              + "\" field (a string or a number), which inbox '"
+              + rule.name()
+              + "' reads "
+              + what
+              + " from");
     }
     return Json.keyText(value);
   }

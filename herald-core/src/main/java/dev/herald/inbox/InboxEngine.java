@@ -45,7 +45,13 @@ public final class InboxEngine implements Agent {
   private final String roleName;
 
   public InboxEngine(
-      EventLog log, InboxStore store, List<InboxRule> rules, InstantSource clock, String consumer, int batchSize, Duration lease,
+      EventLog log,
+      InboxStore store,
+      List<InboxRule> rules,
+      InstantSource clock,
+      String consumer,
+      int batchSize,
+      Duration lease,
       Listener listener) {
     Objects.requireNonNull(log, "log");
     this.store = Objects.requireNonNull(store, "store");
@@ -55,7 +61,10 @@ public final class InboxEngine implements Agent {
     this.roleName = "herald-inbox-" + consumer;
     for (InboxRule rule : this.rules) {
       // the store takes the events' text and three fields of it (InboxDelivery.of): no trees
-      readers.put(rule.name(), new GroupReader(log, rule.stream(), rule.consumerGroup(), consumer, batchSize, lease, false));
+      readers.put(
+          rule.name(),
+          new GroupReader(
+              log, rule.stream(), rule.consumerGroup(), consumer, batchSize, lease, false));
     }
   }
 
@@ -79,7 +88,9 @@ public final class InboxEngine implements Agent {
     return work;
   }
 
-  /** Delivers the batches the readers fetched ahead, so that a stopping engine leaves none pending. */
+  /**
+   * Delivers the batches the readers fetched ahead, so that a stopping engine leaves none pending.
+   */
   @Override
   public void onClose() {
     for (InboxRule rule : rules) {
@@ -99,7 +110,12 @@ public final class InboxEngine implements Agent {
       try {
         deliveries.add(InboxDelivery.of(rule, event));
       } catch (InvalidEventException e) {
-        LOG.warn("inbox '{}' skips event {}/{}: {}", rule.name(), event.stream(), event.id(), e.getMessage());
+        LOG.warn(
+            "inbox '{}' skips event {}/{}: {}",
+            rule.name(),
+            event.stream(),
+            event.id(),
+            e.getMessage());
         listener.onRejected(rule, event, e);
       }
     }

@@ -12,7 +12,12 @@ import java.util.Optional;
  *     acknowledges them; empty when nothing was taken, or the items were taken for good
  * @param reservedUntil when reserved items become pending again unless acknowledged
  */
-public record InboxPull(String recipient, List<InboxItem> items, Instant pulledAt, Optional<String> pullId, Optional<Instant> reservedUntil) {
+public record InboxPull(
+    String recipient,
+    List<InboxItem> items,
+    Instant pulledAt,
+    Optional<String> pullId,
+    Optional<Instant> reservedUntil) {
   public InboxPull {
     Objects.requireNonNull(recipient, "recipient");
     items = List.copyOf(items);
@@ -20,7 +25,8 @@ public record InboxPull(String recipient, List<InboxItem> items, Instant pulledA
     Objects.requireNonNull(pullId, "pullId");
     Objects.requireNonNull(reservedUntil, "reservedUntil");
     if (pullId.isPresent() != reservedUntil.isPresent()) {
-      throw new IllegalArgumentException("a reserved pull has both a pull id and a reservation end, an unreserved one neither");
+      throw new IllegalArgumentException(
+          "a reserved pull has both a pull id and a reservation end, an unreserved one neither");
     }
   }
 

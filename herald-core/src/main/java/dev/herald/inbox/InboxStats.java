@@ -11,7 +11,8 @@ import java.util.Optional;
  * @param oldestPendingAt the arrival of the oldest pending item of any recipient
  * @param reservedItems items pulled and not acknowledged yet (not counted as pending)
  */
-public record InboxStats(long inboxes, long pendingItems, Optional<Instant> oldestPendingAt, long reservedItems) {
+public record InboxStats(
+    long inboxes, long pendingItems, Optional<Instant> oldestPendingAt, long reservedItems) {
 
   /** Totals with nothing reserved. */
   public InboxStats(long inboxes, long pendingItems, Optional<Instant> oldestPendingAt) {

@@ -13,16 +13,16 @@ import java.util.Optional;
  *   <li><b>Coalescing</b>: deliveries with the same recipient and item key make one pending item,
  *       holding the data of the latest by time (the later added on a tie) and counting each
  *       delivery once in {@code changes}.
- *   <li><b>Idempotency</b>: a delivery whose {@code dedupeId} was added to the inbox set within
- *       the rule's dedupe window is skipped, even if the item was pulled meanwhile.
+ *   <li><b>Idempotency</b>: a delivery whose {@code dedupeId} was added to the inbox set within the
+ *       rule's dedupe window is skipped, even if the item was pulled meanwhile.
  *   <li><b>Atomic pull</b>: {@link #pull} and {@link #reserve} take every item pending at one
  *       instant and leave the inbox empty; an item added concurrently is in this pull or the next,
  *       never both, never neither.
- *   <li><b>Reservations</b>: the items {@link #reserve} takes are kept, not pending, until
- *       {@link #acknowledge}d (then they are gone) or until the reservation ends (then they are
- *       pending again, coalesced with any change of the same item that arrived meanwhile, as if
- *       they had never been taken). A crash between the two loses nothing: the reservation is
- *       durable, and ends like any other.
+ *   <li><b>Reservations</b>: the items {@link #reserve} takes are kept, not pending, until {@link
+ *       #acknowledge}d (then they are gone) or until the reservation ends (then they are pending
+ *       again, coalesced with any change of the same item that arrived meanwhile, as if they had
+ *       never been taken). A crash between the two loses nothing: the reservation is durable, and
+ *       ends like any other.
  *   <li><b>Stale index</b>: {@link #stale} finds inboxes by the arrival time of their oldest
  *       pending item through an index, at a cost independent of the number of inboxes.
  *   <li>Inboxes are created by their first delivery; a pull or a clean of an unknown recipient
@@ -45,16 +45,16 @@ public interface InboxStore {
   List<InboxItem> peek(String inbox, String recipient);
 
   /**
-   * Takes every pending item of the recipient for good and records {@code now} as its last pull:
-   * at most once, since items lost on their way to the puller are gone.
+   * Takes every pending item of the recipient for good and records {@code now} as its last pull: at
+   * most once, since items lost on their way to the puller are gone.
    */
   InboxPull pull(String inbox, String recipient, Instant now);
 
   /**
-   * Takes every pending item of the recipient, as {@link #pull}, but reserves them under a new
-   * pull id until {@code until}. Reservations of the recipient that ended by {@code now} are
-   * released first, so their items are in this pull. When nothing is pending, no reservation is
-   * made and the pull has no id.
+   * Takes every pending item of the recipient, as {@link #pull}, but reserves them under a new pull
+   * id until {@code until}. Reservations of the recipient that ended by {@code now} are released
+   * first, so their items are in this pull. When nothing is pending, no reservation is made and the
+   * pull has no id.
    */
   InboxPull reserve(String inbox, String recipient, Instant now, Instant until);
 
@@ -80,7 +80,10 @@ public interface InboxStore {
    */
   int releaseExpired(String inbox, Instant now, int limit);
 
-  /** Removes the recipient's inbox, its items (reserved ones too) and its pull record; false when it had none. */
+  /**
+   * Removes the recipient's inbox, its items (reserved ones too) and its pull record; false when it
+   * had none.
+   */
   boolean clean(String inbox, String recipient);
 
   /** The recipient's inbox; empty when it has none. */
@@ -90,16 +93,16 @@ public interface InboxStore {
   List<InboxSummary> list(String inbox, String afterRecipient, int limit);
 
   /**
-   * Inboxes whose oldest pending item arrived at or before {@code pendingSince}, oldest first,
-   * at most {@code limit}.
+   * Inboxes whose oldest pending item arrived at or before {@code pendingSince}, oldest first, at
+   * most {@code limit}.
    */
   List<InboxSummary> stale(String inbox, Instant pendingSince, int limit);
 
   /**
    * The recipients of the inboxes {@link #stale} finds, at most {@code limit}, in no particular
    * order (when more are stale, which ones is the store's choice), with nothing but what its index
-   * holds. A monitor that checks every second needs no more for the inboxes it already alerted;
-   * a summary costs a lookup per inbox, and on Redis even the oldest arrival times cost most of a
+   * holds. A monitor that checks every second needs no more for the inboxes it already alerted; a
+   * summary costs a lookup per inbox, and on Redis even the oldest arrival times cost most of a
    * check (formatting a score per inbox).
    */
   List<String> staleRecipients(String inbox, Instant pendingSince, int limit);

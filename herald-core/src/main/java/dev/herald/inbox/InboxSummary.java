@@ -13,7 +13,11 @@ import java.util.Optional;
  *     pending
  * @param lastPulledAt when it was last pulled; empty when never
  */
-public record InboxSummary(String recipient, long pending, Optional<Instant> oldestPendingAt, Optional<Instant> lastPulledAt) {
+public record InboxSummary(
+    String recipient,
+    long pending,
+    Optional<Instant> oldestPendingAt,
+    Optional<Instant> lastPulledAt) {
   public InboxSummary {
     Objects.requireNonNull(recipient, "recipient");
     Objects.requireNonNull(oldestPendingAt, "oldestPendingAt");

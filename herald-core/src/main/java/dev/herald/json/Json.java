@@ -26,18 +26,21 @@ public final class Json {
   public static final int MAX_EVENT_DEPTH = 64;
 
   /**
-   * Numbers are kept exactly as written: decimals as {@link java.math.BigDecimal}s with their
-   * scale ({@code 1.50} stays {@code 1.50}, {@code 0.1000000000000000000001} is not rounded to a
-   * double, {@code 1e999999999} does not become {@code Infinity}), integers of any size as such.
-   * The parser refuses documents nested deeper than twice {@link #MAX_EVENT_DEPTH}, before any
-   * deeper recursion: ingest checks the exact limit per event ({@link #depth}).
+   * Numbers are kept exactly as written: decimals as {@link java.math.BigDecimal}s with their scale
+   * ({@code 1.50} stays {@code 1.50}, {@code 0.1000000000000000000001} is not rounded to a double,
+   * {@code 1e999999999} does not become {@code Infinity}), integers of any size as such. The parser
+   * refuses documents nested deeper than twice {@link #MAX_EVENT_DEPTH}, before any deeper
+   * recursion: ingest checks the exact limit per event ({@link #depth}).
    */
-  public static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
-          .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(2 * MAX_EVENT_DEPTH).build())
-          .build())
-      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-      .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
-      .build();
+  public static final ObjectMapper MAPPER =
+      JsonMapper.builder(
+              JsonFactory.builder()
+                  .streamReadConstraints(
+                      StreamReadConstraints.builder().maxNestingDepth(2 * MAX_EVENT_DEPTH).build())
+                  .build())
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+          .build();
 
   private Json() {}
 

@@ -5,13 +5,13 @@ package dev.herald.json;
  *
  * <p>Why: the inbox engine needs three fields of each routed event (recipient, item key, source)
  * and stores the rest as the text it already has. Building a Jackson tree per event for that was
- * the largest allocation of the reviews benchmark (a parser, a map and a node per field for each
- * of 10,000,000 events), and the young collections it caused stopped the SQLite writer too.
+ * the largest allocation of the reviews benchmark (a parser, a map and a node per field for each of
+ * 10,000,000 events), and the young collections it caused stopped the SQLite writer too.
  *
  * <p>Only the shapes it is sure of are answered: string values and integers that fit in a long.
- * Anything else among the wanted fields (a float, a boolean, null, an object or an array), and
- * any text it does not expect, makes {@link #read} answer null so that the caller parses the tree
- * and applies its own rules. For a field given twice, the last value counts, as in Jackson's tree.
+ * Anything else among the wanted fields (a float, a boolean, null, an object or an array), and any
+ * text it does not expect, makes {@link #read} answer null so that the caller parses the tree and
+ * applies its own rules. For a field given twice, the last value counts, as in Jackson's tree.
  */
 public final class TopLevelFields {
 
@@ -23,8 +23,8 @@ public final class TopLevelFields {
   }
 
   /**
-   * The values of {@code names} in the object {@code json}, in their order: the string's text,
-   * or an integer's decimal digits ({@code Long.toString}); null for an absent field.
+   * The values of {@code names} in the object {@code json}, in their order: the string's text, or
+   * an integer's decimal digits ({@code Long.toString}); null for an absent field.
    *
    * @param strings set to whether each found value was a JSON string
    * @return the values, or null when the caller must parse the tree instead

@@ -7,16 +7,16 @@ import java.util.Objects;
 
 /**
  * An event as stored in a stream: its stream, its id (assigned by the log; ordered within the
- * stream, opaque to clients), when it happened (given by the producer, or the time the log
- * received it) and the producer's JSON object.
+ * stream, opaque to clients), when it happened (given by the producer, or the time the log received
+ * it) and the producer's JSON object.
  *
  * <p>An event read from a log carries the JSON text the log stored and builds the tree from it on
  * the first call of {@link #data()}: a consumer that only stores or sends the text on, or reads a
- * few fields of it ({@link dev.herald.json.TopLevelFields}), builds none (reading 10,000,000
- * routed reviews, the trees were most of the benchmark's garbage).
+ * few fields of it ({@link dev.herald.json.TopLevelFields}), builds none (reading 10,000,000 routed
+ * reviews, the trees were most of the benchmark's garbage).
  *
- * <p>Thread-safety: immutable as seen from outside; the tree may be built twice by racing
- * threads, each getting an equal tree. Treat the tree as read-only.
+ * <p>Thread-safety: immutable as seen from outside; the tree may be built twice by racing threads,
+ * each getting an equal tree. Treat the tree as read-only.
  */
 public final class Event {
 
@@ -73,7 +73,11 @@ public final class Event {
 
   @Override
   public boolean equals(Object other) {
-    return other instanceof Event e && stream.equals(e.stream) && id.equals(e.id) && time.equals(e.time) && json.equals(e.json);
+    return other instanceof Event e
+        && stream.equals(e.stream)
+        && id.equals(e.id)
+        && time.equals(e.time)
+        && json.equals(e.json);
   }
 
   @Override

@@ -16,8 +16,7 @@ import java.util.List;
  *   <li><b>Ids</b> are assigned by the log, unique within a stream, and strictly increasing in
  *       append order. They are opaque text: compare them only through the log. The empty string
  *       stands for "before the first event" wherever an {@code after} id is taken.
- *   <li><b>Durability</b>: when {@link #append} returns, the events survive a crash of the
- *       process.
+ *   <li><b>Durability</b>: when {@link #append} returns, the events survive a crash of the process.
  *   <li><b>Atomicity</b>: {@link #appendAll} stores all the events or none; concurrent batches
  *       never interleave.
  *   <li><b>Consumer groups</b>: {@link #readGroup} hands each event to one consumer of the group
@@ -43,21 +42,21 @@ public interface EventLog extends AutoCloseable {
 
   /**
    * As {@link #appendAll(String, List)}, once per key: when {@code key} was used with this stream
-   * within its {@code keep}, nothing is appended and the ids of that first append are returned.
-   * The key is recorded atomically with the events, so a crash or a lost answer leaves either both
-   * or neither.
+   * within its {@code keep}, nothing is appended and the ids of that first append are returned. The
+   * key is recorded atomically with the events, so a crash or a lost answer leaves either both or
+   * neither.
    *
-   * @throws IdempotencyConflictException when the key was used for events with another
-   *     fingerprint; nothing is appended
+   * @throws IdempotencyConflictException when the key was used for events with another fingerprint;
+   *     nothing is appended
    */
   List<String> appendAll(String stream, List<NewEvent> events, IdempotencyKey key);
 
   /**
-   * Registers {@code listener} to run each time events appended through this instance are
-   * durable, possibly on a thread of the log before the appending call returns, so that a
-   * process's engines and live subscribers can start on a local append at once rather than once
-   * the appending thread is scheduled again. It must return at once (wake a thread, no more).
-   * Appends by other processes are not reported: readers poll for those.
+   * Registers {@code listener} to run each time events appended through this instance are durable,
+   * possibly on a thread of the log before the appending call returns, so that a process's engines
+   * and live subscribers can start on a local append at once rather than once the appending thread
+   * is scheduled again. It must return at once (wake a thread, no more). Appends by other processes
+   * are not reported: readers poll for those.
    */
   void onAppended(Runnable listener);
 
@@ -67,8 +66,8 @@ public interface EventLog extends AutoCloseable {
   /**
    * As {@link #read(String, String, int)}, but the page also ends with the event that brings the
    * JSON text read to {@code maxChars} characters (at least one event, however large), so that a
-   * page of large events never holds more than about that much in memory. An implementation
-   * should stop reading there rather than read {@code limit} events and drop some.
+   * page of large events never holds more than about that much in memory. An implementation should
+   * stop reading there rather than read {@code limit} events and drop some.
    */
   default List<Event> read(String stream, String after, int limit, long maxChars) {
     List<Event> page = new ArrayList<>();
@@ -110,9 +109,9 @@ public interface EventLog extends AutoCloseable {
   void ack(String stream, String group, Collection<String> ids);
 
   /**
-   * Takes over up to {@code limit} pending events of the group that were delivered more than
-   * {@code minIdle} ago, delivers them to {@code consumer} and restarts their idle time. Events
-   * trimmed from the stream meanwhile are dropped from the pending list.
+   * Takes over up to {@code limit} pending events of the group that were delivered more than {@code
+   * minIdle} ago, delivers them to {@code consumer} and restarts their idle time. Events trimmed
+   * from the stream meanwhile are dropped from the pending list.
    */
   List<Event> claim(String stream, String group, String consumer, Duration minIdle, int limit);
 

@@ -16,17 +16,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * How an engine consumes a stream through its consumer group: new events on every call, and, at
- * most every half lease, the events another consumer took and left unacknowledged for longer
- * than the lease (it died), so that they are processed again here.
+ * most every half lease, the events another consumer took and left unacknowledged for longer than
+ * the lease (it died), so that they are processed again here.
  *
  * <p><b>Read-ahead</b>: when a call hands out a full batch, there is a backlog, so the reader
- * fetches the next batch on a thread of its own while the engine applies this one. Without it
- * the store's writer sat idle while the engine parsed each batch, and the engine while the
- * writer applied it. Events read ahead are pending for this consumer like any others: the next
- * {@link #fresh()} returns them, and {@link #close} hands those never returned to the engine to
- * finish before it stops (a crash leaves them to the lease, like any batch). For an engine that
- * reads the events' trees, the read-ahead thread builds them too ({@code parseAhead}); one that
- * reads only their text (the inbox engine) builds none.
+ * fetches the next batch on a thread of its own while the engine applies this one. Without it the
+ * store's writer sat idle while the engine parsed each batch, and the engine while the writer
+ * applied it. Events read ahead are pending for this consumer like any others: the next {@link
+ * #fresh()} returns them, and {@link #close} hands those never returned to the engine to finish
+ * before it stops (a crash leaves them to the lease, like any batch). For an engine that reads the
+ * events' trees, the read-ahead thread builds them too ({@code parseAhead}); one that reads only
+ * their text (the inbox engine) builds none.
  *
  * <p>Thread ownership: used by one engine thread.
  */
@@ -42,14 +42,19 @@ public final class GroupReader {
   private final Duration lease;
   private final boolean parseAhead;
   private Instant nextClaim = Instant.MIN;
+
   /** At most one read in flight; its thread ends after a second without work. */
   private final ThreadPoolExecutor readAhead;
+
   private Future<List<Event>> next;
+
   /** At most one acknowledgement in flight, on a thread of its own. */
   private final ThreadPoolExecutor acks;
+
   private Future<?> acking;
 
-  public GroupReader(EventLog log, String stream, String group, String consumer, int batchSize, Duration lease) {
+  public GroupReader(
+      EventLog log, String stream, String group, String consumer, int batchSize, Duration lease) {
     this(log, stream, group, consumer, batchSize, lease, true);
   }
 
@@ -57,7 +62,14 @@ public final class GroupReader {
    * @param parseAhead whether the read-ahead thread builds each event's tree ({@link Event#data()})
    *     so that the engine finds it built
    */
-  public GroupReader(EventLog log, String stream, String group, String consumer, int batchSize, Duration lease, boolean parseAhead) {
+  public GroupReader(
+      EventLog log,
+      String stream,
+      String group,
+      String consumer,
+      int batchSize,
+      Duration lease,
+      boolean parseAhead) {
     this.parseAhead = parseAhead;
     this.log = Objects.requireNonNull(log, "log");
     this.stream = Objects.requireNonNull(stream, "stream");
@@ -68,11 +80,27 @@ public final class GroupReader {
     log.createGroup(stream, group, GroupStart.EARLIEST);
     String threadName = "herald-read-ahead-" + stream + "-" + group;
     // a queue, not a hand-off: the thread of the read just taken may not be back waiting yet
-    this.readAhead = new ThreadPoolExecutor(1, 1, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-        task -> Thread.ofPlatform().name(threadName).daemon(true).unstarted(task));
+    this.readAhead =
+        new ThreadPoolExecutor(
+            1,
+            1,
+            1,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            task -> Thread.ofPlatform().name(threadName).daemon(true).unstarted(task));
     readAhead.allowCoreThreadTimeOut(true);
-    this.acks = new ThreadPoolExecutor(1, 1, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-        task -> Thread.ofPlatform().name("herald-ack-" + stream + "-" + group).daemon(true).unstarted(task));
+    this.acks =
+        new ThreadPoolExecutor(
+            1,
+            1,
+            1,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            task ->
+                Thread.ofPlatform()
+                    .name("herald-ack-" + stream + "-" + group)
+                    .daemon(true)
+                    .unstarted(task));
     acks.allowCoreThreadTimeOut(true);
   }
 
@@ -119,7 +147,9 @@ public final class GroupReader {
     }
   }
 
-  /** Events whose consumer held them past the lease, when a claim is due at {@code now}; else none. */
+  /**
+   * Events whose consumer held them past the lease, when a claim is due at {@code now}; else none.
+   */
   public List<Event> abandoned(Instant now) {
     if (now.isBefore(nextClaim)) {
       return List.of();
@@ -147,7 +177,10 @@ public final class GroupReader {
     }
   }
 
-  /** Waits for the acknowledgement in flight, if any; one that failed leaves its events to the lease. */
+  /**
+   * Waits for the acknowledgement in flight, if any; one that failed leaves its events to the
+   * lease.
+   */
   private void awaitAck() {
     if (acking == null) {
       return;
@@ -157,7 +190,10 @@ public final class GroupReader {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException e) {
-      LOG.warn("acknowledging a batch of '{}' for group '{}' failed; it stays pending until its lease ends: {}", stream, group,
+      LOG.warn(
+          "acknowledging a batch of '{}' for group '{}' failed; it stays pending until its lease ends: {}",
+          stream,
+          group,
           e.getCause().toString());
     } finally {
       acking = null;
@@ -166,8 +202,8 @@ public final class GroupReader {
 
   /**
    * Stops reading ahead and hands the events read ahead but not handed out yet to {@code finish},
-   * for the engine to process them before it stops. When there are none, or that read or
-   * {@code finish} fails, the events stay pending for this consumer until their lease ends.
+   * for the engine to process them before it stops. When there are none, or that read or {@code
+   * finish} fails, the events stay pending for this consumer until their lease ends.
    */
   public void close(Consumer<List<Event>> finish) {
     readAhead.shutdown();
@@ -184,7 +220,11 @@ public final class GroupReader {
         finish.accept(events);
       }
     } catch (RuntimeException e) {
-      LOG.warn("a batch read ahead from '{}' for group '{}' stays pending until its lease ends: {}", stream, group, e.toString());
+      LOG.warn(
+          "a batch read ahead from '{}' for group '{}' stays pending until its lease ends: {}",
+          stream,
+          group,
+          e.toString());
     }
     awaitAck();
     acks.shutdown();

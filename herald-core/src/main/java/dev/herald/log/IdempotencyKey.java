@@ -19,7 +19,8 @@ public record IdempotencyKey(String key, String fingerprint, Duration keep) {
     Objects.requireNonNull(fingerprint, "fingerprint");
     Objects.requireNonNull(keep, "keep");
     if (key.isEmpty() || key.length() > 255) {
-      throw new IllegalArgumentException("an idempotency key has 1 to 255 characters, but had " + key.length());
+      throw new IllegalArgumentException(
+          "an idempotency key has 1 to 255 characters, but had " + key.length());
     }
     if (keep.isNegative() || keep.isZero()) {
       throw new IllegalArgumentException("keep must be positive, but was " + keep);

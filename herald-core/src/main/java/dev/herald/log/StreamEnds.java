@@ -8,11 +8,12 @@ import java.util.Optional;
  *
  * @param firstId oldest retained event id, if any
  * @param lastId newest event id ever appended, if any
- * @param trimmedThrough the newest event id trimmed away, if any was: a subscriber whose cursor
- *     is older missed events; one whose cursor is this id or newer missed none, even when its
- *     cursor is older than {@code firstId}
+ * @param trimmedThrough the newest event id trimmed away, if any was: a subscriber whose cursor is
+ *     older missed events; one whose cursor is this id or newer missed none, even when its cursor
+ *     is older than {@code firstId}
  */
-public record StreamEnds(Optional<String> firstId, Optional<String> lastId, Optional<String> trimmedThrough) {
+public record StreamEnds(
+    Optional<String> firstId, Optional<String> lastId, Optional<String> trimmedThrough) {
   public StreamEnds {
     Objects.requireNonNull(firstId, "firstId");
     Objects.requireNonNull(lastId, "lastId");

@@ -13,7 +13,11 @@ import java.util.Optional;
  * @param groups its consumer groups
  */
 public record StreamInfo(
-    String name, long length, Optional<String> firstId, Optional<String> lastId, List<GroupInfo> groups) {
+    String name,
+    long length,
+    Optional<String> firstId,
+    Optional<String> lastId,
+    List<GroupInfo> groups) {
 
   /**
    * A consumer group of a stream.

@@ -14,7 +14,11 @@ import java.util.Optional;
  * @param attempts every attempt made, oldest first
  */
 public record Delivery(
-    String notificationId, String sink, State state, Optional<Instant> nextAttemptAt, List<Attempt> attempts) {
+    String notificationId,
+    String sink,
+    State state,
+    Optional<Instant> nextAttemptAt,
+    List<Attempt> attempts) {
 
   public enum State {
     PENDING,

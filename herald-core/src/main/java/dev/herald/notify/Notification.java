@@ -14,8 +14,8 @@ import java.util.Objects;
 /**
  * What a closed digest bucket becomes: one message for one recipient listing every item.
  *
- * @param id deterministic: the same bucket always yields the same id, on any instance, so it
- *     serves as the idempotency key of every delivery
+ * @param id deterministic: the same bucket always yields the same id, on any instance, so it serves
+ *     as the idempotency key of every delivery
  * @param rule the digest rule
  * @param recipient the bucket's key
  * @param items the items in event-time order

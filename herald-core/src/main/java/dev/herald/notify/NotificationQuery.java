@@ -11,7 +11,8 @@ import java.util.Optional;
  * @param after a cursor from a previous page's {@code next}, or empty for the oldest
  * @param limit page size, 1 to 1000
  */
-public record NotificationQuery(Optional<String> rule, Optional<String> recipient, Optional<String> after, int limit) {
+public record NotificationQuery(
+    Optional<String> rule, Optional<String> recipient, Optional<String> after, int limit) {
   public NotificationQuery {
     Objects.requireNonNull(rule, "rule");
     Objects.requireNonNull(recipient, "recipient");

@@ -14,8 +14,8 @@ import java.util.Optional;
  *       closes the bucket; this interface reads them and records delivery attempts.
  *   <li>{@link #takeDue} hands out pending deliveries whose next attempt is due, earliest first,
  *       and holds each for {@code lease}: no caller (thread or process) is handed it again until
- *       that lease passes, so a dispatcher that dies mid-delivery is replaced, but two live ones
- *       do not deliver the same notification at once.
+ *       that lease passes, so a dispatcher that dies mid-delivery is replaced, but two live ones do
+ *       not deliver the same notification at once.
  *   <li>{@link #record} applies all outcomes atomically; an outcome for a delivery that is no
  *       longer pending is ignored, so recording twice is harmless.
  *   <li>The cursor order of {@link #list} is the order notifications were created in. A sharded

@@ -10,7 +10,8 @@ import java.util.Optional;
  */
 public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
 
-  public static final RetryPolicy DEFAULT = new RetryPolicy(8, Duration.ofSeconds(1), Duration.ofMinutes(5));
+  public static final RetryPolicy DEFAULT =
+      new RetryPolicy(8, Duration.ofSeconds(1), Duration.ofMinutes(5));
 
   public RetryPolicy {
     if (maxAttempts < 1) {

@@ -1,8 +1,8 @@
 package dev.herald.notify;
 
 /**
- * Where notifications are delivered. A closed set: the dispatcher switches over it, so the
- * compiler finds every place a new kind must be handled.
+ * Where notifications are delivered. A closed set: the dispatcher switches over it, so the compiler
+ * finds every place a new kind must be handled.
  */
 public sealed interface Sink permits LogSink, StreamSink, WebhookSink {
 

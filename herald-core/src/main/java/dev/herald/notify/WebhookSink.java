@@ -1,11 +1,11 @@
 package dev.herald.notify;
 
 import dev.herald.Redaction;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.net.URI;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -20,7 +20,8 @@ public record WebhookSink(String label, URI url, Optional<String> secret) implem
     Objects.requireNonNull(url, "url");
     Objects.requireNonNull(secret, "secret");
     if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme())) {
-      throw new IllegalArgumentException("webhook url must be http or https, but was " + Redaction.redact(url.toString()));
+      throw new IllegalArgumentException(
+          "webhook url must be http or https, but was " + Redaction.redact(url.toString()));
     }
   }
 
@@ -34,8 +35,13 @@ public record WebhookSink(String label, URI url, Optional<String> secret) implem
 
   private static String defaultLabel(URI url) {
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(url.toString().getBytes(StandardCharsets.UTF_8));
-      return url.getHost() + (url.getPort() < 0 ? "" : ":" + url.getPort()) + "#" + HexFormat.of().formatHex(digest, 0, 4);
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256")
+              .digest(url.toString().getBytes(StandardCharsets.UTF_8));
+      return url.getHost()
+          + (url.getPort() < 0 ? "" : ":" + url.getPort())
+          + "#"
+          + HexFormat.of().formatHex(digest, 0, 4);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JDK has SHA-256", e);
     }
@@ -47,7 +53,9 @@ public record WebhookSink(String label, URI url, Optional<String> secret) implem
     return "webhook:" + label;
   }
 
-  /** The name earlier versions stored deliveries under (the whole URL), so they are still delivered. */
+  /**
+   * The name earlier versions stored deliveries under (the whole URL), so they are still delivered.
+   */
   public String legacyName() {
     return "webhook:" + url;
   }

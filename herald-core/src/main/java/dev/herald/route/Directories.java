@@ -10,8 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * The directories of a process, replaceable at runtime. A replacement is seen by the next event a
  * route expands: routes look their directory up for every batch rather than keeping a copy.
  *
- * <p>Thread-safety: safe for concurrent use; a directory is immutable, so readers never see half
- * of a replacement.
+ * <p>Thread-safety: safe for concurrent use; a directory is immutable, so readers never see half of
+ * a replacement.
  */
 public final class Directories {
 
@@ -41,9 +41,9 @@ public final class Directories {
   }
 
   /**
-   * Replaces the directory of that name once the listener took it; only declared directories can
-   * be replaced. Replacements are made one at a time, so the last one the listener took is the one
-   * in use.
+   * Replaces the directory of that name once the listener took it; only declared directories can be
+   * replaced. Replacements are made one at a time, so the last one the listener took is the one in
+   * use.
    *
    * @throws IllegalArgumentException if no directory of that name is declared
    * @throws RuntimeException what the listener threw; the old directory stays

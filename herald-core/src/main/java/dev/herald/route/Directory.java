@@ -13,8 +13,8 @@ import java.util.Objects;
 
 /**
  * A named map from a key (a brand) to the recipients responsible for it (its users), in the format
- * users keep it in: {@code {"Brand1": [1, 2], "Brand2": [4]}}. Keys and recipients are compared
- * as text, so {@code 1} and {@code "1"} are the same user.
+ * users keep it in: {@code {"Brand1": [1, 2], "Brand2": [4]}}. Keys and recipients are compared as
+ * text, so {@code 1} and {@code "1"} are the same user.
  *
  * @param name the directory's name in the configuration
  * @param entries key → recipients, in file order; each list without duplicates
@@ -38,7 +38,9 @@ public record Directory(String name, Map<String, List<String>> entries) {
     if (json == null || !json.isObject()) {
       throw new InvalidDirectoryException(
           "a directory must be a JSON object of arrays, like {\"Brand1\": [1, 2]}, but was "
-              + (json == null ? "empty" : json.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)));
+              + (json == null
+                  ? "empty"
+                  : json.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)));
     }
     Map<String, List<String>> entries = new LinkedHashMap<>();
     Iterator<Map.Entry<String, JsonNode>> fields = json.fields();
@@ -52,9 +54,15 @@ public record Directory(String name, Map<String, List<String>> entries) {
       List<String> recipients = new ArrayList<>();
       for (int i = 0; i < value.size(); i++) {
         JsonNode recipient = value.get(i);
-        if (!(recipient.isTextual() || recipient.isIntegralNumber()) || Json.keyText(recipient).isEmpty()) {
+        if (!(recipient.isTextual() || recipient.isIntegralNumber())
+            || Json.keyText(recipient).isEmpty()) {
           throw new InvalidDirectoryException(
-              "entry \"" + field.getKey() + "\", recipient " + (i + 1) + " must be a string or an integer, but was " + recipient);
+              "entry \""
+                  + field.getKey()
+                  + "\", recipient "
+                  + (i + 1)
+                  + " must be a string or an integer, but was "
+                  + recipient);
         }
         String text = Json.keyText(recipient);
         if (!recipients.contains(text)) {
@@ -78,16 +86,17 @@ public record Directory(String name, Map<String, List<String>> entries) {
   /** The directory in its file format; numeric-looking recipients are written as numbers. */
   public ObjectNode toJson() {
     ObjectNode json = Json.object();
-    entries.forEach((key, recipients) -> {
-      ArrayNode array = json.putArray(key);
-      for (String recipient : recipients) {
-        if (recipient.matches("-?[0-9]{1,18}")) {
-          array.add(Long.parseLong(recipient));
-        } else {
-          array.add(recipient);
-        }
-      }
-    });
+    entries.forEach(
+        (key, recipients) -> {
+          ArrayNode array = json.putArray(key);
+          for (String recipient : recipients) {
+            if (recipient.matches("-?[0-9]{1,18}")) {
+              array.add(Long.parseLong(recipient));
+            } else {
+              array.add(recipient);
+            }
+          }
+        });
     return json;
   }
 }

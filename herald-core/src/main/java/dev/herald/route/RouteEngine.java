@@ -44,8 +44,14 @@ public final class RouteEngine implements Agent {
   private final Map<String, GroupReader> readers = new HashMap<>();
 
   public RouteEngine(
-      EventLog log, Directories directories, List<RouteRule> rules, InstantSource clock, String consumer, int batchSize,
-      Duration lease, RouteListener listener) {
+      EventLog log,
+      Directories directories,
+      List<RouteRule> rules,
+      InstantSource clock,
+      String consumer,
+      int batchSize,
+      Duration lease,
+      RouteListener listener) {
     this.log = Objects.requireNonNull(log, "log");
     this.directories = Objects.requireNonNull(directories, "directories");
     this.rules = List.copyOf(rules);
@@ -54,9 +60,16 @@ public final class RouteEngine implements Agent {
     this.listener = Objects.requireNonNull(listener, "listener");
     for (RouteRule rule : this.rules) {
       if (directories.get(rule.directory()).isEmpty()) {
-        throw new IllegalArgumentException("route '" + rule.name() + "' uses directory '" + rule.directory() + "', which is not declared");
+        throw new IllegalArgumentException(
+            "route '"
+                + rule.name()
+                + "' uses directory '"
+                + rule.directory()
+                + "', which is not declared");
       }
-      readers.put(rule.name(), new GroupReader(log, rule.stream(), rule.consumerGroup(), consumer, batchSize, lease));
+      readers.put(
+          rule.name(),
+          new GroupReader(log, rule.stream(), rule.consumerGroup(), consumer, batchSize, lease));
     }
   }
 
@@ -80,7 +93,9 @@ public final class RouteEngine implements Agent {
     return work;
   }
 
-  /** Routes the batches the readers fetched ahead, so that a stopping engine leaves none pending. */
+  /**
+   * Routes the batches the readers fetched ahead, so that a stopping engine leaves none pending.
+   */
   @Override
   public void onClose() {
     for (RouteRule rule : rules) {
@@ -117,14 +132,15 @@ public final class RouteEngine implements Agent {
     }
     if (!invalid.isEmpty()) {
       List<NewEvent> kept = new ArrayList<>(invalid.size());
-      invalid.forEach((event, reason) -> {
-        ObjectNode record = Json.object();
-        record.put("reason", reason);
-        record.put("route", rule.name());
-        record.put(SOURCE_FIELD, event.stream() + "/" + event.id());
-        record.set("event", event.data());
-        kept.add(new NewEvent(Optional.of(event.time()), record));
-      });
+      invalid.forEach(
+          (event, reason) -> {
+            ObjectNode record = Json.object();
+            record.put("reason", reason);
+            record.put("route", rule.name());
+            record.put(SOURCE_FIELD, event.stream() + "/" + event.id());
+            record.set("event", event.data());
+            kept.add(new NewEvent(Optional.of(event.time()), record));
+          });
       List<String> invalidIds = log.appendAll(rule.invalid(), kept);
       int i = 0;
       for (Map.Entry<Event, String> entry : invalid.entrySet()) {
@@ -137,10 +153,10 @@ public final class RouteEngine implements Agent {
   }
 
   /**
-   * The routed copies of {@code event}: its object with the recipient and the source added. When
-   * it has neither field yet, each copy's text is the event's stored text with the two fields
-   * written before its closing brace, which is what writing a copy of the tree gives (the fields
-   * are appended in this order), without copying and writing the tree once per recipient.
+   * The routed copies of {@code event}: its object with the recipient and the source added. When it
+   * has neither field yet, each copy's text is the event's stored text with the two fields written
+   * before its closing brace, which is what writing a copy of the tree gives (the fields are
+   * appended in this order), without copying and writing the tree once per recipient.
    */
   static List<NewEvent> copies(RouteRule rule, Event event, List<String> recipients) {
     Optional<Instant> time = Optional.of(event.time());
@@ -157,7 +173,11 @@ public final class RouteEngine implements Agent {
       }
       return copies;
     }
-    String head = json.substring(0, json.length() - 1) + (data.isEmpty() ? "" : ",") + Json.quote(rule.recipientField()) + ":";
+    String head =
+        json.substring(0, json.length() - 1)
+            + (data.isEmpty() ? "" : ",")
+            + Json.quote(rule.recipientField())
+            + ":";
     String tail = "," + Json.quote(SOURCE_FIELD) + ":" + Json.quote(source) + "}";
     for (String recipient : recipients) {
       copies.add(new NewEvent(time, head + Json.quote(recipient) + tail));

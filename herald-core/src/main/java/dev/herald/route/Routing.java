@@ -27,20 +27,42 @@ public record Routing(List<String> recipients, String reason) {
   public static Routing of(RouteRule rule, Directory directory, ObjectNode data) {
     String key = key(rule, data);
     if (!directory.contains(key)) {
-      return new Routing(List.of(), "unknown " + rule.by() + " '" + key + "': directory '" + directory.name() + "' does not list it");
+      return new Routing(
+          List.of(),
+          "unknown "
+              + rule.by()
+              + " '"
+              + key
+              + "': directory '"
+              + directory.name()
+              + "' does not list it");
     }
     List<String> recipients = directory.recipients(key);
     JsonNode named = data.get(rule.checkField());
     if (named == null || named.isNull()) {
       if (recipients.isEmpty()) {
-        return new Routing(List.of(), rule.by() + " '" + key + "' has no recipients in directory '" + directory.name() + "'");
+        return new Routing(
+            List.of(),
+            rule.by() + " '" + key + "' has no recipients in directory '" + directory.name() + "'");
       }
       return new Routing(recipients, "");
     }
     String recipient = named.isValueNode() ? Json.keyText(named) : named.toString();
     if (!named.isValueNode() || !recipients.contains(recipient)) {
-      return new Routing(List.of(), rule.checkField() + " " + recipient + " is not responsible for " + rule.by() + " '" + key
-          + "' (directory '" + directory.name() + "' lists " + recipients + ")");
+      return new Routing(
+          List.of(),
+          rule.checkField()
+              + " "
+              + recipient
+              + " is not responsible for "
+              + rule.by()
+              + " '"
+              + key
+              + "' (directory '"
+              + directory.name()
+              + "' lists "
+              + recipients
+              + ")");
     }
     return new Routing(List.of(recipient), "");
   }
@@ -54,11 +76,20 @@ public record Routing(List<String> recipients, String reason) {
     JsonNode value = data.get(rule.by());
     if (value == null || value.isNull()) {
       throw new InvalidEventException(
-          "the event has no \"" + rule.by() + "\" field, which route '" + rule.name() + "' routes by");
+          "the event has no \""
+              + rule.by()
+              + "\" field, which route '"
+              + rule.name()
+              + "' routes by");
     }
     if (value.isContainerNode()) {
       throw new InvalidEventException(
-          "field \"" + rule.by() + "\" must be a string or a number (route '" + rule.name() + "' routes by it), but was " + value);
+          "field \""
+              + rule.by()
+              + "\" must be a string or a number (route '"
+              + rule.name()
+              + "' routes by it), but was "
+              + value);
     }
     return Json.keyText(value);
   }

@@ -9,15 +9,19 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * One subscriber's position in a stream: every event after its cursor, exactly once, in order.
- * It reads history from the log, then follows the shared {@link TopicFeed}.
+ * One subscriber's position in a stream: every event after its cursor, exactly once, in order. It
+ * reads history from the log, then follows the shared {@link TopicFeed}.
  *
  * <p>Thread ownership: used by one thread (the subscriber's connection).
  */
 public final class Subscription implements AutoCloseable {
 
   private static final int HISTORY_BATCH = 500;
-  /** How much JSON text one read of history may hold: a batch of large events must not fill the heap. */
+
+  /**
+   * How much JSON text one read of history may hold: a batch of large events must not fill the
+   * heap.
+   */
   private static final long HISTORY_CHARS = 2L << 20;
 
   private final TopicFeed feed;
@@ -27,18 +31,28 @@ public final class Subscription implements AutoCloseable {
   private final java.util.function.Consumer<Subscription> onClose;
   private final Optional<String> reset;
   private String cursor;
+
   /** Written by the subscriber's thread, read by the feed's when it checks lags. */
   private volatile long position = -1;
+
   private volatile Runnable onOverrun = () -> {};
-  private final java.util.concurrent.atomic.AtomicBoolean overrun = new java.util.concurrent.atomic.AtomicBoolean();
+  private final java.util.concurrent.atomic.AtomicBoolean overrun =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
   /**
    * Whether every ring event from {@link #position} on is newer than the cursor, so ids need no
    * comparing: true once the subscriber received its first event from the ring.
    */
   private boolean pastCursor;
+
   private volatile boolean closed;
 
-  Subscription(TopicFeed feed, String cursor, int maxLag, Optional<String> reset, Runnable onTooSlow,
+  Subscription(
+      TopicFeed feed,
+      String cursor,
+      int maxLag,
+      Optional<String> reset,
+      Runnable onTooSlow,
       java.util.function.Consumer<Subscription> onClose) {
     this.feed = Objects.requireNonNull(feed, "feed");
     this.log = feed.log();
@@ -50,10 +64,10 @@ public final class Subscription implements AutoCloseable {
   }
 
   /**
-   * Registers what ends the subscriber's connection when it falls more than {@code maxLag}
-   * behind while busy elsewhere (blocked writing to a client that stopped reading): typically
-   * interrupting the thread that writes, which closes its socket. Called at most once, from the
-   * feed's thread; must return at once.
+   * Registers what ends the subscriber's connection when it falls more than {@code maxLag} behind
+   * while busy elsewhere (blocked writing to a client that stopped reading): typically interrupting
+   * the thread that writes, which closes its socket. Called at most once, from the feed's thread;
+   * must return at once.
    */
   public void onOverrun(Runnable action) {
     this.onOverrun = Objects.requireNonNull(action, "action");
@@ -89,8 +103,8 @@ public final class Subscription implements AutoCloseable {
   }
 
   /**
-   * The next events after the cursor, oldest first; empty when none came within {@code wait}
-   * (time for a heartbeat) or the subscription was closed.
+   * The next events after the cursor, oldest first; empty when none came within {@code wait} (time
+   * for a heartbeat) or the subscription was closed.
    *
    * @throws SubscriberTooSlowException when the subscriber fell too far behind the live feed
    */

@@ -9,30 +9,36 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The live tail of one stream, shared by every subscriber of the stream in this process: the
- * newest events, read once from the log and kept in a ring, so a thousand subscribers cost one
- * read of the log per batch rather than a thousand. Events appended by any process reach the
- * ring, because it is filled from the log itself, never from local publishers.
+ * The live tail of one stream, shared by every subscriber of the stream in this process: the newest
+ * events, read once from the log and kept in a ring, so a thousand subscribers cost one read of the
+ * log per batch rather than a thousand. Events appended by any process reach the ring, because it
+ * is filled from the log itself, never from local publishers.
  *
- * <p>Positions are this process's count of events the feed has read; the ring keeps the last
- * {@code capacity} of them. A subscriber behind the ring reads the log directly until it
- * reaches the ring.
+ * <p>Positions are this process's count of events the feed has read; the ring keeps the last {@code
+ * capacity} of them. A subscriber behind the ring reads the log directly until it reaches the ring.
  *
- * <p>Subscribers read the ring without a lock, and the feed's thread wakes every waiting
- * subscriber itself once a batch is in: a lock and condition would hand the wake-up from one
- * subscriber to the next, a thousand times in a row for a thousand subscribers. Waits are
- * untimed; the feed's thread also wakes subscribers whose wait is over (for a heartbeat), so
- * waiting costs no timer per subscriber and message.
+ * <p>Subscribers read the ring without a lock, and the feed's thread wakes every waiting subscriber
+ * itself once a batch is in: a lock and condition would hand the wake-up from one subscriber to the
+ * next, a thousand times in a row for a thousand subscribers. Waits are untimed; the feed's thread
+ * also wakes subscribers whose wait is over (for a heartbeat), so waiting costs no timer per
+ * subscriber and message.
  *
- * <p>Thread-safety: {@link #poll()} and {@link #expire(long)} are called by one thread (the
- * {@link Topics} runner); the other methods by any.
+ * <p>Thread-safety: {@link #poll()} and {@link #expire(long)} are called by one thread (the {@link
+ * Topics} runner); the other methods by any.
  */
 public final class TopicFeed {
 
   private static final int READ_BATCH = 1000;
-  /** How much JSON text one poll may read: a burst of large events must not fill the heap at once. */
+
+  /**
+   * How much JSON text one poll may read: a burst of large events must not fill the heap at once.
+   */
   private static final long READ_CHARS = 8L << 20;
-  /** With at least this many subscribers waiting, the feed's thread hands their wake-ups to a virtual thread. */
+
+  /**
+   * With at least this many subscribers waiting, the feed's thread hands their wake-ups to a
+   * virtual thread.
+   */
   private static final int UNPARK_IN_VIRTUAL_THREAD = 32;
 
   private record Waiter(Thread thread, long deadlineNanos) {}
@@ -41,33 +47,46 @@ public final class TopicFeed {
   private final String stream;
   private final int capacity;
   private final int maxLag;
+
   /** Subscriptions reading the ring, whose lag {@link #poll()} checks. */
-  private final java.util.Set<Subscription> subscriptions = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final java.util.Set<Subscription> subscriptions =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   /**
    * Longer than {@code capacity} by a batch, so that while the feed writes a batch it never
    * overwrites an event a subscriber within {@code capacity} of the head may be copying.
    */
   private final LiveEvent[] ring;
-  /** Guards the fields below except {@code head} and {@code start}, which readers read without it. */
+
+  /**
+   * Guards the fields below except {@code head} and {@code start}, which readers read without it.
+   */
   private final ReentrantLock lock = new ReentrantLock();
+
   /** Position of the next event to be read; written under the lock after the ring slots. */
   private volatile long head;
+
   /** Positions before this one are not in the ring (it was restarted at the log's end). */
   private volatile long start;
+
   /** Id of the event just before the oldest one in the ring ("" before the first event). */
   private String baseId;
+
   /** Id of the newest event read. */
   private String lastId;
 
   private volatile boolean closed;
   private final ReentrantLock waitersLock = new ReentrantLock();
+
   /**
    * Unordered: every batch wakes them all, and deadlines (heartbeats) are rare next to batches, so
    * {@link #expire} scans the list only once the earliest deadline passed.
    */
   private ArrayList<Waiter> waiters = new ArrayList<>();
+
   /** The earliest deadline among {@link #waiters}, when {@link #anyDeadline}. */
   private long earliestDeadline;
+
   private boolean anyDeadline;
 
   TopicFeed(EventLog log, String stream, int capacity, int maxLag) {
@@ -165,8 +184,8 @@ public final class TopicFeed {
   }
 
   /**
-   * Where a subscriber whose last seen id is {@code cursor} starts reading the ring, or -1 when
-   * the ring no longer (or not yet) covers it and the subscriber must read the log.
+   * Where a subscriber whose last seen id is {@code cursor} starts reading the ring, or -1 when the
+   * ring no longer (or not yet) covers it and the subscriber must read the log.
    */
   long positionAfter(String cursor) {
     lock.lock();
@@ -213,7 +232,8 @@ public final class TopicFeed {
         break; // appended meanwhile; the wake-up still to come only makes a later park return early
       }
       if (closed) {
-        LockSupport.parkNanos(this, deadlineNanos - System.nanoTime()); // nobody expires waits any more
+        LockSupport.parkNanos(
+            this, deadlineNanos - System.nanoTime()); // nobody expires waits any more
       } else {
         LockSupport.park(this);
       }
@@ -238,7 +258,12 @@ public final class TopicFeed {
   private void requireWithinLag(long position, long end, int maxLag) {
     if (position < oldest(end) || end - position > maxLag) {
       throw new SubscriberTooSlowException(
-          "the subscriber fell " + (end - position) + " events behind on stream '" + stream + "' (at most " + Math.min(maxLag, capacity)
+          "the subscriber fell "
+              + (end - position)
+              + " events behind on stream '"
+              + stream
+              + "' (at most "
+              + Math.min(maxLag, capacity)
               + " may be buffered); reconnect with the last id received to resume");
     }
   }

@@ -16,8 +16,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * waits when they are over, so run it with a short idle time (a few milliseconds): that is how
  * precise {@link Subscription#next} waits are.
  *
- * <p>Thread-safety: {@link #subscribe} and the other queries may be called from any thread;
- * {@link #doWork()} by one runner thread.
+ * <p>Thread-safety: {@link #subscribe} and the other queries may be called from any thread; {@link
+ * #doWork()} by one runner thread.
  */
 public final class Topics implements Agent {
 
@@ -27,7 +27,8 @@ public final class Topics implements Agent {
 
     public Options {
       if (maxLag < 1 || ringCapacity < maxLag) {
-        throw new IllegalArgumentException("need 1 <= maxLag <= ringCapacity, but was " + maxLag + " and " + ringCapacity);
+        throw new IllegalArgumentException(
+            "need 1 <= maxLag <= ringCapacity, but was " + maxLag + " and " + ringCapacity);
       }
     }
   }
@@ -37,7 +38,8 @@ public final class Topics implements Agent {
   private final Map<String, TopicFeed> feeds = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> subscribers = new ConcurrentHashMap<>();
   private final AtomicInteger total = new AtomicInteger();
-  private final java.util.concurrent.atomic.LongAdder tooSlow = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder tooSlow =
+      new java.util.concurrent.atomic.LongAdder();
 
   public Topics(EventLog log, Options options) {
     this.log = Objects.requireNonNull(log, "log");
@@ -47,8 +49,8 @@ public final class Topics implements Agent {
   /**
    * Subscribes after {@code cursor} ("" for the whole retained history).
    *
-   * @throws IllegalArgumentException when the cursor is not an id of this log, or is newer than
-   *     the newest event of the stream
+   * @throws IllegalArgumentException when the cursor is not an id of this log, or is newer than the
+   *     newest event of the stream
    */
   public Subscription subscribe(String stream, String cursor) {
     return subscribe(stream, cursor, log.ends(stream));
@@ -63,33 +65,54 @@ public final class Topics implements Agent {
   private Subscription subscribe(String stream, String cursor, StreamEnds info) {
     String last = info.lastId().orElse("");
     if (log.compareIds(cursor, last) > 0) {
-      throw new IllegalArgumentException("'" + cursor + "' is newer than the newest event of stream '" + stream + "' (" + (last.isEmpty() ? "none" : last) + ")");
+      throw new IllegalArgumentException(
+          "'"
+              + cursor
+              + "' is newer than the newest event of stream '"
+              + stream
+              + "' ("
+              + (last.isEmpty() ? "none" : last)
+              + ")");
     }
     Optional<String> reset = Optional.empty();
     // only a cursor older than the newest trimmed event missed events; one older than the oldest
     // retained event but not than that (a cursor "0" on a stream never trimmed) missed nothing
-    if (!cursor.isEmpty() && info.trimmedThrough().isPresent() && log.compareIds(cursor, info.trimmedThrough().get()) < 0) {
+    if (!cursor.isEmpty()
+        && info.trimmedThrough().isPresent()
+        && log.compareIds(cursor, info.trimmedThrough().get()) < 0) {
       reset = info.firstId().or(info::lastId);
     }
-    TopicFeed feed = feeds.computeIfAbsent(stream, s -> new TopicFeed(log, s, options.ringCapacity(), options.maxLag()));
+    TopicFeed feed =
+        feeds.computeIfAbsent(
+            stream, s -> new TopicFeed(log, s, options.ringCapacity(), options.maxLag()));
     synchronized (feed) {
       if (subscribers.computeIfAbsent(stream, s -> new AtomicInteger()).getAndIncrement() == 0) {
         feed.restartAt(last);
       }
     }
     total.incrementAndGet();
-    Subscription subscription = new Subscription(feed, cursor, options.maxLag(), reset, tooSlow::increment, s -> {
-      feed.unregister(s);
-      synchronized (feed) {
-        subscribers.get(stream).decrementAndGet();
-      }
-      total.decrementAndGet();
-    });
+    Subscription subscription =
+        new Subscription(
+            feed,
+            cursor,
+            options.maxLag(),
+            reset,
+            tooSlow::increment,
+            s -> {
+              feed.unregister(s);
+              synchronized (feed) {
+                subscribers.get(stream).decrementAndGet();
+              }
+              total.decrementAndGet();
+            });
     feed.register(subscription);
     return subscription;
   }
 
-  /** The id of the newest event of the stream, the cursor of a subscriber that wants only new events. */
+  /**
+   * The id of the newest event of the stream, the cursor of a subscriber that wants only new
+   * events.
+   */
   public String latest(String stream) {
     return log.ends(stream).lastId().orElse("");
   }

@@ -11,22 +11,30 @@ import org.junit.jupiter.api.Test;
 /** Core depends on no framework, no driver and no server: only the JDK, SLF4J and Jackson. */
 class CoreDependenciesTest {
 
-  private final JavaClasses core = new ClassFileImporter()
-      .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-      .importPackages("dev.herald");
+  private final JavaClasses core =
+      new ClassFileImporter()
+          .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+          .importPackages("dev.herald");
 
   @Test
   void shouldDependOnlyOnTheJdkSlf4jAndJackson() {
-    classes().should().onlyDependOnClassesThat()
-        .resideInAnyPackage("dev.herald..", "java..", "javax.crypto..", "org.slf4j..", "com.fasterxml.jackson..")
+    classes()
+        .should()
+        .onlyDependOnClassesThat()
+        .resideInAnyPackage(
+            "dev.herald..", "java..", "javax.crypto..", "org.slf4j..", "com.fasterxml.jackson..")
         .check(core);
   }
 
   @Test
   void shouldNotReadTheSystemClockOutsideTheAgentRunner() {
-    noClasses().that().resideOutsideOfPackage("dev.herald.agent..")
-        .should().callMethod(System.class, "currentTimeMillis")
-        .orShould().callMethod(java.time.Instant.class, "now")
+    noClasses()
+        .that()
+        .resideOutsideOfPackage("dev.herald.agent..")
+        .should()
+        .callMethod(System.class, "currentTimeMillis")
+        .orShould()
+        .callMethod(java.time.Instant.class, "now")
         .check(core);
   }
 }

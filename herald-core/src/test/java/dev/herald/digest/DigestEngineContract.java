@@ -35,12 +35,13 @@ public abstract class DigestEngineContract implements BackendFixture {
 
   private final List<AutoCloseable> resources = new ArrayList<>();
   private final ConcurrentLinkedQueue<Notification> emitted = new ConcurrentLinkedQueue<>();
-  private final DigestListener collect = new DigestListener() {
-    @Override
-    public void onNotification(Notification notification) {
-      emitted.add(notification);
-    }
-  };
+  private final DigestListener collect =
+      new DigestListener() {
+        @Override
+        public void onNotification(Notification notification) {
+          emitted.add(notification);
+        }
+      };
 
   private static final DigestRule SELLER_SCANS =
       DigestRule.of("seller-scans", "scans", "seller_id", "package_id", Duration.ofHours(1));
@@ -60,8 +61,13 @@ public abstract class DigestEngineContract implements BackendFixture {
   }
 
   private DigestEngine engine(Backend backend, DigestRule rule, InstantSource clock) {
-    return new DigestEngine(backend.log(), backend.digests(), List.of(rule), clock,
-        DigestEngine.Options.defaults("test"), collect);
+    return new DigestEngine(
+        backend.log(),
+        backend.digests(),
+        List.of(rule),
+        clock,
+        DigestEngine.Options.defaults("test"),
+        collect);
   }
 
   private static void scan(EventLog log, Object seller, String packageId) {
@@ -97,12 +103,15 @@ public abstract class DigestEngineContract implements BackendFixture {
 
     clock.set(Instant.parse("2022-06-28T13:00:00Z"));
     drain(engine);
-    assertThat(emitted).singleElement().satisfies(n -> {
-      assertThat(n.recipient()).isEqualTo("10");
-      assertThat(itemsOf(n)).containsExactly("AAAAAA", "BBBBBB", "CCCCCC");
-      assertThat(n.dueAt()).isEqualTo(Instant.parse("2022-06-28T13:00:00Z"));
-      assertThat(n.createdAt()).isEqualTo(Instant.parse("2022-06-28T13:00:00Z"));
-    });
+    assertThat(emitted)
+        .singleElement()
+        .satisfies(
+            n -> {
+              assertThat(n.recipient()).isEqualTo("10");
+              assertThat(itemsOf(n)).containsExactly("AAAAAA", "BBBBBB", "CCCCCC");
+              assertThat(n.dueAt()).isEqualTo(Instant.parse("2022-06-28T13:00:00Z"));
+              assertThat(n.createdAt()).isEqualTo(Instant.parse("2022-06-28T13:00:00Z"));
+            });
   }
 
   @Test
@@ -124,7 +133,9 @@ public abstract class DigestEngineContract implements BackendFixture {
     assertThat(ingester.doWork()).as("the ingester closes nothing").isZero();
     assertThat(emitted).isEmpty();
     assertThat(closer.doWork()).isEqualTo(1);
-    assertThat(emitted).singleElement().satisfies(n -> assertThat(itemsOf(n)).containsExactly("AAAAAA"));
+    assertThat(emitted)
+        .singleElement()
+        .satisfies(n -> assertThat(itemsOf(n)).containsExactly("AAAAAA"));
   }
 
   @Test
@@ -147,23 +158,32 @@ public abstract class DigestEngineContract implements BackendFixture {
 
     clock.set(Instant.parse("2022-06-28T13:30:00Z"));
     drain(engine);
-    assertThat(emitted).singleElement().satisfies(n -> {
-      assertThat(itemsOf(n)).containsExactly("AAAAAA", "BBBBBB", "CCCCCC", "DDDDDD", "EEEEEE");
-      assertThat(n.dueAt()).isEqualTo(Instant.parse("2022-06-28T13:30:00Z"));
-    });
+    assertThat(emitted)
+        .singleElement()
+        .satisfies(
+            n -> {
+              assertThat(itemsOf(n))
+                  .containsExactly("AAAAAA", "BBBBBB", "CCCCCC", "DDDDDD", "EEEEEE");
+              assertThat(n.dueAt()).isEqualTo(Instant.parse("2022-06-28T13:30:00Z"));
+            });
   }
 
   @Test
   void shouldNotifyOnlySellersWhoseQuietPeriodHasPassedWithPayloadTimes() {
     ManualClock clock = ManualClock.at("2022-06-28T19:35:25Z");
     Backend backend = backend(clock);
-    DigestRule rule = DigestRule.of("seller-scans", "scans", "seller_id", "package_id", Duration.ofSeconds(5))
-        .withTimeField("date_time");
+    DigestRule rule =
+        DigestRule.of("seller-scans", "scans", "seller_id", "package_id", Duration.ofSeconds(5))
+            .withTimeField("date_time");
     DigestEngine engine = engine(backend, rule, clock);
     String[][] scans = {
-      {"10", "AAAAAA", "2022-06-28 19:35:00"}, {"10", "BBBBBB", "2022-06-28 19:36:00"}, {"10", "CCCCCC", "2022-06-28 19:36:30"},
-      {"20", "XXXXXX", "2022-06-28 19:35:10"}, {"20", "YYYYYY", "2022-06-28 19:35:20"},
-      {"30", "ZZZZZZ", "2022-06-28 19:35:06"}, {"30", "TTTTTT", "2022-06-28 19:35:08"},
+      {"10", "AAAAAA", "2022-06-28 19:35:00"},
+      {"10", "BBBBBB", "2022-06-28 19:36:00"},
+      {"10", "CCCCCC", "2022-06-28 19:36:30"},
+      {"20", "XXXXXX", "2022-06-28 19:35:10"},
+      {"20", "YYYYYY", "2022-06-28 19:35:20"},
+      {"30", "ZZZZZZ", "2022-06-28 19:35:06"},
+      {"30", "TTTTTT", "2022-06-28 19:35:08"},
     };
     for (String[] s : scans) {
       ObjectNode data = Json.object();
@@ -182,8 +202,9 @@ public abstract class DigestEngineContract implements BackendFixture {
     assertThat(byRecipient.get("20").dueAt()).isEqualTo(Instant.parse("2022-06-28T19:35:25Z"));
     assertThat(itemsOf(byRecipient.get("30"))).containsExactly("ZZZZZZ", "TTTTTT");
     assertThat(byRecipient.get("30").dueAt()).isEqualTo(Instant.parse("2022-06-28T19:35:13Z"));
-    assertThat(backend.digests().openBucket("seller-scans", "10")).hasValueSatisfying(
-        b -> assertThat(b.dueAt()).isEqualTo(Instant.parse("2022-06-28T19:36:35Z")));
+    assertThat(backend.digests().openBucket("seller-scans", "10"))
+        .hasValueSatisfying(
+            b -> assertThat(b.dueAt()).isEqualTo(Instant.parse("2022-06-28T19:36:35Z")));
   }
 
   @Test
@@ -207,18 +228,23 @@ public abstract class DigestEngineContract implements BackendFixture {
       }
     }
 
-    assertThat(emitted).singleElement().satisfies(n -> {
-      assertThat(n.dueAt()).isEqualTo(Instant.parse("2022-06-28T12:00:00Z"));
-      assertThat(n.createdAt()).isEqualTo(Instant.parse("2022-06-28T12:00:00Z"));
-      assertThat(itemsOf(n)).containsExactlyElementsOf(sent);
-      assertThat(n.items()).hasSize(8);
-    });
+    assertThat(emitted)
+        .singleElement()
+        .satisfies(
+            n -> {
+              assertThat(n.dueAt()).isEqualTo(Instant.parse("2022-06-28T12:00:00Z"));
+              assertThat(n.createdAt()).isEqualTo(Instant.parse("2022-06-28T12:00:00Z"));
+              assertThat(itemsOf(n)).containsExactlyElementsOf(sent);
+              assertThat(n.items()).hasSize(8);
+            });
     scan(backend.log(), 10, "NEXT");
     drain(engine);
-    assertThat(backend.digests().openBucket("seller-scans", "10")).hasValueSatisfying(b -> {
-      assertThat(b.count()).isEqualTo(1);
-      assertThat(b.firstAt()).isEqualTo(Instant.parse("2022-06-28T12:00:00Z"));
-    });
+    assertThat(backend.digests().openBucket("seller-scans", "10"))
+        .hasValueSatisfying(
+            b -> {
+              assertThat(b.count()).isEqualTo(1);
+              assertThat(b.firstAt()).isEqualTo(Instant.parse("2022-06-28T12:00:00Z"));
+            });
   }
 
   @Test
@@ -227,23 +253,45 @@ public abstract class DigestEngineContract implements BackendFixture {
     Backend backend = backend(clock);
     scan(backend.log(), 10, "AAAAAA");
     // A consumer that dies after the store made the item durable but before it acknowledged.
-    backend.log().createGroup("scans", SELLER_SCANS.consumerGroup(), dev.herald.log.GroupStart.EARLIEST);
+    backend
+        .log()
+        .createGroup("scans", SELLER_SCANS.consumerGroup(), dev.herald.log.GroupStart.EARLIEST);
     var delivered = backend.log().readGroup("scans", SELLER_SCANS.consumerGroup(), "dead", 10);
-    backend.digests().add(SELLER_SCANS, delivered.stream().map(e -> DigestItem.of(SELLER_SCANS, e)).toList(), clock.instant());
+    backend
+        .digests()
+        .add(
+            SELLER_SCANS,
+            delivered.stream().map(e -> DigestItem.of(SELLER_SCANS, e)).toList(),
+            clock.instant());
 
     // The lease passes on the injected clock; Redis measures idle time itself, so the engine runs
-    // until it claimed the event, took it again and acknowledged it (in the background: GroupReader)
+    // until it claimed the event, took it again and acknowledged it (in the background:
+    // GroupReader)
     Duration lease = Duration.ofMillis(200);
     clock.advance(Duration.ofMinutes(1));
-    DigestEngine engine = new DigestEngine(backend.log(), backend.digests(), List.of(SELLER_SCANS), clock,
-        new DigestEngine.Options("test", 1000, lease), collect);
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-      clock.advance(lease); // the engine looks for abandoned events once a lease has passed on its clock
-      drain(engine);
-      assertThat(backend.log().info("scans").groups().getFirst().pending()).as("the redelivery was acknowledged").isZero();
-    });
+    DigestEngine engine =
+        new DigestEngine(
+            backend.log(),
+            backend.digests(),
+            List.of(SELLER_SCANS),
+            clock,
+            new DigestEngine.Options("test", 1000, lease),
+            collect);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              clock.advance(
+                  lease); // the engine looks for abandoned events once a lease has passed on its
+              // clock
+              drain(engine);
+              assertThat(backend.log().info("scans").groups().getFirst().pending())
+                  .as("the redelivery was acknowledged")
+                  .isZero();
+            });
 
-    assertThat(backend.digests().openBucket("seller-scans", "10")).hasValueSatisfying(b -> assertThat(b.count()).isEqualTo(1));
+    assertThat(backend.digests().openBucket("seller-scans", "10"))
+        .hasValueSatisfying(b -> assertThat(b.count()).isEqualTo(1));
   }
 
   @Test
@@ -253,22 +301,35 @@ public abstract class DigestEngineContract implements BackendFixture {
     for (int i = 0; i < 25; i++) {
       scan(backend.log(), i % 5, "P" + i);
     }
-    DigestEngine engine = new DigestEngine(backend.log(), backend.digests(), List.of(SELLER_SCANS), clock,
-        new DigestEngine.Options("test", 10, Duration.ofSeconds(30)), collect);
+    DigestEngine engine =
+        new DigestEngine(
+            backend.log(),
+            backend.digests(),
+            List.of(SELLER_SCANS),
+            clock,
+            new DigestEngine.Options("test", 10, Duration.ofSeconds(30)),
+            collect);
 
     assertThat(engine.doWork()).as("one full batch").isEqualTo(10);
     // a full batch means a backlog: the reader has fetched the next one ahead, for this consumer
     await().atMost(Duration.ofSeconds(5)).until(() -> scansGroup(backend).pending() == 10);
     engine.onClose();
 
-    assertThat(scansGroup(backend).pending()).as("the batch read ahead was ingested and acknowledged").isZero();
-    assertThat(backend.digests().openItems("seller-scans", "0")).extracting(JsonNode::asText).containsExactly("P0", "P5", "P10", "P15");
+    assertThat(scansGroup(backend).pending())
+        .as("the batch read ahead was ingested and acknowledged")
+        .isZero();
+    assertThat(backend.digests().openItems("seller-scans", "0"))
+        .extracting(JsonNode::asText)
+        .containsExactly("P0", "P5", "P10", "P15");
 
     DigestEngine next = engine(backend, SELLER_SCANS, clock);
     drain(next);
-    assertThat(backend.digests().openItems("seller-scans", "0")).extracting(JsonNode::asText)
+    assertThat(backend.digests().openItems("seller-scans", "0"))
+        .extracting(JsonNode::asText)
         .containsExactly("P0", "P5", "P10", "P15", "P20");
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(scansGroup(backend).pending()).isZero());
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(() -> assertThat(scansGroup(backend).pending()).isZero());
   }
 
   private static StreamInfo.GroupInfo scansGroup(Backend backend) {
@@ -287,17 +348,24 @@ public abstract class DigestEngineContract implements BackendFixture {
 
     drain(engine);
 
-    assertThat(backend.digests().openItems("seller-scans", "10")).extracting(JsonNode::asText).containsExactly("BBBBBB");
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(backend.log().info("scans").groups().getFirst().pending()).isZero());
+    assertThat(backend.digests().openItems("seller-scans", "10"))
+        .extracting(JsonNode::asText)
+        .containsExactly("BBBBBB");
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () -> assertThat(backend.log().info("scans").groups().getFirst().pending()).isZero());
   }
 
   @Test
-  void shouldPutEveryScanInExactlyOneNotificationWhen16ThreadsScanWhileBucketsClose() throws Exception {
+  void shouldPutEveryScanInExactlyOneNotificationWhen16ThreadsScanWhileBucketsClose()
+      throws Exception {
     InstantSource clock = InstantSource.system();
     Backend backend = backend(clock);
     // maxWait closes the bucket every 50 ms although scans never pause: closing races appending.
-    DigestRule rule = DigestRule.of("seller-scans", "scans", "seller_id", "package_id", Duration.ofMillis(20))
-        .withMaxWait(Duration.ofMillis(50));
+    DigestRule rule =
+        DigestRule.of("seller-scans", "scans", "seller_id", "package_id", Duration.ofMillis(20))
+            .withMaxWait(Duration.ofMillis(50));
     DigestEngine engine = engine(backend, rule, clock);
     AgentRunner runner = new AgentRunner(engine, Duration.ofMillis(1)).start();
     resources.add(runner);
@@ -309,13 +377,15 @@ public abstract class DigestEngineContract implements BackendFixture {
     List<Future<?>> futures = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
       int thread = t;
-      futures.add(pool.submit(() -> {
-        start.await();
-        for (int i = 0; i < perThread; i++) {
-          scan(backend.log(), 10, thread + "-" + i);
-        }
-        return null;
-      }));
+      futures.add(
+          pool.submit(
+              () -> {
+                start.await();
+                for (int i = 0; i < perThread; i++) {
+                  scan(backend.log(), 10, thread + "-" + i);
+                }
+                return null;
+              }));
     }
     start.countDown();
     for (Future<?> f : futures) {
@@ -323,13 +393,18 @@ public abstract class DigestEngineContract implements BackendFixture {
     }
     pool.shutdown();
 
-    await().atMost(Duration.ofSeconds(30)).until(() -> backend.digests().openBucketCount("seller-scans") == 0
-        && backend.log().info("scans").groups().getFirst().lag() == 0
-        && backend.log().info("scans").groups().getFirst().pending() == 0
-);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                backend.digests().openBucketCount("seller-scans") == 0
+                    && backend.log().info("scans").groups().getFirst().lag() == 0
+                    && backend.log().info("scans").groups().getFirst().pending() == 0);
 
     List<String> all = emitted.stream().flatMap(n -> itemsOf(n).stream()).toList();
-    assertThat(emitted.size()).as("scans were split across several closing buckets").isGreaterThan(1);
+    assertThat(emitted.size())
+        .as("scans were split across several closing buckets")
+        .isGreaterThan(1);
     assertThat(all).hasSize(threads * perThread).doesNotHaveDuplicates();
   }
 }

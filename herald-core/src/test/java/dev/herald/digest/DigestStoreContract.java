@@ -43,8 +43,9 @@ public abstract class DigestStoreContract implements BackendFixture {
 
   private static final Duration LEASE = Duration.ofSeconds(60);
 
-  protected final DigestRule rule = DigestRule.of("seller-scans", "scans", "seller_id", "package_id", Duration.ofHours(1))
-      .withDeliver(List.of(new LogSink(), new StreamSink("notifications")));
+  protected final DigestRule rule =
+      DigestRule.of("seller-scans", "scans", "seller_id", "package_id", Duration.ofHours(1))
+          .withDeliver(List.of(new LogSink(), new StreamSink("notifications")));
 
   @BeforeEach
   void open() {
@@ -69,7 +70,9 @@ public abstract class DigestStoreContract implements BackendFixture {
     return item(Integer.toString(eventIds.incrementAndGet()), key, packageId, time);
   }
 
-  /** Event ids are the backend log's; numbers are ids on every backend (Redis: "ms-seq" or "ms"). */
+  /**
+   * Event ids are the backend log's; numbers are ids on every backend (Redis: "ms-seq" or "ms").
+   */
   protected DigestItem item(String eventId, String key, String packageId, Instant time) {
     return new DigestItem(eventId, key, time, TextNode.valueOf(packageId));
   }
@@ -98,9 +101,13 @@ public abstract class DigestStoreContract implements BackendFixture {
   void shouldCapTheDeadlineAtMaxWaitSinceTheFirstItem() {
     DigestRule capped = rule.withMaxWait(Duration.ofHours(4));
     Instant noon = clock.instant();
-    store.add(capped, List.of(item("10", "A", noon), item("10", "B", noon.plus(Duration.ofMinutes(210)))), noon);
+    store.add(
+        capped,
+        List.of(item("10", "A", noon), item("10", "B", noon.plus(Duration.ofMinutes(210)))),
+        noon);
 
-    assertThat(store.openBucket("seller-scans", "10").orElseThrow().dueAt()).isEqualTo(noon.plus(Duration.ofHours(4)));
+    assertThat(store.openBucket("seller-scans", "10").orElseThrow().dueAt())
+        .isEqualTo(noon.plus(Duration.ofHours(4)));
   }
 
   @Test
@@ -116,17 +123,32 @@ public abstract class DigestStoreContract implements BackendFixture {
   @Test
   void shouldSkipOnlyTheTakenEventsOfABatchRedeliveredAfterNewerOnes() {
     Instant noon = clock.instant();
-    store.add(rule, List.of(item("101", "10", "A", noon), item("102", "10", "B", noon), item("103", "10", "C", noon)), noon);
+    store.add(
+        rule,
+        List.of(
+            item("101", "10", "A", noon),
+            item("102", "10", "B", noon),
+            item("103", "10", "C", noon)),
+        noon);
     store.add(rule, List.of(item("201", "10", "D", noon), item("202", "10", "E", noon)), noon);
     store.add(rule, List.of(item("105", "10", "F", noon)), noon);
 
     // an abandoned batch claimed late: 102 and 103 were taken, 104 and 106 were not, 105 was
-    store.add(rule, List.of(item("102", "10", "B", noon), item("103", "10", "C", noon), item("104", "10", "G", noon),
-        item("105", "10", "F", noon), item("106", "10", "H", noon), item("202", "10", "E", noon)), noon);
+    store.add(
+        rule,
+        List.of(
+            item("102", "10", "B", noon),
+            item("103", "10", "C", noon),
+            item("104", "10", "G", noon),
+            item("105", "10", "F", noon),
+            item("106", "10", "H", noon),
+            item("202", "10", "E", noon)),
+        noon);
     store.add(rule, List.of(item("104", "10", "G", noon), item("100", "10", "I", noon)), noon);
 
     Notification n = store.flush(rule, "10", noon).orElseThrow();
-    assertThat(texts(n.items())).containsExactlyInAnyOrder("A", "B", "C", "D", "E", "F", "G", "H", "I");
+    assertThat(texts(n.items()))
+        .containsExactlyInAnyOrder("A", "B", "C", "D", "E", "F", "G", "H", "I");
   }
 
   @Test
@@ -144,24 +166,34 @@ public abstract class DigestStoreContract implements BackendFixture {
   @Test
   void shouldCloseOnlyDueBucketsListingEveryItemInTimeOrder() {
     Instant noon = clock.instant();
-    store.add(rule, List.of(
-        item("10", "CCCCCC", noon.plusSeconds(2)), item("10", "AAAAAA", noon), item("10", "BBBBBB", noon.plusSeconds(1)),
-        item("20", "XXXXXX", noon.plus(Duration.ofMinutes(10)))), noon);
+    store.add(
+        rule,
+        List.of(
+            item("10", "CCCCCC", noon.plusSeconds(2)),
+            item("10", "AAAAAA", noon),
+            item("10", "BBBBBB", noon.plusSeconds(1)),
+            item("20", "XXXXXX", noon.plus(Duration.ofMinutes(10)))),
+        noon);
 
     assertThat(store.closeDue(rule, noon.plus(Duration.ofMinutes(60)), 10)).isEmpty();
     List<Notification> closed = store.closeDue(rule, noon.plus(Duration.ofMinutes(61)), 10);
 
-    assertThat(closed).singleElement().satisfies(n -> {
-      assertThat(n.recipient()).isEqualTo("10");
-      assertThat(texts(n.items())).containsExactly("AAAAAA", "BBBBBB", "CCCCCC");
-      assertThat(n.firstAt()).isEqualTo(noon);
-      assertThat(n.lastAt()).isEqualTo(noon.plusSeconds(2));
-      assertThat(n.dueAt()).isEqualTo(noon.plusSeconds(2).plus(Duration.ofHours(1)));
-      assertThat(n.createdAt()).isEqualTo(noon.plus(Duration.ofMinutes(61)));
-    });
+    assertThat(closed)
+        .singleElement()
+        .satisfies(
+            n -> {
+              assertThat(n.recipient()).isEqualTo("10");
+              assertThat(texts(n.items())).containsExactly("AAAAAA", "BBBBBB", "CCCCCC");
+              assertThat(n.firstAt()).isEqualTo(noon);
+              assertThat(n.lastAt()).isEqualTo(noon.plusSeconds(2));
+              assertThat(n.dueAt()).isEqualTo(noon.plusSeconds(2).plus(Duration.ofHours(1)));
+              assertThat(n.createdAt()).isEqualTo(noon.plus(Duration.ofMinutes(61)));
+            });
     assertThat(store.openBucket("seller-scans", "10")).isEmpty();
     assertThat(store.openBucket("seller-scans", "20")).isPresent();
-    assertThat(store.closeDue(rule, noon.plus(Duration.ofMinutes(61)), 10)).as("closed once").isEmpty();
+    assertThat(store.closeDue(rule, noon.plus(Duration.ofMinutes(61)), 10))
+        .as("closed once")
+        .isEmpty();
   }
 
   @Test
@@ -195,14 +227,23 @@ public abstract class DigestStoreContract implements BackendFixture {
     store.add(rule, List.of(item("20", "X", noon.plus(Duration.ofMinutes(10)))), noon);
     store.add(rule, List.of(item("10", "B", noon.plus(Duration.ofMinutes(30)))), noon);
 
-    assertThat(store.nextDue("seller-scans")).as("seller 20 is due first now").contains(noon.plus(Duration.ofMinutes(70)));
-    assertThat(store.nextCloseCheck("seller-scans").orElseThrow()).isBeforeOrEqualTo(noon.plus(Duration.ofMinutes(70)));
-    assertThat(store.closeDue(rule, noon.plus(Duration.ofMinutes(60)), 10)).as("10's first deadline passed, but it moved").isEmpty();
-    assertThat(store.nextCloseCheck("seller-scans").orElseThrow()).isAfter(noon.plus(Duration.ofMinutes(60)));
-    assertThat(store.closeDue(rule, noon.plus(Duration.ofMinutes(70)), 10)).extracting(Notification::recipient).containsExactly("20");
+    assertThat(store.nextDue("seller-scans"))
+        .as("seller 20 is due first now")
+        .contains(noon.plus(Duration.ofMinutes(70)));
+    assertThat(store.nextCloseCheck("seller-scans").orElseThrow())
+        .isBeforeOrEqualTo(noon.plus(Duration.ofMinutes(70)));
+    assertThat(store.closeDue(rule, noon.plus(Duration.ofMinutes(60)), 10))
+        .as("10's first deadline passed, but it moved")
+        .isEmpty();
+    assertThat(store.nextCloseCheck("seller-scans").orElseThrow())
+        .isAfter(noon.plus(Duration.ofMinutes(60)));
+    assertThat(store.closeDue(rule, noon.plus(Duration.ofMinutes(70)), 10))
+        .extracting(Notification::recipient)
+        .containsExactly("20");
     assertThat(store.nextDue("seller-scans")).contains(noon.plus(Duration.ofMinutes(90)));
     assertThat(store.closeDue(rule, noon.plus(Duration.ofMinutes(89)), 10)).isEmpty();
-    assertThat(store.closeDue(rule, noon.plus(Duration.ofMinutes(90)), 10)).singleElement()
+    assertThat(store.closeDue(rule, noon.plus(Duration.ofMinutes(90)), 10))
+        .singleElement()
         .satisfies(n -> assertThat(texts(n.items())).containsExactly("A", "B"));
     assertThat(store.nextDue("seller-scans")).isEmpty();
     assertThat(store.nextCloseCheck("seller-scans")).isEmpty();
@@ -213,15 +254,23 @@ public abstract class DigestStoreContract implements BackendFixture {
     Instant noon = clock.instant();
     // opened in this order, but the later ones moved their deadlines less: due order is reversed
     for (int seller = 0; seller < 5; seller++) {
-      store.add(rule, List.of(item("s" + seller, "P", noon.plus(Duration.ofMinutes(seller)))), noon);
+      store.add(
+          rule, List.of(item("s" + seller, "P", noon.plus(Duration.ofMinutes(seller)))), noon);
     }
     for (int seller = 0; seller < 5; seller++) {
-      store.add(rule, List.of(item("s" + seller, "Q", noon.plus(Duration.ofMinutes(30 - 5 * seller)))), noon);
+      store.add(
+          rule,
+          List.of(item("s" + seller, "Q", noon.plus(Duration.ofMinutes(30 - 5 * seller)))),
+          noon);
     }
     Instant later = noon.plus(Duration.ofHours(2));
 
-    assertThat(store.closeDue(rule, later, 2)).extracting(Notification::recipient).containsExactly("s4", "s3");
-    assertThat(store.closeDue(rule, later, 10)).extracting(Notification::recipient).containsExactly("s2", "s1", "s0");
+    assertThat(store.closeDue(rule, later, 2))
+        .extracting(Notification::recipient)
+        .containsExactly("s4", "s3");
+    assertThat(store.closeDue(rule, later, 10))
+        .extracting(Notification::recipient)
+        .containsExactly("s2", "s1", "s0");
   }
 
   @Test
@@ -233,8 +282,10 @@ public abstract class DigestStoreContract implements BackendFixture {
     store.add(capped, List.of(item("10", "A", noon.minus(Duration.ofMinutes(90)))), noon);
 
     assertThat(store.nextDue("seller-scans")).contains(noon.plus(Duration.ofMinutes(30)));
-    assertThat(store.nextCloseCheck("seller-scans").orElseThrow()).isBeforeOrEqualTo(noon.plus(Duration.ofMinutes(30)));
-    assertThat(store.closeDue(capped, noon.plus(Duration.ofMinutes(30)), 10)).singleElement()
+    assertThat(store.nextCloseCheck("seller-scans").orElseThrow())
+        .isBeforeOrEqualTo(noon.plus(Duration.ofMinutes(30)));
+    assertThat(store.closeDue(capped, noon.plus(Duration.ofMinutes(30)), 10))
+        .singleElement()
         .satisfies(n -> assertThat(texts(n.items())).containsExactly("A", "B"));
   }
 
@@ -260,7 +311,9 @@ public abstract class DigestStoreContract implements BackendFixture {
 
     List<Notification> full = store.add(three, items, noon);
 
-    assertThat(full).extracting(n -> texts(n.items())).containsExactly(List.of("P0", "P1", "P2"), List.of("P3", "P4", "P5"));
+    assertThat(full)
+        .extracting(n -> texts(n.items()))
+        .containsExactly(List.of("P0", "P1", "P2"), List.of("P3", "P4", "P5"));
     assertThat(texts(store.openItems("seller-scans", "10"))).containsExactly("P6");
   }
 
@@ -269,7 +322,8 @@ public abstract class DigestStoreContract implements BackendFixture {
     Instant noon = clock.instant();
     store.add(rule, List.of(item("10", "AAAAAA", noon)), noon);
 
-    assertThat(store.flush(rule, "10", noon.plusSeconds(5))).hasValueSatisfying(n -> assertThat(texts(n.items())).containsExactly("AAAAAA"));
+    assertThat(store.flush(rule, "10", noon.plusSeconds(5)))
+        .hasValueSatisfying(n -> assertThat(texts(n.items())).containsExactly("AAAAAA"));
     assertThat(store.flush(rule, "10", noon.plusSeconds(5))).isEmpty();
     assertThat(store.flush(rule, "unknown", noon)).isEmpty();
   }
@@ -278,25 +332,35 @@ public abstract class DigestStoreContract implements BackendFixture {
   void shouldKeepKeysAndItemsWithQuotesNewlinesAndNonAsciiTextIntact() {
     Instant noon = clock.instant();
     String key = "seller \"10\"\nläger ✓";
-    store.add(rule, List.of(item(key, "line\nbreak \"q\" ✓", noon), item(key, "two", noon.plusSeconds(1))), noon);
+    store.add(
+        rule,
+        List.of(item(key, "line\nbreak \"q\" ✓", noon), item(key, "two", noon.plusSeconds(1))),
+        noon);
 
     assertThat(store.openBucket("seller-scans", key)).isPresent();
     Notification n = store.flush(rule, key, noon.plusSeconds(5)).orElseThrow();
     assertThat(n.recipient()).isEqualTo(key);
     assertThat(texts(n.items())).containsExactly("line\nbreak \"q\" ✓", "two");
-    assertThat(outbox.find(n.id())).hasValueSatisfying(stored -> {
-      assertThat(stored.recipient()).isEqualTo(key);
-      assertThat(texts(stored.items())).containsExactly("line\nbreak \"q\" ✓", "two");
-    });
+    assertThat(outbox.find(n.id()))
+        .hasValueSatisfying(
+            stored -> {
+              assertThat(stored.recipient()).isEqualTo(key);
+              assertThat(texts(stored.items())).containsExactly("line\nbreak \"q\" ✓", "two");
+            });
   }
 
   @Test
   void shouldListOpenBucketsByKeyPageByPage() {
     Instant noon = clock.instant();
-    store.add(rule, List.of(item("30", "Z", noon), item("10", "A", noon), item("20", "X", noon)), noon);
+    store.add(
+        rule, List.of(item("30", "Z", noon), item("10", "A", noon), item("20", "X", noon)), noon);
 
-    assertThat(store.openBuckets("seller-scans", "", 2)).extracting(Bucket::key).containsExactly("10", "20");
-    assertThat(store.openBuckets("seller-scans", "20", 2)).extracting(Bucket::key).containsExactly("30");
+    assertThat(store.openBuckets("seller-scans", "", 2))
+        .extracting(Bucket::key)
+        .containsExactly("10", "20");
+    assertThat(store.openBuckets("seller-scans", "20", 2))
+        .extracting(Bucket::key)
+        .containsExactly("30");
   }
 
   @Test
@@ -306,12 +370,15 @@ public abstract class DigestStoreContract implements BackendFixture {
     Notification n = store.flush(rule, "10", noon).orElseThrow();
 
     assertThat(outbox.find(n.id())).contains(n);
-    assertThat(outbox.deliveries(n.id())).extracting(Delivery::sink, Delivery::state)
+    assertThat(outbox.deliveries(n.id()))
+        .extracting(Delivery::sink, Delivery::state)
         .containsExactlyInAnyOrder(
             org.assertj.core.groups.Tuple.tuple("log", Delivery.State.PENDING),
             org.assertj.core.groups.Tuple.tuple("stream:notifications", Delivery.State.PENDING));
     assertThat(outbox.nextDeliveryDue()).contains(noon);
-    assertThat(outbox.takeDue(noon, LEASE, 10)).extracting(DeliveryTask::sink).containsExactlyInAnyOrder("log", "stream:notifications");
+    assertThat(outbox.takeDue(noon, LEASE, 10))
+        .extracting(DeliveryTask::sink)
+        .containsExactlyInAnyOrder("log", "stream:notifications");
   }
 
   @Test
@@ -321,34 +388,47 @@ public abstract class DigestStoreContract implements BackendFixture {
     Notification n = store.flush(rule, "10", noon).orElseThrow();
     List<DeliveryTask> due = outbox.takeDue(noon, LEASE, 10);
     DeliveryTask log = due.stream().filter(t -> t.sink().equals("log")).findFirst().orElseThrow();
-    DeliveryTask stream = due.stream().filter(t -> t.sink().startsWith("stream")).findFirst().orElseThrow();
+    DeliveryTask stream =
+        due.stream().filter(t -> t.sink().startsWith("stream")).findFirst().orElseThrow();
 
-    outbox.record(List.of(
-        new DeliveryOutcome(log, noon, true, "logged", Optional.empty()),
-        new DeliveryOutcome(stream, noon, false, "boom", Optional.of(noon.plusSeconds(10)))));
+    outbox.record(
+        List.of(
+            new DeliveryOutcome(log, noon, true, "logged", Optional.empty()),
+            new DeliveryOutcome(stream, noon, false, "boom", Optional.of(noon.plusSeconds(10)))));
     outbox.record(List.of(new DeliveryOutcome(log, noon, true, "logged", Optional.empty())));
 
     assertThat(outbox.takeDue(noon.plusSeconds(9), LEASE, 10)).isEmpty();
     List<Delivery> deliveries = outbox.deliveries(n.id());
-    Delivery logged = deliveries.stream().filter(d -> d.sink().equals("log")).findFirst().orElseThrow();
+    Delivery logged =
+        deliveries.stream().filter(d -> d.sink().equals("log")).findFirst().orElseThrow();
     assertThat(logged.state()).isEqualTo(Delivery.State.DELIVERED);
     assertThat(logged.attempts()).hasSize(1);
-    Delivery retried = deliveries.stream().filter(d -> d.sink().startsWith("stream")).findFirst().orElseThrow();
+    Delivery retried =
+        deliveries.stream().filter(d -> d.sink().startsWith("stream")).findFirst().orElseThrow();
     assertThat(retried.state()).isEqualTo(Delivery.State.PENDING);
     assertThat(retried.nextAttemptAt()).contains(noon.plusSeconds(10));
-    assertThat(retried.attempts()).singleElement().satisfies(a -> {
-      assertThat(a.succeeded()).isFalse();
-      assertThat(a.detail()).isEqualTo("boom");
-    });
+    assertThat(retried.attempts())
+        .singleElement()
+        .satisfies(
+            a -> {
+              assertThat(a.succeeded()).isFalse();
+              assertThat(a.detail()).isEqualTo("boom");
+            });
 
     DeliveryTask second = outbox.takeDue(noon.plusSeconds(10), LEASE, 10).getFirst();
     assertThat(second.attempt()).isEqualTo(2);
-    outbox.record(List.of(new DeliveryOutcome(second, noon.plusSeconds(10), false, "boom again", Optional.empty())));
-    assertThat(outbox.deliveries(n.id())).filteredOn(d -> d.sink().startsWith("stream")).singleElement()
-        .satisfies(d -> {
-          assertThat(d.state()).isEqualTo(Delivery.State.FAILED);
-          assertThat(d.attempts()).hasSize(2);
-        });
+    outbox.record(
+        List.of(
+            new DeliveryOutcome(
+                second, noon.plusSeconds(10), false, "boom again", Optional.empty())));
+    assertThat(outbox.deliveries(n.id()))
+        .filteredOn(d -> d.sink().startsWith("stream"))
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.state()).isEqualTo(Delivery.State.FAILED);
+              assertThat(d.attempts()).hasSize(2);
+            });
     assertThat(outbox.nextDeliveryDue()).isEmpty();
   }
 
@@ -361,9 +441,13 @@ public abstract class DigestStoreContract implements BackendFixture {
     List<DeliveryTask> first = outbox.takeDue(noon, LEASE, 10);
 
     assertThat(first).hasSize(2);
-    assertThat(outbox.takeDue(noon.plusSeconds(1), LEASE, 10)).as("held by the first taker").isEmpty();
+    assertThat(outbox.takeDue(noon.plusSeconds(1), LEASE, 10))
+        .as("held by the first taker")
+        .isEmpty();
     List<DeliveryTask> afterLease = outbox.takeDue(noon.plus(LEASE), LEASE, 10);
-    assertThat(afterLease).as("the first taker died: handed out again, same attempt").hasSize(2)
+    assertThat(afterLease)
+        .as("the first taker died: handed out again, same attempt")
+        .hasSize(2)
         .allSatisfy(t -> assertThat(t.attempt()).isEqualTo(1));
   }
 
@@ -377,14 +461,22 @@ public abstract class DigestStoreContract implements BackendFixture {
       store.flush(rule, seller, at);
     }
 
-    NotificationPage first = outbox.list(new NotificationQuery(Optional.empty(), Optional.empty(), Optional.empty(), 3));
-    NotificationPage second = outbox.list(new NotificationQuery(Optional.empty(), Optional.empty(), first.next(), 3));
-    NotificationPage tenOnly = outbox.list(new NotificationQuery(Optional.of("seller-scans"), Optional.of("10"), Optional.empty(), 10));
+    NotificationPage first =
+        outbox.list(new NotificationQuery(Optional.empty(), Optional.empty(), Optional.empty(), 3));
+    NotificationPage second =
+        outbox.list(new NotificationQuery(Optional.empty(), Optional.empty(), first.next(), 3));
+    NotificationPage tenOnly =
+        outbox.list(
+            new NotificationQuery(
+                Optional.of("seller-scans"), Optional.of("10"), Optional.empty(), 10));
 
-    assertThat(first.notifications()).extracting(Notification::recipient).containsExactly("10", "20", "10");
+    assertThat(first.notifications())
+        .extracting(Notification::recipient)
+        .containsExactly("10", "20", "10");
     assertThat(second.notifications()).extracting(Notification::recipient).containsExactly("30");
     assertThat(tenOnly.notifications()).hasSize(2);
-    NotificationPage after = outbox.list(new NotificationQuery(Optional.empty(), Optional.empty(), second.next(), 3));
+    NotificationPage after =
+        outbox.list(new NotificationQuery(Optional.empty(), Optional.empty(), second.next(), 3));
     assertThat(after.notifications()).isEmpty();
     assertThat(after.next()).as("a follower keeps its place").isEqualTo(second.next());
   }
@@ -394,11 +486,17 @@ public abstract class DigestStoreContract implements BackendFixture {
     Instant noon = clock.instant();
     // a key that a store sharding by String.hashCode() % 16 puts in its last shard, so that
     // notifications of the other shards closed in the same millisecond sort before it
-    String first = java.util.stream.IntStream.range(0, 1000).mapToObj(i -> "first-" + i)
-        .filter(k -> Math.floorMod(k.hashCode(), 16) == 15).findFirst().orElseThrow();
+    String first =
+        java.util.stream.IntStream.range(0, 1000)
+            .mapToObj(i -> "first-" + i)
+            .filter(k -> Math.floorMod(k.hashCode(), 16) == 15)
+            .findFirst()
+            .orElseThrow();
     store.add(rule, List.of(item(first, "P", noon)), noon);
     store.flush(rule, first, noon);
-    NotificationPage seen = outbox.list(new NotificationQuery(Optional.empty(), Optional.empty(), Optional.empty(), 10));
+    NotificationPage seen =
+        outbox.list(
+            new NotificationQuery(Optional.empty(), Optional.empty(), Optional.empty(), 10));
     assertThat(seen.notifications()).extracting(Notification::recipient).containsExactly(first);
 
     List<String> later = new ArrayList<>();
@@ -407,8 +505,11 @@ public abstract class DigestStoreContract implements BackendFixture {
       store.add(rule, List.of(item("later-" + k, "P", noon)), noon);
       store.flush(rule, "later-" + k, noon);
     }
-    NotificationPage next = outbox.list(new NotificationQuery(Optional.empty(), Optional.empty(), seen.next(), 100));
-    assertThat(next.notifications()).extracting(Notification::recipient).containsExactlyInAnyOrderElementsOf(later);
+    NotificationPage next =
+        outbox.list(new NotificationQuery(Optional.empty(), Optional.empty(), seen.next(), 100));
+    assertThat(next.notifications())
+        .extracting(Notification::recipient)
+        .containsExactlyInAnyOrderElementsOf(later);
   }
 
   @Test
@@ -424,15 +525,17 @@ public abstract class DigestStoreContract implements BackendFixture {
     ConcurrentLinkedQueue<Notification> closed = new ConcurrentLinkedQueue<>();
     List<Future<?>> futures = new ArrayList<>();
     for (int t = 0; t < 6; t++) {
-      futures.add(pool.submit(() -> {
-        start.await();
-        List<Notification> batch;
-        do {
-          batch = store.closeDue(rule, noon.plus(Duration.ofHours(2)), 7);
-          closed.addAll(batch);
-        } while (!batch.isEmpty());
-        return null;
-      }));
+      futures.add(
+          pool.submit(
+              () -> {
+                start.await();
+                List<Notification> batch;
+                do {
+                  batch = store.closeDue(rule, noon.plus(Duration.ofHours(2)), 7);
+                  closed.addAll(batch);
+                } while (!batch.isEmpty());
+                return null;
+              }));
     }
     start.countDown();
     for (Future<?> f : futures) {
@@ -454,7 +557,8 @@ public abstract class DigestStoreContract implements BackendFixture {
     DigestStore reopened = openTracked().digests();
 
     assertThat(reopened.nextDue("seller-scans")).contains(noon.plus(Duration.ofHours(1)));
-    assertThat(reopened.closeDue(rule, noon.plus(Duration.ofHours(1)), 10)).singleElement()
+    assertThat(reopened.closeDue(rule, noon.plus(Duration.ofHours(1)), 10))
+        .singleElement()
         .satisfies(n -> assertThat(texts(n.items())).containsExactly("AAAAAA", "BBBBBB"));
   }
 }

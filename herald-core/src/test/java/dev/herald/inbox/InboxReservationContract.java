@@ -27,7 +27,8 @@ public abstract class InboxReservationContract implements BackendFixture {
   private final List<Backend> opened = new ArrayList<>();
   private final AtomicInteger ids = new AtomicInteger();
   protected InboxStore store;
-  private final InboxRule rule = InboxRule.of("reviews", "reviews.by-user", "recipient", "review_id", Duration.ofSeconds(20));
+  private final InboxRule rule =
+      InboxRule.of("reviews", "reviews.by-user", "recipient", "review_id", Duration.ofSeconds(20));
   private final Duration minute = Duration.ofMinutes(1);
 
   @BeforeEach
@@ -51,7 +52,10 @@ public abstract class InboxReservationContract implements BackendFixture {
     ObjectNode data = Json.object();
     data.put("review_id", review);
     data.put("action", action);
-    store.add(rule, List.of(new InboxDelivery("e" + ids.incrementAndGet(), recipient, review, time, data)), clock.instant());
+    store.add(
+        rule,
+        List.of(new InboxDelivery("e" + ids.incrementAndGet(), recipient, review, time, data)),
+        clock.instant());
   }
 
   private static List<String> keys(List<InboxItem> items) {
@@ -72,16 +76,19 @@ public abstract class InboxReservationContract implements BackendFixture {
     assertThat(store.peek("reviews", "1")).isEmpty();
     assertThat(store.reserve("reviews", "1", t0.plusSeconds(1), t0.plus(minute)).items()).isEmpty();
     assertThat(store.summary("reviews", "1").orElseThrow().pending()).isZero();
-    assertThat(store.summary("reviews", "1").orElseThrow().lastPulledAt()).contains(t0.plusSeconds(1));
+    assertThat(store.summary("reviews", "1").orElseThrow().lastPulledAt())
+        .contains(t0.plusSeconds(1));
     assertThat(store.stats("reviews").pendingItems()).isZero();
     assertThat(store.stats("reviews").reservedItems()).isEqualTo(2);
 
-    assertThat(store.acknowledge("reviews", "1", pull.pullId().get(), t0.plusSeconds(2))).isEqualTo(Acknowledgement.ACKNOWLEDGED);
+    assertThat(store.acknowledge("reviews", "1", pull.pullId().get(), t0.plusSeconds(2)))
+        .isEqualTo(Acknowledgement.ACKNOWLEDGED);
     clock.advance(Duration.ofHours(1));
     assertThat(store.releaseExpired("reviews", clock.instant(), 100)).isZero();
     assertThat(store.peek("reviews", "1")).isEmpty();
     assertThat(store.stats("reviews").reservedItems()).isZero();
-    assertThat(store.acknowledge("reviews", "1", pull.pullId().get(), clock.instant())).isEqualTo(Acknowledgement.UNKNOWN);
+    assertThat(store.acknowledge("reviews", "1", pull.pullId().get(), clock.instant()))
+        .isEqualTo(Acknowledgement.UNKNOWN);
   }
 
   @Test
@@ -98,9 +105,11 @@ public abstract class InboxReservationContract implements BackendFixture {
     assertThat(keys(back)).containsExactly("r1");
     assertThat(back.getFirst().changes()).isEqualTo(1);
     assertThat(store.summary("reviews", "1").orElseThrow().pending()).isEqualTo(1);
-    assertThat(store.summary("reviews", "1").orElseThrow().oldestPendingAt()).contains(t0.plus(minute));
+    assertThat(store.summary("reviews", "1").orElseThrow().oldestPendingAt())
+        .contains(t0.plus(minute));
     assertThat(store.staleRecipients("reviews", t0.plus(minute), 10)).containsExactly("1");
-    assertThat(store.acknowledge("reviews", "1", pull.pullId().get(), t0.plus(minute))).isEqualTo(Acknowledgement.UNKNOWN);
+    assertThat(store.acknowledge("reviews", "1", pull.pullId().get(), t0.plus(minute)))
+        .isEqualTo(Acknowledgement.UNKNOWN);
     InboxPull again = store.reserve("reviews", "1", t0.plus(minute), t0.plus(minute).plus(minute));
     assertThat(keys(again.items())).containsExactly("r1");
     assertThat(again.pullId()).isPresent().isNotEqualTo(pull.pullId());
@@ -144,7 +153,8 @@ public abstract class InboxReservationContract implements BackendFixture {
     add("1", "r1", "created", t0);
     InboxPull pull = store.reserve("reviews", "1", t0, t0.plus(minute));
 
-    assertThat(store.acknowledge("reviews", "1", pull.pullId().get(), t0.plus(minute))).isEqualTo(Acknowledgement.EXPIRED);
+    assertThat(store.acknowledge("reviews", "1", pull.pullId().get(), t0.plus(minute)))
+        .isEqualTo(Acknowledgement.EXPIRED);
     assertThat(keys(store.peek("reviews", "1"))).containsExactly("r1");
   }
 
@@ -155,9 +165,12 @@ public abstract class InboxReservationContract implements BackendFixture {
     add("2", "r1", "created", t0);
     InboxPull one = store.reserve("reviews", "1", t0, t0.plus(minute));
 
-    assertThat(store.acknowledge("reviews", "2", one.pullId().get(), t0)).isEqualTo(Acknowledgement.UNKNOWN);
-    assertThat(store.acknowledge("reviews", "1", "no-such-pull", t0)).isEqualTo(Acknowledgement.UNKNOWN);
-    assertThat(store.acknowledge("reviews", "1", one.pullId().get(), t0)).isEqualTo(Acknowledgement.ACKNOWLEDGED);
+    assertThat(store.acknowledge("reviews", "2", one.pullId().get(), t0))
+        .isEqualTo(Acknowledgement.UNKNOWN);
+    assertThat(store.acknowledge("reviews", "1", "no-such-pull", t0))
+        .isEqualTo(Acknowledgement.UNKNOWN);
+    assertThat(store.acknowledge("reviews", "1", one.pullId().get(), t0))
+        .isEqualTo(Acknowledgement.ACKNOWLEDGED);
     assertThat(keys(store.peek("reviews", "2"))).containsExactly("r1");
   }
 
@@ -187,7 +200,8 @@ public abstract class InboxReservationContract implements BackendFixture {
     assertThat(store.peek("reviews", "1")).isEmpty();
     assertThat(store.summary("reviews", "1")).isEmpty();
     assertThat(store.stats("reviews").reservedItems()).isZero();
-    assertThat(store.acknowledge("reviews", "1", pull.pullId().get(), t0)).isEqualTo(Acknowledgement.UNKNOWN);
+    assertThat(store.acknowledge("reviews", "1", pull.pullId().get(), t0))
+        .isEqualTo(Acknowledgement.UNKNOWN);
   }
 
   @Test
@@ -203,7 +217,8 @@ public abstract class InboxReservationContract implements BackendFixture {
     assertThat(store.stats("reviews").reservedItems()).isEqualTo(1);
     assertThat(store.releaseExpired("reviews", t0.plus(minute), 100)).isEqualTo(1);
     assertThat(keys(store.peek("reviews", "1"))).containsExactly("r1");
-    assertThat(store.acknowledge("reviews", "1", pull.pullId().get(), t0.plus(minute))).isEqualTo(Acknowledgement.UNKNOWN);
+    assertThat(store.acknowledge("reviews", "1", pull.pullId().get(), t0.plus(minute)))
+        .isEqualTo(Acknowledgement.UNKNOWN);
   }
 
   @Test

@@ -31,7 +31,8 @@ public abstract class InboxStoreContract implements BackendFixture {
   private final AtomicInteger ids = new AtomicInteger();
   protected InboxStore store;
 
-  protected final InboxRule rule = InboxRule.of("reviews", "reviews.by-user", "recipient", "review_id", Duration.ofSeconds(20));
+  protected final InboxRule rule =
+      InboxRule.of("reviews", "reviews.by-user", "recipient", "review_id", Duration.ofSeconds(20));
 
   @BeforeEach
   void open() {
@@ -53,7 +54,8 @@ public abstract class InboxStoreContract implements BackendFixture {
     return delivery("e" + ids.incrementAndGet(), recipient, review, action, time);
   }
 
-  private static InboxDelivery delivery(String dedupe, String recipient, String review, String action, Instant time) {
+  private static InboxDelivery delivery(
+      String dedupe, String recipient, String review, String action, Instant time) {
     ObjectNode data = Json.object();
     data.put("review_id", review);
     data.put("action", action);
@@ -64,10 +66,14 @@ public abstract class InboxStoreContract implements BackendFixture {
   @Test
   void coalescesChangesOfOneItemIntoItsLatestVersion() {
     Instant t0 = clock.instant();
-    int added = store.add(rule, List.of(
-        delivery("1", "r7", "created", t0),
-        delivery("1", "r8", "created", t0.plusSeconds(1)),
-        delivery("1", "r7", "updated", t0.plusSeconds(2))), t0);
+    int added =
+        store.add(
+            rule,
+            List.of(
+                delivery("1", "r7", "created", t0),
+                delivery("1", "r8", "created", t0.plusSeconds(1)),
+                delivery("1", "r7", "updated", t0.plusSeconds(2))),
+            t0);
     store.add(rule, List.of(delivery("1", "r7", "updated", t0.plusSeconds(3))), t0.plusSeconds(3));
 
     assertThat(added).isEqualTo(3);
@@ -97,7 +103,13 @@ public abstract class InboxStoreContract implements BackendFixture {
   @Test
   void pullTakesEverythingOnceAndRecordsItsTime() {
     Instant t0 = clock.instant();
-    store.add(rule, List.of(delivery("1", "r1", "created", t0), delivery("1", "r2", "created", t0), delivery("2", "r1", "created", t0)), t0);
+    store.add(
+        rule,
+        List.of(
+            delivery("1", "r1", "created", t0),
+            delivery("1", "r2", "created", t0),
+            delivery("2", "r1", "created", t0)),
+        t0);
 
     InboxPull pull = store.pull("reviews", "1", t0.plusSeconds(5));
 
@@ -130,7 +142,8 @@ public abstract class InboxStoreContract implements BackendFixture {
 
     assertThat(store.add(rule, List.of(first), t0.plusSeconds(2))).isZero();
     assertThat(store.peek("reviews", "1")).isEmpty();
-    assertThat(store.add(rule, List.of(delivery("reviews/1-0|2", "2", "r7", "created", t0)), t0)).isEqualTo(1);
+    assertThat(store.add(rule, List.of(delivery("reviews/1-0|2", "2", "r7", "created", t0)), t0))
+        .isEqualTo(1);
   }
 
   @Test
@@ -163,13 +176,22 @@ public abstract class InboxStoreContract implements BackendFixture {
       }
     }
     int pulledBefore = (int) earlier.stream().filter(d -> d.recipient().equals("u0")).count();
-    assertThat(pendingItems).as("one item per review, except those pulled and not delivered again").isEqualTo(1000 - pulledBefore);
+    assertThat(pendingItems)
+        .as("one item per review, except those pulled and not delivered again")
+        .isEqualTo(1000 - pulledBefore);
     assertThat(changes).as("each delivery counted once").isEqualTo(1000 - pulledBefore);
   }
 
   @Test
   void aDuplicateIsForgottenAfterTheDedupeWindow() {
-    InboxRule shortWindow = new InboxRule("reviews", "reviews.by-user", "recipient", "review_id", Duration.ofSeconds(20), Duration.ofMinutes(1));
+    InboxRule shortWindow =
+        new InboxRule(
+            "reviews",
+            "reviews.by-user",
+            "recipient",
+            "review_id",
+            Duration.ofSeconds(20),
+            Duration.ofMinutes(1));
     Instant t0 = clock.instant();
     InboxDelivery first = delivery("reviews/1-0|1", "1", "r7", "created", t0);
     store.add(shortWindow, List.of(first), t0);
@@ -181,7 +203,8 @@ public abstract class InboxStoreContract implements BackendFixture {
   @Test
   void cleanRemovesTheInboxAndItsPullRecord() {
     Instant t0 = clock.instant();
-    store.add(rule, List.of(delivery("1", "r1", "created", t0), delivery("2", "r2", "created", t0)), t0);
+    store.add(
+        rule, List.of(delivery("1", "r1", "created", t0), delivery("2", "r2", "created", t0)), t0);
     store.pull("reviews", "2", t0);
     store.add(rule, List.of(delivery("2", "r3", "created", t0)), t0);
 
@@ -203,19 +226,30 @@ public abstract class InboxStoreContract implements BackendFixture {
     store.add(rule, List.of(delivery("1", "r3", "created", t0)), t0.plusSeconds(15));
     store.add(rule, List.of(delivery("3", "r4", "created", t0)), t0.plusSeconds(30));
 
-    assertThat(store.stale("reviews", t0.plusSeconds(10), 10)).extracting(InboxSummary::recipient).containsExactly("1", "2");
-    assertThat(store.stale("reviews", t0.plusSeconds(10), 1)).extracting(InboxSummary::recipient).containsExactly("1");
+    assertThat(store.stale("reviews", t0.plusSeconds(10), 10))
+        .extracting(InboxSummary::recipient)
+        .containsExactly("1", "2");
+    assertThat(store.stale("reviews", t0.plusSeconds(10), 1))
+        .extracting(InboxSummary::recipient)
+        .containsExactly("1");
     InboxSummary one = store.stale("reviews", t0.plusSeconds(10), 1).getFirst();
     assertThat(one.pending()).isEqualTo(2);
     assertThat(one.oldestPendingAt()).contains(t0);
 
-    assertThat(store.staleRecipients("reviews", t0.plusSeconds(10), 10)).containsExactlyInAnyOrder("1", "2");
-    assertThat(store.staleRecipients("reviews", t0.plusSeconds(10), 1)).hasSize(1).isSubsetOf("1", "2");
+    assertThat(store.staleRecipients("reviews", t0.plusSeconds(10), 10))
+        .containsExactlyInAnyOrder("1", "2");
+    assertThat(store.staleRecipients("reviews", t0.plusSeconds(10), 1))
+        .hasSize(1)
+        .isSubsetOf("1", "2");
 
     store.pull("reviews", "1", t0.plusSeconds(31));
-    assertThat(store.stale("reviews", t0.plusSeconds(30), 10)).extracting(InboxSummary::recipient).containsExactly("2", "3");
-    assertThat(store.staleRecipients("reviews", t0.plusSeconds(30), 10)).containsExactlyInAnyOrder("2", "3");
-    assertThat(store.stats("reviews")).isEqualTo(new InboxStats(2, 2, java.util.Optional.of(t0.plusSeconds(10))));
+    assertThat(store.stale("reviews", t0.plusSeconds(30), 10))
+        .extracting(InboxSummary::recipient)
+        .containsExactly("2", "3");
+    assertThat(store.staleRecipients("reviews", t0.plusSeconds(30), 10))
+        .containsExactlyInAnyOrder("2", "3");
+    assertThat(store.stats("reviews"))
+        .isEqualTo(new InboxStats(2, 2, java.util.Optional.of(t0.plusSeconds(10))));
   }
 
   @Test
@@ -225,7 +259,8 @@ public abstract class InboxStoreContract implements BackendFixture {
     store.add(rule, List.of(delivery(odd, "r1", "created", t0)), t0);
     store.add(rule, List.of(delivery("7", "r2", "created", t0)), t0.plusSeconds(1));
 
-    assertThat(store.staleRecipients("reviews", t0.plusSeconds(1), 10)).containsExactlyInAnyOrder(odd, "7");
+    assertThat(store.staleRecipients("reviews", t0.plusSeconds(1), 10))
+        .containsExactlyInAnyOrder(odd, "7");
   }
 
   @Test
@@ -240,7 +275,9 @@ public abstract class InboxStoreContract implements BackendFixture {
 
     List<String> seen = new ArrayList<>();
     String after = "";
-    for (List<InboxSummary> page; !(page = store.list("reviews", after, 10)).isEmpty(); after = page.getLast().recipient()) {
+    for (List<InboxSummary> page;
+        !(page = store.list("reviews", after, 10)).isEmpty();
+        after = page.getLast().recipient()) {
       page.forEach(s -> seen.add(s.recipient()));
     }
     assertThat(seen).hasSize(25).isSorted();
@@ -250,7 +287,8 @@ public abstract class InboxStoreContract implements BackendFixture {
 
   @Test
   void inboxSetsAreIndependent() {
-    InboxRule other = InboxRule.of("mentions", "mentions", "recipient", "review_id", Duration.ofSeconds(20));
+    InboxRule other =
+        InboxRule.of("mentions", "mentions", "recipient", "review_id", Duration.ofSeconds(20));
     Instant t0 = clock.instant();
     store.add(rule, List.of(delivery("d1", "1", "r1", "created", t0)), t0);
     store.add(other, List.of(delivery("d1", "1", "r1", "created", t0)), t0);
@@ -292,35 +330,45 @@ public abstract class InboxStoreContract implements BackendFixture {
       List<Future<?>> writes = new ArrayList<>();
       for (int w = 0; w < writers; w++) {
         int writer = w;
-        writes.add(pool.submit(() -> {
-          java.util.Random random = new java.util.Random(writer);
-          for (int i = 0; i < updatesPerWriter; i += 50) {
-            List<InboxDelivery> batch = new ArrayList<>();
-            for (int j = 0; j < 50; j++) {
-              String review = "r" + random.nextInt(reviews);
-              String user = users.get(Math.floorMod(review.hashCode(), users.size()));
-              int v = version.incrementAndGet();
-              finalVersion.merge(review, v, Math::max);
-              ObjectNode data = Json.object();
-              data.put("review_id", review);
-              data.put("version", v);
-              // the version is the time too, so "latest by time" is "highest version"
-              batch.add(new InboxDelivery("w" + writer + "-" + (i + j), user, review, Instant.EPOCH.plusMillis(v), data));
-            }
-            store.add(rule, batch, clock.instant());
-          }
-          return null;
-        }));
+        writes.add(
+            pool.submit(
+                () -> {
+                  java.util.Random random = new java.util.Random(writer);
+                  for (int i = 0; i < updatesPerWriter; i += 50) {
+                    List<InboxDelivery> batch = new ArrayList<>();
+                    for (int j = 0; j < 50; j++) {
+                      String review = "r" + random.nextInt(reviews);
+                      String user = users.get(Math.floorMod(review.hashCode(), users.size()));
+                      int v = version.incrementAndGet();
+                      finalVersion.merge(review, v, Math::max);
+                      ObjectNode data = Json.object();
+                      data.put("review_id", review);
+                      data.put("version", v);
+                      // the version is the time too, so "latest by time" is "highest version"
+                      batch.add(
+                          new InboxDelivery(
+                              "w" + writer + "-" + (i + j),
+                              user,
+                              review,
+                              Instant.EPOCH.plusMillis(v),
+                              data));
+                    }
+                    store.add(rule, batch, clock.instant());
+                  }
+                  return null;
+                }));
       }
       List<Future<?>> pullers = new ArrayList<>();
       for (String user : users) {
-        pullers.add(pool.submit(() -> {
-          while (writing.get()) {
-            pulls.add(store.pull("reviews", user, clock.instant()));
-          }
-          pulls.add(store.pull("reviews", user, clock.instant()));
-          return null;
-        }));
+        pullers.add(
+            pool.submit(
+                () -> {
+                  while (writing.get()) {
+                    pulls.add(store.pull("reviews", user, clock.instant()));
+                  }
+                  pulls.add(store.pull("reviews", user, clock.instant()));
+                  return null;
+                }));
       }
       for (Future<?> write : writes) {
         write.get();
@@ -341,14 +389,19 @@ public abstract class InboxStoreContract implements BackendFixture {
         deliveredVersion.merge(item.key(), item.data().get("version").asInt(), Math::max);
       }
     }
-    assertThat(counted).as("each change counted in exactly one pull").isEqualTo(writers * updatesPerWriter);
+    assertThat(counted)
+        .as("each change counted in exactly one pull")
+        .isEqualTo(writers * updatesPerWriter);
     for (String user : users) {
       assertThat(store.peek("reviews", user)).isEmpty();
     }
     // writers race, so an older version may land after a pull took a newer one; what must hold is
     // that the final version of every review was delivered
-    List<String> missing = finalVersion.entrySet().stream()
-        .filter(e -> !e.getValue().equals(deliveredVersion.get(e.getKey()))).map(Map.Entry::getKey).toList();
+    List<String> missing =
+        finalVersion.entrySet().stream()
+            .filter(e -> !e.getValue().equals(deliveredVersion.get(e.getKey())))
+            .map(Map.Entry::getKey)
+            .toList();
     assertThat(missing).as("reviews whose final version was never delivered").isEmpty();
     assertThat(deliveredVersion).hasSameSizeAs(finalVersion);
   }

@@ -36,8 +36,16 @@ public abstract class ReviewsStoryContract implements BackendFixture {
 
   private final ManualClock clock = ManualClock.at("2022-06-28T12:00:00Z");
   private final List<Backend> opened = new ArrayList<>();
-  private final RouteRule route = RouteRule.of("review-recipients", "reviews", "brand", "brand-users", "reviews.by-user", "reviews.invalid");
-  private final InboxRule inbox = InboxRule.of("reviews", "reviews.by-user", "recipient", "review_id", Duration.ofSeconds(20));
+  private final RouteRule route =
+      RouteRule.of(
+          "review-recipients",
+          "reviews",
+          "brand",
+          "brand-users",
+          "reviews.by-user",
+          "reviews.invalid");
+  private final InboxRule inbox =
+      InboxRule.of("reviews", "reviews.by-user", "recipient", "review_id", Duration.ofSeconds(20));
   private EventLog log;
   private InboxStore inboxes;
   private Directories directories;
@@ -52,17 +60,40 @@ public abstract class ReviewsStoryContract implements BackendFixture {
     opened.add(backend);
     log = backend.log();
     inboxes = backend.inboxes();
-    directories = new Directories(List.of(Directory.parse("brand-users", Json.parseTrusted("{\"Brand1\": [1, 2], \"Brand2\": [4]}"))),
-        d -> {});
+    directories =
+        new Directories(
+            List.of(
+                Directory.parse(
+                    "brand-users", Json.parseTrusted("{\"Brand1\": [1, 2], \"Brand2\": [4]}"))),
+            d -> {});
     alerts = new AlertBoard(log, "alerts", clock);
-    RouteListener raiseInvalid = new RouteListener() {
-      @Override
-      public void onInvalid(RouteRule rule, Event event, String reason, String invalidId) {
-        alerts.raise(Alert.INVALID_EVENT, rule.invalid() + "/" + invalidId, reason);
-      }
-    };
-    router = new RouteEngine(log, directories, List.of(route), clock, "test", 1000, Duration.ofSeconds(30), raiseInvalid);
-    inboxEngine = new InboxEngine(log, inboxes, List.of(inbox), clock, "test", 1000, Duration.ofSeconds(30), InboxEngine.Listener.NONE);
+    RouteListener raiseInvalid =
+        new RouteListener() {
+          @Override
+          public void onInvalid(RouteRule rule, Event event, String reason, String invalidId) {
+            alerts.raise(Alert.INVALID_EVENT, rule.invalid() + "/" + invalidId, reason);
+          }
+        };
+    router =
+        new RouteEngine(
+            log,
+            directories,
+            List.of(route),
+            clock,
+            "test",
+            1000,
+            Duration.ofSeconds(30),
+            raiseInvalid);
+    inboxEngine =
+        new InboxEngine(
+            log,
+            inboxes,
+            List.of(inbox),
+            clock,
+            "test",
+            1000,
+            Duration.ofSeconds(30),
+            InboxEngine.Listener.NONE);
     monitor = new InboxMonitor(inboxes, List.of(inbox), alerts, clock, Duration.ofSeconds(1));
   }
 
@@ -103,7 +134,9 @@ public abstract class ReviewsStoryContract implements BackendFixture {
     assertThat(keys("2")).containsExactly("r1");
     assertThat(keys("4")).containsExactly("r2");
     List<Event> routed = log.read("reviews.by-user", "", 10);
-    assertThat(routed).extracting(e -> e.data().get("recipient").asText()).containsExactly("1", "2", "4");
+    assertThat(routed)
+        .extracting(e -> e.data().get("recipient").asText())
+        .containsExactly("1", "2", "4");
     assertThat(routed.getFirst().data().get("source_event").asText()).startsWith("reviews/");
   }
 
@@ -137,7 +170,8 @@ public abstract class ReviewsStoryContract implements BackendFixture {
     assertThat(pull.items()).extracting(InboxItem::key).containsExactly("r1", "r7");
     assertThat(pull.items().get(1).changes()).isEqualTo(2);
     assertThat(pull.pulledAt()).isEqualTo(clock.instant());
-    assertThat(inboxes.summary("reviews", "1").orElseThrow().lastPulledAt()).contains(clock.instant());
+    assertThat(inboxes.summary("reviews", "1").orElseThrow().lastPulledAt())
+        .contains(clock.instant());
     assertThat(keys("1")).isEmpty();
     assertThat(keys("2")).containsExactly("r1", "r7");
   }
@@ -150,18 +184,27 @@ public abstract class ReviewsStoryContract implements BackendFixture {
     drain();
 
     List<Event> invalid = log.read("reviews.invalid", "", 10);
-    assertThat(invalid).extracting(e -> e.data().get("reason").asText()).containsExactly(
-        "unknown brand 'Brand9': directory 'brand-users' does not list it",
-        "user_id 9 is not responsible for brand 'Brand1' (directory 'brand-users' lists [1, 2])");
+    assertThat(invalid)
+        .extracting(e -> e.data().get("reason").asText())
+        .containsExactly(
+            "unknown brand 'Brand9': directory 'brand-users' does not list it",
+            "user_id 9 is not responsible for brand 'Brand1' (directory 'brand-users' lists [1, 2])");
     assertThat(invalid.getFirst().data().get("event").get("review_id").asText()).isEqualTo("r3");
     assertThat(keys("2")).containsExactly("r5");
     assertThat(keys("1")).isEmpty();
     assertThat(keys("9")).isEmpty();
 
-    List<Alert> raised = log.read("alerts", "", 10).stream().map(e -> Alert.fromJson(e.data()).orElseThrow()).toList();
-    assertThat(raised).extracting(Alert::type).containsExactly(Alert.INVALID_EVENT, Alert.INVALID_EVENT);
-    assertThat(raised).extracting(Alert::subject).containsExactly(
-        "reviews.invalid/" + invalid.get(0).id(), "reviews.invalid/" + invalid.get(1).id());
+    List<Alert> raised =
+        log.read("alerts", "", 10).stream()
+            .map(e -> Alert.fromJson(e.data()).orElseThrow())
+            .toList();
+    assertThat(raised)
+        .extracting(Alert::type)
+        .containsExactly(Alert.INVALID_EVENT, Alert.INVALID_EVENT);
+    assertThat(raised)
+        .extracting(Alert::subject)
+        .containsExactly(
+            "reviews.invalid/" + invalid.get(0).id(), "reviews.invalid/" + invalid.get(1).id());
     assertThat(raised.getFirst().detail()).contains("Brand9");
     assertThat(alerts.active()).isEmpty();
   }
@@ -179,8 +222,11 @@ public abstract class ReviewsStoryContract implements BackendFixture {
 
     clock.advance(Duration.ofSeconds(11));
     monitor.doWork();
-    assertThat(alerts.active()).extracting(Alert::subject).containsExactly("reviews/2", "reviews/4");
-    assertThat(alerts.active().getFirst().detail()).contains("1 pending item", "PT20S", "last pulled never");
+    assertThat(alerts.active())
+        .extracting(Alert::subject)
+        .containsExactly("reviews/2", "reviews/4");
+    assertThat(alerts.active().getFirst().detail())
+        .contains("1 pending item", "PT20S", "last pulled never");
     clock.advance(Duration.ofSeconds(1));
     monitor.doWork();
     assertThat(log.read("alerts", "", 10)).as("an active alert is raised once").hasSize(2);
@@ -191,14 +237,21 @@ public abstract class ReviewsStoryContract implements BackendFixture {
     monitor.doWork();
 
     assertThat(alerts.active()).isEmpty();
-    List<Alert> history = log.read("alerts", "", 10).stream().map(e -> Alert.fromJson(e.data()).orElseThrow()).toList();
+    List<Alert> history =
+        log.read("alerts", "", 10).stream()
+            .map(e -> Alert.fromJson(e.data()).orElseThrow())
+            .toList();
     assertThat(history).hasSize(4);
     assertThat(history.subList(2, 4)).allSatisfy(a -> assertThat(a.resolvedAt()).isPresent());
-    assertThat(history.subList(2, 4)).extracting(Alert::detail)
-        .containsExactlyInAnyOrder("inbox reviews/2 was pulled at 2022-06-28T12:00:22Z", "inbox reviews/4 was cleaned");
+    assertThat(history.subList(2, 4))
+        .extracting(Alert::detail)
+        .containsExactlyInAnyOrder(
+            "inbox reviews/2 was pulled at 2022-06-28T12:00:22Z", "inbox reviews/4 was cleaned");
 
     AlertBoard another = new AlertBoard(log, "alerts", clock).catchUp();
-    assertThat(another.active()).as("another process folds the same stream to the same state").isEmpty();
+    assertThat(another.active())
+        .as("another process folds the same stream to the same state")
+        .isEmpty();
   }
 
   @Test
@@ -241,7 +294,9 @@ public abstract class ReviewsStoryContract implements BackendFixture {
   void aReplacedDirectoryTakesEffectForTheNextEvent() {
     review("Brand2", "r1", "created", null);
     drain();
-    directories.replace(Directory.parse("brand-users", Json.parseTrusted("{\"Brand1\": [1, 2], \"Brand2\": [5, 6]}")));
+    directories.replace(
+        Directory.parse(
+            "brand-users", Json.parseTrusted("{\"Brand1\": [1, 2], \"Brand2\": [5, 6]}")));
     review("Brand2", "r2", "created", null);
     drain();
 
@@ -256,22 +311,42 @@ public abstract class ReviewsStoryContract implements BackendFixture {
       review("Brand1", "r" + i, "created", null);
     }
     // batches of 2 reviews: a full one makes the reader fetch the next one ahead
-    RouteEngine stopping = new RouteEngine(log, directories, List.of(route), clock, "stopping", 2, Duration.ofSeconds(30),
-        RouteListener.NONE);
+    RouteEngine stopping =
+        new RouteEngine(
+            log,
+            directories,
+            List.of(route),
+            clock,
+            "stopping",
+            2,
+            Duration.ofSeconds(30),
+            RouteListener.NONE);
     assertThat(stopping.doWork()).isEqualTo(2);
     await().atMost(Duration.ofSeconds(5)).until(() -> group("reviews").pending() == 2);
     stopping.onClose();
 
-    assertThat(group("reviews").pending()).as("the batch read ahead was routed and acknowledged").isZero();
+    assertThat(group("reviews").pending())
+        .as("the batch read ahead was routed and acknowledged")
+        .isZero();
     assertThat(log.read("reviews.by-user", "", 100)).as("4 reviews for 2 users").hasSize(8);
 
-    InboxEngine stoppingInbox = new InboxEngine(log, inboxes, List.of(inbox), clock, "stopping", 4, Duration.ofSeconds(30),
-        InboxEngine.Listener.NONE);
+    InboxEngine stoppingInbox =
+        new InboxEngine(
+            log,
+            inboxes,
+            List.of(inbox),
+            clock,
+            "stopping",
+            4,
+            Duration.ofSeconds(30),
+            InboxEngine.Listener.NONE);
     assertThat(stoppingInbox.doWork()).isEqualTo(4);
     await().atMost(Duration.ofSeconds(5)).until(() -> group("reviews.by-user").pending() == 4);
     stoppingInbox.onClose();
 
-    assertThat(group("reviews.by-user").pending()).as("the batch read ahead was delivered and acknowledged").isZero();
+    assertThat(group("reviews.by-user").pending())
+        .as("the batch read ahead was delivered and acknowledged")
+        .isZero();
     assertThat(keys("1")).containsExactly("r0", "r1", "r2", "r3");
     drain();
     assertThat(keys("1")).containsExactly("r0", "r1", "r2", "r3", "r4", "r5");

@@ -16,31 +16,43 @@ class TopLevelFieldsTest {
   @Test
   void readsStringsAndIntegersAndLeavesTheRestToTheTree() {
     boolean[] strings = new boolean[3];
-    assertThat(TopLevelFields.read("{\"a\":{\"recipient\":\"x\"},\"recipient\":\"1\",\"review_id\":-42,\"b\":[1,{\"c\":\"}\"}]}", NAMES, strings))
+    assertThat(
+            TopLevelFields.read(
+                "{\"a\":{\"recipient\":\"x\"},\"recipient\":\"1\",\"review_id\":-42,\"b\":[1,{\"c\":\"}\"}]}",
+                NAMES,
+                strings))
         .containsExactly("1", "-42", null);
     assertThat(strings).containsExactly(true, false, false);
-    assertThat(TopLevelFields.read("{\"recipient\":\"a\\\"b\\u00e9\\n\"}", NAMES, strings)).containsExactly("a\"bé\n", null, null);
+    assertThat(TopLevelFields.read("{\"recipient\":\"a\\\"b\\u00e9\\n\"}", NAMES, strings))
+        .containsExactly("a\"bé\n", null, null);
     assertThat(TopLevelFields.read("{}", NAMES, strings)).containsExactly(null, null, null);
-    assertThat(TopLevelFields.read("{\"recipient\":\"1\",\"recipient\":\"2\"}", NAMES, strings)).as("the last wins, as in the tree")
+    assertThat(TopLevelFields.read("{\"recipient\":\"1\",\"recipient\":\"2\"}", NAMES, strings))
+        .as("the last wins, as in the tree")
         .containsExactly("2", null, null);
 
     assertThat(TopLevelFields.read("{\"recipient\":1.5}", NAMES, strings)).isNull();
     assertThat(TopLevelFields.read("{\"recipient\":true}", NAMES, strings)).isNull();
     assertThat(TopLevelFields.read("{\"recipient\":null}", NAMES, strings)).isNull();
     assertThat(TopLevelFields.read("{\"recipient\":[1]}", NAMES, strings)).isNull();
-    assertThat(TopLevelFields.read("{\"recipient\":12345678901234567890}", NAMES, strings)).isNull();
+    assertThat(TopLevelFields.read("{\"recipient\":12345678901234567890}", NAMES, strings))
+        .isNull();
     assertThat(TopLevelFields.read("[1]", NAMES, strings)).isNull();
     assertThat(TopLevelFields.read("{\"recipient\":\"1\"", NAMES, strings)).isNull();
   }
 
-  /** Random objects, compact and pretty: wherever the reader answers, it agrees with Jackson's tree. */
+  /**
+   * Random objects, compact and pretty: wherever the reader answers, it agrees with Jackson's tree.
+   */
   @Test
   void agreesWithTheTreeOnRandomObjects() throws Exception {
     Random random = new Random(3);
     int answered = 0;
     for (int n = 0; n < 20_000; n++) {
       ObjectNode object = randomObject(random, 0);
-      String text = random.nextBoolean() ? Json.write(object) : Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(object);
+      String text =
+          random.nextBoolean()
+              ? Json.write(object)
+              : Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(object);
       boolean[] strings = new boolean[3];
       String[] values = TopLevelFields.read(text, NAMES, strings);
       ObjectNode tree = Json.parseTrustedObject(text);
@@ -82,8 +94,12 @@ class TopLevelFieldsTest {
       case 0, 1, 2 -> Json.MAPPER.getNodeFactory().textNode(randomText(random));
       case 3 -> Json.MAPPER.getNodeFactory().numberNode(random.nextInt() >> random.nextInt(31));
       case 4 -> Json.MAPPER.getNodeFactory().numberNode(random.nextLong());
-      case 5 -> random.nextBoolean() ? Json.MAPPER.getNodeFactory().numberNode(random.nextDouble() * 1000)
-          : Json.MAPPER.getNodeFactory().numberNode(BigInteger.valueOf(Long.MAX_VALUE).multiply(BigInteger.TEN));
+      case 5 ->
+          random.nextBoolean()
+              ? Json.MAPPER.getNodeFactory().numberNode(random.nextDouble() * 1000)
+              : Json.MAPPER
+                  .getNodeFactory()
+                  .numberNode(BigInteger.valueOf(Long.MAX_VALUE).multiply(BigInteger.TEN));
       case 6 -> Json.MAPPER.getNodeFactory().booleanNode(random.nextBoolean());
       case 7 -> Json.MAPPER.getNodeFactory().nullNode();
       case 8 -> randomObject(random, depth + 1);

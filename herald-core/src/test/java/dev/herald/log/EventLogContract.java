@@ -22,7 +22,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The {@link EventLog} contract. A backend subclasses it once; it is done when all of it passes. */
+/**
+ * The {@link EventLog} contract. A backend subclasses it once; it is done when all of it passes.
+ */
 public abstract class EventLogContract {
 
   protected final ManualClock clock = ManualClock.at("2022-06-28T12:00:00Z");
@@ -55,11 +57,13 @@ public abstract class EventLogContract {
   }
 
   /**
-   * Claims until something is claimed: a log may measure idle time on the injected clock (moved
-   * on by the caller) or on its own (Redis), so the lease may still have to pass for real.
+   * Claims until something is claimed: a log may measure idle time on the injected clock (moved on
+   * by the caller) or on its own (Redis), so the lease may still have to pass for real.
    */
   private List<Event> claimOnceIdle(EventLog on, String consumer, Duration lease) {
-    return org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+    return org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(20))
         .until(() -> on.claim("s", "g", consumer, lease, 10), claimed -> !claimed.isEmpty());
   }
 
@@ -80,12 +84,19 @@ public abstract class EventLogContract {
   @Test
   void shouldAssignIncreasingIdsAndReadBackWhatWasAppended() {
     String first = log.append("scans", NewEvent.of(event("package_id", "AAAAAA")));
-    List<String> more = log.appendAll("scans", List.of(NewEvent.of(event("package_id", "BBBBBB")), NewEvent.of(event("package_id", "CCCCCC"))));
+    List<String> more =
+        log.appendAll(
+            "scans",
+            List.of(
+                NewEvent.of(event("package_id", "BBBBBB")),
+                NewEvent.of(event("package_id", "CCCCCC"))));
 
     List<Event> all = log.read("scans", "", 10);
 
     assertThat(all).extracting(Event::id).containsExactly(first, more.get(0), more.get(1));
-    assertThat(all).extracting(e -> e.data().get("package_id").asText()).containsExactly("AAAAAA", "BBBBBB", "CCCCCC");
+    assertThat(all)
+        .extracting(e -> e.data().get("package_id").asText())
+        .containsExactly("AAAAAA", "BBBBBB", "CCCCCC");
     assertThat(all).allSatisfy(e -> assertThat(e.stream()).isEqualTo("scans"));
   }
 
@@ -93,7 +104,9 @@ public abstract class EventLogContract {
   void shouldReadOnlyEventsAfterTheGivenIdUpToTheLimit() {
     List<String> ids = appendN("s", 5);
 
-    assertThat(log.read("s", ids.get(1), 2)).extracting(Event::id).containsExactly(ids.get(2), ids.get(3));
+    assertThat(log.read("s", ids.get(1), 2))
+        .extracting(Event::id)
+        .containsExactly(ids.get(2), ids.get(3));
     assertThat(log.read("s", ids.get(4), 10)).isEmpty();
   }
 
@@ -110,9 +123,15 @@ public abstract class EventLogContract {
     assertThat(log.read("keyed", "", 10)).extracting(Event::id).containsExactlyElementsOf(first);
     assertThat(otherStream).as("a key belongs to its stream").hasSize(2);
     assertThat(log.read("other", "", 10)).hasSize(2);
-    assertThatThrownBy(() -> log.appendAll("keyed", List.of(NewEvent.of(event("n", 3))),
-        new IdempotencyKey("client-42", "fingerprint-b", Duration.ofHours(24))))
-        .isInstanceOf(IdempotencyConflictException.class).hasMessageContaining("'client-42'").hasMessageContaining("stream 'keyed'");
+    assertThatThrownBy(
+            () ->
+                log.appendAll(
+                    "keyed",
+                    List.of(NewEvent.of(event("n", 3))),
+                    new IdempotencyKey("client-42", "fingerprint-b", Duration.ofHours(24))))
+        .isInstanceOf(IdempotencyConflictException.class)
+        .hasMessageContaining("'client-42'")
+        .hasMessageContaining("stream 'keyed'");
     assertThat(log.read("keyed", "", 10)).hasSize(2);
   }
 
@@ -120,9 +139,13 @@ public abstract class EventLogContract {
   void shouldForgetAnIdempotencyKeyAfterItsKeep() {
     IdempotencyKey key = new IdempotencyKey("short", "f", Duration.ofMillis(200));
     List<String> first = log.appendAll("keyed", List.of(NewEvent.of(event("n", 1))), key);
-    clock.advance(Duration.ofSeconds(1)); // a log may expire keys by the injected clock or the wall clock
-    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
-        .until(() -> !log.appendAll("keyed", List.of(NewEvent.of(event("n", 1))), key).equals(first));
+    clock.advance(
+        Duration.ofSeconds(1)); // a log may expire keys by the injected clock or the wall clock
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> !log.appendAll("keyed", List.of(NewEvent.of(event("n", 1))), key).equals(first));
   }
 
   @Test
@@ -156,20 +179,28 @@ public abstract class EventLogContract {
       assertThat(log.compareIds(ids.get(i), ids.get(i))).isZero();
       assertThat(log.compareIds("", ids.get(i))).isNegative();
       for (int j = i + 1; j < ids.size(); j++) {
-        assertThat(log.compareIds(ids.get(i), ids.get(j))).as(ids.get(i) + " < " + ids.get(j)).isNegative();
+        assertThat(log.compareIds(ids.get(i), ids.get(j)))
+            .as(ids.get(i) + " < " + ids.get(j))
+            .isNegative();
         assertThat(log.compareIds(ids.get(j), ids.get(i))).isPositive();
       }
     }
     assertThat(log.compareIds("", "")).isZero();
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> log.compareIds("not-an-id", ids.getFirst()))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not-an-id");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> log.compareIds("not-an-id", ids.getFirst()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not-an-id");
   }
 
   @Test
   void shouldGiveTheEndsOfAStreamAsInfoDoes() {
-    assertThat(log.ends("s")).isEqualTo(new StreamEnds(java.util.Optional.empty(), java.util.Optional.empty()));
+    assertThat(log.ends("s"))
+        .isEqualTo(new StreamEnds(java.util.Optional.empty(), java.util.Optional.empty()));
     List<String> ids = appendN("s", 10);
-    assertThat(log.ends("s")).isEqualTo(new StreamEnds(java.util.Optional.of(ids.getFirst()), java.util.Optional.of(ids.getLast())));
+    assertThat(log.ends("s"))
+        .isEqualTo(
+            new StreamEnds(
+                java.util.Optional.of(ids.getFirst()), java.util.Optional.of(ids.getLast())));
     log.trimToLength("s", 4);
     StreamInfo info = log.info("s");
     StreamEnds ends = log.ends("s");
@@ -177,7 +208,8 @@ public abstract class EventLogContract {
     assertThat(ends.lastId()).isEqualTo(info.lastId());
     assertThat(info.lastId()).contains(ids.getLast());
     // what was trimmed ends right before the oldest retained event
-    assertThat(ends.trimmedThrough()).contains(ids.get(ids.indexOf(info.firstId().orElseThrow()) - 1));
+    assertThat(ends.trimmedThrough())
+        .contains(ids.get(ids.indexOf(info.firstId().orElseThrow()) - 1));
   }
 
   @Test
@@ -186,7 +218,9 @@ public abstract class EventLogContract {
     log.append("b", NewEvent.of(event("x", 2)));
 
     assertThat(log.read("a", "", 10)).hasSize(1);
-    assertThat(log.read("b", "", 10)).singleElement().satisfies(e -> assertThat(e.data().get("x").asInt()).isEqualTo(2));
+    assertThat(log.read("b", "", 10))
+        .singleElement()
+        .satisfies(e -> assertThat(e.data().get("x").asInt()).isEqualTo(2));
   }
 
   @Test
@@ -198,9 +232,13 @@ public abstract class EventLogContract {
   @Test
   void shouldStampReceiveTimeUnlessTheProducerGivesOne() {
     Instant happened = Instant.parse("2022-06-28T11:00:00Z");
-    log.appendAll("s", List.of(NewEvent.of(event("x", 1)), new NewEvent(Optional.of(happened), event("x", 2))));
+    log.appendAll(
+        "s",
+        List.of(NewEvent.of(event("x", 1)), new NewEvent(Optional.of(happened), event("x", 2))));
 
-    assertThat(log.read("s", "", 10)).extracting(Event::time).containsExactly(clock.instant(), happened);
+    assertThat(log.read("s", "", 10))
+        .extracting(Event::time)
+        .containsExactly(clock.instant(), happened);
   }
 
   @Test
@@ -228,17 +266,19 @@ public abstract class EventLogContract {
     List<Future<?>> futures = new ArrayList<>();
     for (int t = 0; t < 8; t++) {
       int thread = t;
-      futures.add(pool.submit(() -> {
-        for (int b = 0; b < 20; b++) {
-          List<NewEvent> batch = new ArrayList<>();
-          for (int i = 0; i < 10; i++) {
-            ObjectNode data = event("batch", thread + "-" + b);
-            data.put("i", i);
-            batch.add(NewEvent.of(data));
-          }
-          log.appendAll("s", batch);
-        }
-      }));
+      futures.add(
+          pool.submit(
+              () -> {
+                for (int b = 0; b < 20; b++) {
+                  List<NewEvent> batch = new ArrayList<>();
+                  for (int i = 0; i < 10; i++) {
+                    ObjectNode data = event("batch", thread + "-" + b);
+                    data.put("i", i);
+                    batch.add(NewEvent.of(data));
+                  }
+                  log.appendAll("s", batch);
+                }
+              }));
     }
     for (Future<?> f : futures) {
       f.get();
@@ -249,8 +289,12 @@ public abstract class EventLogContract {
     assertThat(all).hasSize(8 * 20 * 10);
     for (int start = 0; start < all.size(); start += 10) {
       List<Event> run = all.subList(start, start + 10);
-      assertThat(run).extracting(e -> e.data().get("batch").asText()).containsOnly(run.getFirst().data().get("batch").asText());
-      assertThat(run).extracting(e -> e.data().get("i").asInt()).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
+      assertThat(run)
+          .extracting(e -> e.data().get("batch").asText())
+          .containsOnly(run.getFirst().data().get("batch").asText());
+      assertThat(run)
+          .extracting(e -> e.data().get("i").asInt())
+          .containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
     }
   }
 
@@ -274,29 +318,34 @@ public abstract class EventLogContract {
     int events = 4_000;
     ExecutorService pool = Executors.newFixedThreadPool(5);
     try {
-      Future<?> producer = pool.submit(() -> {
-        for (int b = 0; b < events / 100; b++) {
-          List<NewEvent> batch = new ArrayList<>();
-          for (int i = 0; i < 100; i++) {
-            batch.add(NewEvent.of(event("n", Integer.toString(b * 100 + i))));
-          }
-          log.appendAll("s", batch);
-        }
-      });
+      Future<?> producer =
+          pool.submit(
+              () -> {
+                for (int b = 0; b < events / 100; b++) {
+                  List<NewEvent> batch = new ArrayList<>();
+                  for (int i = 0; i < 100; i++) {
+                    batch.add(NewEvent.of(event("n", Integer.toString(b * 100 + i))));
+                  }
+                  log.appendAll("s", batch);
+                }
+              });
       List<Future<List<String>>> consumers = new ArrayList<>();
-      java.util.concurrent.atomic.AtomicInteger taken = new java.util.concurrent.atomic.AtomicInteger();
+      java.util.concurrent.atomic.AtomicInteger taken =
+          new java.util.concurrent.atomic.AtomicInteger();
       for (int c = 0; c < 4; c++) {
         String consumer = "c" + c;
-        consumers.add(pool.submit(() -> {
-          List<String> got = new ArrayList<>();
-          long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-          while (taken.get() < events && System.nanoTime() < deadline) {
-            List<Event> batch = log.readGroup("s", "g", consumer, 37);
-            batch.forEach(e -> got.add(e.data().get("n").asText()));
-            taken.addAndGet(batch.size());
-          }
-          return got;
-        }));
+        consumers.add(
+            pool.submit(
+                () -> {
+                  List<String> got = new ArrayList<>();
+                  long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                  while (taken.get() < events && System.nanoTime() < deadline) {
+                    List<Event> batch = log.readGroup("s", "g", consumer, 37);
+                    batch.forEach(e -> got.add(e.data().get("n").asText()));
+                    taken.addAndGet(batch.size());
+                  }
+                  return got;
+                }));
       }
       producer.get();
       List<String> all = new ArrayList<>();
@@ -351,10 +400,14 @@ public abstract class EventLogContract {
     List<Event> claimed = claimOnceIdle(log, "alive", lease);
 
     assertThat(claimed).extracting(Event::id).containsExactly(ids.get(0), ids.get(2));
-    assertThat(log.claim("s", "g", "other", lease, 10)).as("claiming restarts the idle time").isEmpty();
+    assertThat(log.claim("s", "g", "other", lease, 10))
+        .as("claiming restarts the idle time")
+        .isEmpty();
     log.ack("s", "g", List.of(ids.get(0), ids.get(2)));
     clock.advance(lease.plusMillis(100));
-    assertThat(log.claim("s", "g", "other", Duration.ZERO, 10)).as("nothing is pending, however idle").isEmpty();
+    assertThat(log.claim("s", "g", "other", Duration.ZERO, 10))
+        .as("nothing is pending, however idle")
+        .isEmpty();
   }
 
   @Test
@@ -369,12 +422,15 @@ public abstract class EventLogContract {
     assertThat(info.length()).isEqualTo(5);
     assertThat(info.firstId()).contains(ids.get(0));
     assertThat(info.lastId()).contains(ids.get(4));
-    assertThat(info.groups()).singleElement().satisfies(g -> {
-      assertThat(g.name()).isEqualTo("g");
-      assertThat(g.pending()).isEqualTo(2);
-      assertThat(g.lag()).isEqualTo(2);
-      assertThat(g.lastDeliveredId()).contains(ids.get(2));
-    });
+    assertThat(info.groups())
+        .singleElement()
+        .satisfies(
+            g -> {
+              assertThat(g.name()).isEqualTo("g");
+              assertThat(g.pending()).isEqualTo(2);
+              assertThat(g.lag()).isEqualTo(2);
+              assertThat(g.lastDeliveredId()).contains(ids.get(2));
+            });
   }
 
   @Test
@@ -382,7 +438,9 @@ public abstract class EventLogContract {
     List<String> ids = appendN("s", 10);
 
     assertThat(log.trimToLength("s", 4)).isEqualTo(6);
-    assertThat(log.read("s", "", 100)).extracting(Event::id).containsExactlyElementsOf(ids.subList(6, 10));
+    assertThat(log.read("s", "", 100))
+        .extracting(Event::id)
+        .containsExactlyElementsOf(ids.subList(6, 10));
     String next = log.append("s", NewEvent.of(event("x", 1)));
     assertThat(log.read("s", ids.get(9), 10)).extracting(Event::id).containsExactly(next);
   }
@@ -394,7 +452,9 @@ public abstract class EventLogContract {
     log.append("s", NewEvent.of(event("x", "new")));
 
     assertThat(log.trimBefore("s", clock.instant().minus(Duration.ofHours(1)))).isEqualTo(1);
-    assertThat(log.read("s", "", 10)).extracting(e -> e.data().get("x").asText()).containsExactly("new");
+    assertThat(log.read("s", "", 10))
+        .extracting(e -> e.data().get("x").asText())
+        .containsExactly("new");
   }
 
   @Test
@@ -421,8 +481,12 @@ public abstract class EventLogContract {
     clock.advance(Duration.ofMillis(300));
 
     assertThat(reopened.read("s", "", 10)).extracting(Event::id).containsExactlyElementsOf(ids);
-    assertThat(claimOnceIdle(reopened, "c", Duration.ofMillis(250))).extracting(Event::id).containsExactly(ids.get(0), ids.get(1));
-    assertThat(reopened.readGroup("s", "g", "c", 10)).extracting(Event::id).containsExactly(ids.get(2));
+    assertThat(claimOnceIdle(reopened, "c", Duration.ofMillis(250)))
+        .extracting(Event::id)
+        .containsExactly(ids.get(0), ids.get(1));
+    assertThat(reopened.readGroup("s", "g", "c", 10))
+        .extracting(Event::id)
+        .containsExactly(ids.get(2));
     Set<String> distinct = new HashSet<>(ids);
     distinct.add(reopened.append("s", NewEvent.of(event("x", 1))));
     assertThat(distinct).hasSize(4);

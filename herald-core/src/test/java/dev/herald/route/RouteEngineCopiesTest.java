@@ -13,17 +13,27 @@ import org.junit.jupiter.api.Test;
 
 class RouteEngineCopiesTest {
 
-  private final RouteRule rule = RouteRule.of("review-recipients", "reviews", "brand", "brand-users", "reviews.by-user", "reviews.invalid");
+  private final RouteRule rule =
+      RouteRule.of(
+          "review-recipients",
+          "reviews",
+          "brand",
+          "brand-users",
+          "reviews.by-user",
+          "reviews.invalid");
   private final Instant noon = Instant.parse("2022-06-28T12:00:00Z");
 
   /** What the copies must be: the source's tree with the recipient and the source put in. */
   private List<String> treeCopies(ObjectNode data, String source, List<String> recipients) {
-    return recipients.stream().map(r -> {
-      ObjectNode copy = data.deepCopy();
-      copy.put(rule.recipientField(), r);
-      copy.put(RouteEngine.SOURCE_FIELD, source);
-      return Json.write(copy);
-    }).toList();
+    return recipients.stream()
+        .map(
+            r -> {
+              ObjectNode copy = data.deepCopy();
+              copy.put(rule.recipientField(), r);
+              copy.put(RouteEngine.SOURCE_FIELD, source);
+              return Json.write(copy);
+            })
+        .toList();
   }
 
   @Test
@@ -53,7 +63,8 @@ class RouteEngineCopiesTest {
       Event event = Event.stored("reviews", Long.toString(n + 1), noon, Json.write(data));
       List<String> recipients = List.of("1", "2", "Zoë \"x\"");
 
-      List<String> copies = RouteEngine.copies(rule, event, recipients).stream().map(NewEvent::json).toList();
+      List<String> copies =
+          RouteEngine.copies(rule, event, recipients).stream().map(NewEvent::json).toList();
 
       assertThat(copies).isEqualTo(treeCopies(data, "reviews/" + (n + 1), recipients));
     }

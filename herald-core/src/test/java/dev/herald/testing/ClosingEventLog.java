@@ -20,7 +20,8 @@ public record ClosingEventLog(EventLog log, AutoCloseable owner) implements Even
   }
 
   @Override
-  public List<String> appendAll(String stream, List<NewEvent> events, dev.herald.log.IdempotencyKey key) {
+  public List<String> appendAll(
+      String stream, List<NewEvent> events, dev.herald.log.IdempotencyKey key) {
     return log.appendAll(stream, events, key);
   }
 
@@ -60,7 +61,8 @@ public record ClosingEventLog(EventLog log, AutoCloseable owner) implements Even
   }
 
   @Override
-  public List<Event> claim(String stream, String group, String consumer, Duration minIdle, int limit) {
+  public List<Event> claim(
+      String stream, String group, String consumer, Duration minIdle, int limit) {
     return log.claim(stream, group, consumer, minIdle, limit);
   }
 

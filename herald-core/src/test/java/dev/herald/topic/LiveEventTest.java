@@ -26,14 +26,19 @@ class LiveEventTest {
         data.put("f" + f, value.toString());
         data.set("o" + f, Json.object().put("n", random.nextLong()));
       }
-      Event event = Event.stored("chat.general", n + "-" + random.nextInt(100), Instant.ofEpochMilli(random.nextLong(0, 4_000_000_000_000L)),
-          Json.write(data));
+      Event event =
+          Event.stored(
+              "chat.general",
+              n + "-" + random.nextInt(100),
+              Instant.ofEpochMilli(random.nextLong(0, 4_000_000_000_000L)),
+              Json.write(data));
 
       LiveEvent live = LiveEvent.of(event);
 
       assertThat(live.json()).isEqualTo(Json.write(LiveEvent.toJson(event)));
       assertThat(live.json()).as("one SSE data line").doesNotContain("\n").doesNotContain("\r");
-      assertThat(new String(live.sseFrame(), StandardCharsets.UTF_8)).isEqualTo("id: " + event.id() + "\ndata: " + live.json() + "\n\n");
+      assertThat(new String(live.sseFrame(), StandardCharsets.UTF_8))
+          .isEqualTo("id: " + event.id() + "\ndata: " + live.json() + "\n\n");
     }
   }
 }

@@ -50,7 +50,8 @@ public abstract class TopicsContract implements BackendFixture {
     return log.appendAll("chat", events);
   }
 
-  private static List<Integer> take(Subscription subscription, int count) throws InterruptedException {
+  private static List<Integer> take(Subscription subscription, int count)
+      throws InterruptedException {
     List<Integer> seen = new ArrayList<>();
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     while (seen.size() < count && System.nanoTime() < deadline) {
@@ -70,11 +71,13 @@ public abstract class TopicsContract implements BackendFixture {
     publish(0, 100);
     ExecutorService publisher = Executors.newSingleThreadExecutor();
     try (Subscription subscription = topics.subscribe("chat", "")) {
-      Future<?> live = publisher.submit(() -> {
-        for (int i = 100; i < 1100; i += 10) {
-          publish(i, 10);
-        }
-      });
+      Future<?> live =
+          publisher.submit(
+              () -> {
+                for (int i = 100; i < 1100; i += 10) {
+                  publish(i, 10);
+                }
+              });
       List<Integer> seen = take(subscription, 1100);
       live.get();
       assertThat(seen).isEqualTo(range(0, 1100));
@@ -147,7 +150,8 @@ public abstract class TopicsContract implements BackendFixture {
         seen.addAll(take(fast, 20));
       }
       assertThat(seen).isEqualTo(range(1, 200));
-      assertThatThrownBy(() -> slow.next(Duration.ofMillis(50))).isInstanceOf(SubscriberTooSlowException.class)
+      assertThatThrownBy(() -> slow.next(Duration.ofMillis(50)))
+          .isInstanceOf(SubscriberTooSlowException.class)
           .hasMessageContaining("reconnect with the last id received to resume");
       // resuming from its last id (none received) loses nothing
       try (Subscription resumed = topics.subscribe("chat", slow.cursor())) {
@@ -175,12 +179,19 @@ public abstract class TopicsContract implements BackendFixture {
   @Test
   void refusesACursorThatIsNotAnIdOrIsNewerThanTheStream() {
     List<String> ids = publish(0, 3);
-    log.appendAll("other", List.of(NewEvent.of(Json.object()), NewEvent.of(Json.object()), NewEvent.of(Json.object()),
-        NewEvent.of(Json.object())));
+    log.appendAll(
+        "other",
+        List.of(
+            NewEvent.of(Json.object()),
+            NewEvent.of(Json.object()),
+            NewEvent.of(Json.object()),
+            NewEvent.of(Json.object())));
     String newer = log.info("other").lastId().orElseThrow();
-    assertThatThrownBy(() -> topics.subscribe("chat", "nonsense")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> topics.subscribe("chat", "nonsense"))
+        .isInstanceOf(IllegalArgumentException.class);
     if (log.compareIds(newer, ids.getLast()) > 0) {
-      assertThatThrownBy(() -> topics.subscribe("chat", newer)).isInstanceOf(IllegalArgumentException.class)
+      assertThatThrownBy(() -> topics.subscribe("chat", newer))
+          .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("newer than the newest event");
     }
     assertThat(topics.subscribers()).isZero();
@@ -193,15 +204,19 @@ public abstract class TopicsContract implements BackendFixture {
     ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor();
     try {
       List<Future<List<Integer>>> seen = new ArrayList<>();
-      java.util.concurrent.CountDownLatch joined = new java.util.concurrent.CountDownLatch(subscribers);
+      java.util.concurrent.CountDownLatch joined =
+          new java.util.concurrent.CountDownLatch(subscribers);
       for (int s = 0; s < subscribers; s++) {
-        seen.add(readers.submit(() -> {
-          try (Subscription subscription = topics.subscribe("chat", topics.latest("chat"))) {
-            subscription.next(Duration.ofMillis(1)); // joins the live feed
-            joined.countDown();
-            return take(subscription, 300);
-          }
-        }));
+        seen.add(
+            readers.submit(
+                () -> {
+                  try (Subscription subscription =
+                      topics.subscribe("chat", topics.latest("chat"))) {
+                    subscription.next(Duration.ofMillis(1)); // joins the live feed
+                    joined.countDown();
+                    return take(subscription, 300);
+                  }
+                }));
       }
       joined.await();
       for (int i = 1; i < 301; i += 3) {

@@ -7,11 +7,11 @@ import java.util.Objects;
 /**
  * An INSERT that takes many rows per execution: {@code head VALUES (?, ..), (?, ..), ..}.
  *
- * <p>Why: sqlite-jdbc adds a few microseconds to every execution of a statement, on top of
- * SQLite's own work (measured, appends to a two-index table: 4.3-4.7 us per row at one row per
- * execution, 2.0 us with JDBC batches, 1.5 us at 100 rows per execution). Rows go in executions of
- * {@value #MAX_ROWS}, then of the powers of two that make up the rest, so that a session caches at
- * most nine statements per insert whatever the batch sizes.
+ * <p>Why: sqlite-jdbc adds a few microseconds to every execution of a statement, on top of SQLite's
+ * own work (measured, appends to a two-index table: 4.3-4.7 us per row at one row per execution,
+ * 2.0 us with JDBC batches, 1.5 us at 100 rows per execution). Rows go in executions of {@value
+ * #MAX_ROWS}, then of the powers of two that make up the rest, so that a session caches at most
+ * nine statements per insert whatever the batch sizes.
  *
  * <p>Thread ownership: like {@link SqlSession}, used by the thread that owns the session.
  */
@@ -65,9 +65,9 @@ final class MultiRowInsert {
   }
 
   /**
-   * One execution for rows {@code first} to {@code first + count - 1}, {@code count} as
-   * {@link #rowsPerExecution} gives it; returns how many rows it inserted (fewer when the
-   * statement ends with {@code ON CONFLICT DO NOTHING} and some were there already).
+   * One execution for rows {@code first} to {@code first + count - 1}, {@code count} as {@link
+   * #rowsPerExecution} gives it; returns how many rows it inserted (fewer when the statement ends
+   * with {@code ON CONFLICT DO NOTHING} and some were there already).
    */
   int execute(SqlSession session, int first, int count, RowBinder binder) throws SQLException {
     PreparedStatement statement = session.prepare(sql(count));

@@ -8,22 +8,22 @@ import java.util.Map;
  * Which rows of {@code inbox_entry} each recipient has waiting, and how many distinct items they
  * make: the per-recipient index of the SQLite inbox store, held in memory.
  *
- * <p>Why in memory: entries are appended in arrival order, so adding writes pages at the end of
- * one table only. An index ordered by recipient on disk takes a write at a random place per
- * delivery (a batch reaches nearly every recipient), which is what capped the store at ~16,000
- * deliveries/s. The table holds everything this index is built from, so it is rebuilt when the
- * file is opened and after a rolled-back write.
+ * <p>Why in memory: entries are appended in arrival order, so adding writes pages at the end of one
+ * table only. An index ordered by recipient on disk takes a write at a random place per delivery (a
+ * batch reaches nearly every recipient), which is what capped the store at ~16,000 deliveries/s.
+ * The table holds everything this index is built from, so it is rebuilt when the file is opened and
+ * after a rolled-back write.
  *
  * <p>Memory: each inbox set is one open-addressing table of parallel arrays, the recipients' texts
  * copied into one char array, so a recipient with one pending entry costs its text and about 80
- * bytes of array slots (at most half the slots are used), and no object of its own: a million
- * small inboxes are a few arrays for the garbage collector, not millions of objects to copy
- * (measured: keeping a String and an object per recipient made young pauses of 30 to 110 ms while
- * a million inboxes filled). From the second entry on, a recipient gets the row ids in an array
- * (8 bytes each) and a set of 64-bit fingerprints of its item keys (about 11 bytes per distinct
- * item). Two item keys of one recipient with the same fingerprint (odds about n²/2⁶⁵ for n items)
- * would be counted as one pending item; pulls and peeks coalesce by the keys themselves, so only
- * the count could be off.
+ * bytes of array slots (at most half the slots are used), and no object of its own: a million small
+ * inboxes are a few arrays for the garbage collector, not millions of objects to copy (measured:
+ * keeping a String and an object per recipient made young pauses of 30 to 110 ms while a million
+ * inboxes filled). From the second entry on, a recipient gets the row ids in an array (8 bytes
+ * each) and a set of 64-bit fingerprints of its item keys (about 11 bytes per distinct item). Two
+ * item keys of one recipient with the same fingerprint (odds about n²/2⁶⁵ for n items) would be
+ * counted as one pending item; pulls and peeks coalesce by the keys themselves, so only the count
+ * could be off.
  *
  * <p>Thread-safety: not thread-safe; {@link SqliteInboxStore} guards it.
  */
@@ -83,8 +83,8 @@ final class PendingEntries {
 
   /**
    * One inbox set: recipients with something pending, by linear probing. A recipient's text is
-   * copied into one shared char array rather than kept as a String, so that a million inboxes
-   * keep no object per recipient alive for the collector to copy.
+   * copied into one shared char array rather than kept as a String, so that a million inboxes keep
+   * no object per recipient alive for the collector to copy.
    */
   private static final class Inboxes {
     int[] hashes = new int[16];
@@ -292,13 +292,20 @@ final class PendingEntries {
     return add(inbox, recipient, fingerprint(itemKey), seq);
   }
 
-  /** {@link #add(String, String, String, long)} with the item key's {@link #fingerprint} taken already. */
+  /**
+   * {@link #add(String, String, String, long)} with the item key's {@link #fingerprint} taken
+   * already.
+   */
   boolean add(String inbox, String recipient, long itemKeyFingerprint, long seq) {
     nextSeq = Math.max(nextSeq, seq + 1);
-    return byName.computeIfAbsent(inbox, n -> new Inboxes()).add(recipient, seq, itemKeyFingerprint);
+    return byName
+        .computeIfAbsent(inbox, n -> new Inboxes())
+        .add(recipient, seq, itemKeyFingerprint);
   }
 
-  /** Forgets the recipient's entries (pulled or cleaned) and returns their row ids; empty when none. */
+  /**
+   * Forgets the recipient's entries (pulled or cleaned) and returns their row ids; empty when none.
+   */
   long[] remove(String inbox, String recipient) {
     Inboxes set = byName.get(inbox);
     int slot = set == null ? -1 : set.find(recipient);

@@ -11,11 +11,11 @@ import java.util.Objects;
  * Rows added to a prepared statement's batch, executed every {@link #CHUNK} rows.
  *
  * <p>Why chunks: sqlite-jdbc keeps a statement's batch array at the largest size it ever reached
- * and nulls all of it on every {@code executeBatch}. Statements are cached per connection, so
- * once a digest batch of 50,000 events had gone through one, every later batch, however small,
- * paid for clearing half a million slots (measured: 14% of the writer thread's samples in the
- * digest benchmark). Executing every few hundred rows keeps the array small; the rows still
- * commit together.
+ * and nulls all of it on every {@code executeBatch}. Statements are cached per connection, so once
+ * a digest batch of 50,000 events had gone through one, every later batch, however small, paid for
+ * clearing half a million slots (measured: 14% of the writer thread's samples in the digest
+ * benchmark). Executing every few hundred rows keeps the array small; the rows still commit
+ * together.
  *
  * <p>Thread ownership: used by the thread that owns the statement's connection.
  */

@@ -62,11 +62,12 @@ public final class SqliteBackend implements Backend {
       return false;
     }
     try {
-      return db.read(session -> {
-        try (ResultSet rs = session.prepare("SELECT 1").executeQuery()) {
-          return rs.next();
-        }
-      });
+      return db.read(
+          session -> {
+            try (ResultSet rs = session.prepare("SELECT 1").executeQuery()) {
+              return rs.next();
+            }
+          });
     } catch (RuntimeException e) {
       return false;
     }

@@ -2,10 +2,10 @@ package dev.herald.jdbc;
 
 import dev.herald.log.StoreUnavailableException;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
@@ -35,13 +35,12 @@ import org.sqlite.SQLiteException;
 /**
  * One SQLite file in WAL mode, shared by the SQLite event log, digest store and outbox.
  *
- * <p>SQLite allows one writer at a time, and each commit costs a WAL sync, so all writes go
- * through a single writer thread that <em>group-commits</em>: it takes every write queued while
- * the previous commit ran, runs them and commits them together; when one fails, the group runs
- * again with a savepoint per write, so one failing write does not undo the others. A caller of
- * {@link #write} returns only after the commit, so what it wrote is durable. Reads run
- * concurrently on a small pool of read-only connections, which WAL lets proceed while the writer
- * commits.
+ * <p>SQLite allows one writer at a time, and each commit costs a WAL sync, so all writes go through
+ * a single writer thread that <em>group-commits</em>: it takes every write queued while the
+ * previous commit ran, runs them and commits them together; when one fails, the group runs again
+ * with a savepoint per write, so one failing write does not undo the others. A caller of {@link
+ * #write} returns only after the commit, so what it wrote is durable. Reads run concurrently on a
+ * small pool of read-only connections, which WAL lets proceed while the writer commits.
  *
  * <p>Durability: {@code synchronous=NORMAL} (the default here) survives any crash of the process;
  * {@code FULL} also survives power loss, at the cost of a sync per commit.
@@ -63,29 +62,36 @@ public final class SqliteDatabase implements AutoCloseable {
     FULL
   }
 
-
   private final Path file;
   private final FileChannel lockChannel;
   private final BlockingQueue<Write<?>> writes = new LinkedBlockingQueue<>();
   private final BlockingQueue<SqlSession> readers = new ArrayBlockingQueue<>(READERS);
   private final Sync sync;
-  /** The writer thread's connection; replaced after a group commit fails as a whole (see {@link #resetWriter}). */
-  private SqlSession writer;
+
   /**
-   * The last failure that said the file cannot be written (disk full, I/O error): readiness
-   * reports it for {@link #FAILURE_HOLD} after it happened (small writes may go through on a disk
-   * with little room while others fail), then until a group commits or a probe write succeeds.
+   * The writer thread's connection; replaced after a group commit fails as a whole (see {@link
+   * #resetWriter}).
+   */
+  private SqlSession writer;
+
+  /**
+   * The last failure that said the file cannot be written (disk full, I/O error): readiness reports
+   * it for {@link #FAILURE_HOLD} after it happened (small writes may go through on a disk with
+   * little room while others fail), then until a group commits or a probe write succeeds.
    */
   private volatile String writeFailure;
+
   private volatile long writeFailureNanos;
   private static final long FAILURE_HOLD = TimeUnit.SECONDS.toNanos(10);
-  private final java.util.concurrent.atomic.AtomicLong probes = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong probes =
+      new java.util.concurrent.atomic.AtomicLong();
   private final Thread writerThread;
   private static final long WAL_RESTART_BYTES = 64L << 20;
   private static final long RESTART_COPY_BYTES = 1L << 20;
   private static final int MAX_CATCH_UP_ROUNDS = 6;
 
-  private final java.util.concurrent.locks.ReentrantLock writerTurn = new java.util.concurrent.locks.ReentrantLock();
+  private final java.util.concurrent.locks.ReentrantLock writerTurn =
+      new java.util.concurrent.locks.ReentrantLock();
   private final Thread checkpointThread;
   private final Connection checkpointer;
   private final long pageSize;
@@ -106,12 +112,18 @@ public final class SqliteDatabase implements AutoCloseable {
       readers.add(new SqlSession(connect(file, sync, true)));
     }
     this.checkpointer = connect(file, sync, false);
-    try (Statement statement = checkpointer.createStatement(); ResultSet rs = statement.executeQuery("PRAGMA page_size")) {
+    try (Statement statement = checkpointer.createStatement();
+        ResultSet rs = statement.executeQuery("PRAGMA page_size")) {
       rs.next();
       this.pageSize = rs.getLong(1);
     }
-    this.writerThread = Thread.ofPlatform().name(WRITER_THREAD_NAME).daemon(true).start(this::writeLoop);
-    this.checkpointThread = Thread.ofPlatform().name("herald-sqlite-checkpoint").daemon(true).start(this::checkpointLoop);
+    this.writerThread =
+        Thread.ofPlatform().name(WRITER_THREAD_NAME).daemon(true).start(this::writeLoop);
+    this.checkpointThread =
+        Thread.ofPlatform()
+            .name("herald-sqlite-checkpoint")
+            .daemon(true)
+            .start(this::checkpointLoop);
   }
 
   /**
@@ -136,10 +148,12 @@ public final class SqliteDatabase implements AutoCloseable {
       return new SqliteDatabase(dataDir.resolve("herald.db"), sync, lock);
     } catch (IOException e) {
       closeQuietly(lock);
-      throw new StoreUnavailableException("cannot create the data folder " + dataDir + ": " + e.getMessage(), e);
+      throw new StoreUnavailableException(
+          "cannot create the data folder " + dataDir + ": " + e.getMessage(), e);
     } catch (SQLException e) {
       closeQuietly(lock);
-      throw new StoreUnavailableException("cannot open SQLite database in " + dataDir + ": " + e.getMessage(), e);
+      throw new StoreUnavailableException(
+          "cannot open SQLite database in " + dataDir + ": " + e.getMessage(), e);
     } catch (RuntimeException e) {
       closeQuietly(lock);
       throw e;
@@ -148,7 +162,9 @@ public final class SqliteDatabase implements AutoCloseable {
 
   /** One process per data folder: the writer thread is the only writer SQLite can have. */
   private static FileChannel lockDataDir(Path dataDir) throws IOException {
-    FileChannel channel = FileChannel.open(dataDir.resolve("herald.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    FileChannel channel =
+        FileChannel.open(
+            dataDir.resolve("herald.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     FileLock lock;
     try {
       lock = channel.tryLock();
@@ -157,15 +173,18 @@ public final class SqliteDatabase implements AutoCloseable {
     }
     if (lock == null) {
       channel.close();
-      throw new StoreUnavailableException("the data folder " + dataDir.toAbsolutePath()
-          + " is in use by another Herald process; give each process its own --data folder", null);
+      throw new StoreUnavailableException(
+          "the data folder "
+              + dataDir.toAbsolutePath()
+              + " is in use by another Herald process; give each process its own --data folder",
+          null);
     }
     return channel;
   }
 
   /**
-   * Whether another process (or another database of this one) holds the data folder's lock now;
-   * the lock is tried and released at once, and a folder that does not exist is not in use.
+   * Whether another process (or another database of this one) holds the data folder's lock now; the
+   * lock is tried and released at once, and a folder that does not exist is not in use.
    */
   public static boolean inUse(Path dataDir) {
     Path lockFile = dataDir.resolve("herald.lock");
@@ -286,21 +305,20 @@ public final class SqliteDatabase implements AutoCloseable {
 
   /**
    * Copies committed WAL frames into the database file in the background, every 200 ms. A passive
-   * checkpoint never waits, but while readers are always active (engines reading their streams)
-   * the WAL is never restarted and grows without bound, and every page read then searches a
-   * longer WAL index (measured: 2.7 GB of WAL within 90 s of routing reviews). So once the WAL in
-   * use holds more than {@link #WAL_RESTART_BYTES}, a RESTART checkpoint waits for the current
-   * readers to end and makes the next commit start the WAL from its beginning. It runs while the
-   * writer is between commits ({@link #writerTurn}), so commits wait for it, and it copies (and
-   * syncs) whatever was committed since the last passive checkpoint: on this project's benchmark
-   * machine about 10 ms per MiB. So before it, passive checkpoints run again, each copying what
-   * was committed while the previous one ran, until one finds at most
-   * {@link #RESTART_COPY_BYTES} new (measured while routing reviews: restarts held commits 50-90
-   * ms each after a single passive checkpoint, 10-25 ms after these rounds). It restarts only
-   * once a passive checkpoint copied every frame, unless the WAL reached four times the limit.
-   * (The WAL file keeps its size when restarted, so its size on disk says nothing about the
-   * frames in use: deciding by it made every round a blocking restart; one digest benchmark run
-   * had a lateness p99 of 430 ms then.)
+   * checkpoint never waits, but while readers are always active (engines reading their streams) the
+   * WAL is never restarted and grows without bound, and every page read then searches a longer WAL
+   * index (measured: 2.7 GB of WAL within 90 s of routing reviews). So once the WAL in use holds
+   * more than {@link #WAL_RESTART_BYTES}, a RESTART checkpoint waits for the current readers to end
+   * and makes the next commit start the WAL from its beginning. It runs while the writer is between
+   * commits ({@link #writerTurn}), so commits wait for it, and it copies (and syncs) whatever was
+   * committed since the last passive checkpoint: on this project's benchmark machine about 10 ms
+   * per MiB. So before it, passive checkpoints run again, each copying what was committed while the
+   * previous one ran, until one finds at most {@link #RESTART_COPY_BYTES} new (measured while
+   * routing reviews: restarts held commits 50-90 ms each after a single passive checkpoint, 10-25
+   * ms after these rounds). It restarts only once a passive checkpoint copied every frame, unless
+   * the WAL reached four times the limit. (The WAL file keeps its size when restarted, so its size
+   * on disk says nothing about the frames in use: deciding by it made every round a blocking
+   * restart; one digest benchmark run had a lateness p99 of 430 ms then.)
    */
   private void checkpointLoop() {
     long failingSince = 0;
@@ -331,7 +349,8 @@ public final class SqliteDatabase implements AutoCloseable {
       } catch (InterruptedException e) {
         return;
       } catch (SQLException e) {
-        // a full disk fails every checkpoint until space returns: say so once, not five times a second
+        // a full disk fails every checkpoint until space returns: say so once, not five times a
+        // second
         if (failingSince == 0) {
           failingSince = System.nanoTime();
           LOG.warn("SQLite checkpoint of {} failed; retrying every 200 ms: {}", file, e.toString());
@@ -355,9 +374,16 @@ public final class SqliteDatabase implements AutoCloseable {
     // it copies what was committed since the last passive checkpoint: tens of ms after a commit
     // of tens of MiB (a large inbox batch) are expected; a second or more is not
     if (millis >= 1000 || LOG.isDebugEnabled()) {
-      String message = "SQLite WAL restart of {} held commits for {} ms ({} MiB of WAL, {} MiB copied by the restart itself,"
-          + " after {} passive checkpoints)";
-      Object[] args = {file, millis, walBytes >> 20, Math.max(0, restart.copied() - passive.copied()) * pageSize >> 20, rounds};
+      String message =
+          "SQLite WAL restart of {} held commits for {} ms ({} MiB of WAL, {} MiB copied by the restart itself,"
+              + " after {} passive checkpoints)";
+      Object[] args = {
+        file,
+        millis,
+        walBytes >> 20,
+        Math.max(0, restart.copied() - passive.copied()) * pageSize >> 20,
+        rounds
+      };
       if (millis >= 1000) {
         LOG.warn(message, args);
       } else {
@@ -378,20 +404,20 @@ public final class SqliteDatabase implements AutoCloseable {
   }
 
   /**
-   * Runs a group of writes in one transaction, first without savepoints: inside a savepoint
-   * SQLite copies every page a write changes into a sub-journal before changing it, which cost a
-   * quarter of the writer's time when writes touch thousands of pages (measured: random-seller
-   * digest ingest 68,000-81,000 -> 88,000-92,000 events/s; reviews routed into inboxes 16,700 ->
-   * 21,600 deliveries/s). If a write fails, the transaction is rolled back and the group runs
-   * again with a savepoint per write, so that only the failing write fails.
+   * Runs a group of writes in one transaction, first without savepoints: inside a savepoint SQLite
+   * copies every page a write changes into a sub-journal before changing it, which cost a quarter
+   * of the writer's time when writes touch thousands of pages (measured: random-seller digest
+   * ingest 68,000-81,000 -> 88,000-92,000 events/s; reviews routed into inboxes 16,700 -> 21,600
+   * deliveries/s). If a write fails, the transaction is rolled back and the group runs again with a
+   * savepoint per write, so that only the failing write fails.
    *
-   * <p>The transaction starts with BEGIN IMMEDIATE, taking the write lock before the first read.
-   * A deferred transaction whose first statement reads must upgrade to a write lock later, and
-   * SQLite then answers SQLITE_BUSY at once, without waiting out the busy timeout, if any other
-   * connection holds that lock at that moment, and read-only connections do take it for instants
-   * (SQLite's WAL code does when a reader finds the WAL-index header changing under it). Measured
-   * with four busy readers and no other writer: 9% of select-then-insert groups failed; none with
-   * BEGIN IMMEDIATE, which waits for the lock like any first write.
+   * <p>The transaction starts with BEGIN IMMEDIATE, taking the write lock before the first read. A
+   * deferred transaction whose first statement reads must upgrade to a write lock later, and SQLite
+   * then answers SQLITE_BUSY at once, without waiting out the busy timeout, if any other connection
+   * holds that lock at that moment, and read-only connections do take it for instants (SQLite's WAL
+   * code does when a reader finds the WAL-index header changing under it). Measured with four busy
+   * readers and no other writer: 9% of select-then-insert groups failed; none with BEGIN IMMEDIATE,
+   * which waits for the lock like any first write.
    */
   private void commit(List<Write<?>> batch) {
     List<Object> results = new ArrayList<>(batch.size());
@@ -403,7 +429,8 @@ public final class SqliteDatabase implements AutoCloseable {
         }
       } catch (SQLException | RuntimeException failed) {
         if (unwritable(failed)) {
-          throw failed; // the file, not the write, failed: every write would, and SQLite may have ended the transaction itself
+          throw failed; // the file, not the write, failed: every write would, and SQLite may have
+          // ended the transaction itself
         }
         rollBack(results);
         begin();
@@ -430,7 +457,8 @@ public final class SqliteDatabase implements AutoCloseable {
       }
       writeFailureNanos = System.nanoTime();
       writeFailure = e.toString();
-      RuntimeException failure = e instanceof SQLException sql ? failure(sql) : (RuntimeException) e;
+      RuntimeException failure =
+          e instanceof SQLException sql ? failure(sql) : (RuntimeException) e;
       batch.forEach(w -> w.result().completeExceptionally(failure));
       resetWriter();
       return;
@@ -440,12 +468,18 @@ public final class SqliteDatabase implements AutoCloseable {
     }
   }
 
-  /** Whether a failure says the file cannot be written now (disk full, I/O error), rather than that one write is wrong. */
+  /**
+   * Whether a failure says the file cannot be written now (disk full, I/O error), rather than that
+   * one write is wrong.
+   */
   private static boolean unwritable(Exception e) {
     if (e instanceof SQLiteException sqlite) {
       SQLiteErrorCode code = sqlite.getResultCode();
-      return code == SQLiteErrorCode.SQLITE_FULL || code == SQLiteErrorCode.SQLITE_CANTOPEN || code == SQLiteErrorCode.SQLITE_READONLY
-          || code == SQLiteErrorCode.SQLITE_NOMEM || code.name().startsWith("SQLITE_IOERR");
+      return code == SQLiteErrorCode.SQLITE_FULL
+          || code == SQLiteErrorCode.SQLITE_CANTOPEN
+          || code == SQLiteErrorCode.SQLITE_READONLY
+          || code == SQLiteErrorCode.SQLITE_NOMEM
+          || code.name().startsWith("SQLITE_IOERR");
     }
     return false;
   }
@@ -454,8 +488,8 @@ public final class SqliteDatabase implements AutoCloseable {
    * Replaces the writer's connection after a group failed as a whole. A disk that filled up leaves
    * the connection in a state no statement recovers from (SQLite may have rolled the transaction
    * back on its own: the next BEGIN then finds one open, and cached statements answer "not
-   * executing"), so every later write failed until a restart. A new connection starts clean; if
-   * it cannot be opened now, the next group tries again.
+   * executing"), so every later write failed until a restart. A new connection starts clean; if it
+   * cannot be opened now, the next group tries again.
    */
   private void resetWriter() {
     SqlSession broken = writer;
@@ -485,11 +519,13 @@ public final class SqliteDatabase implements AutoCloseable {
       return Optional.ofNullable(failure);
     }
     try {
-      write(session -> {
-        PreparedStatement probe = session.prepare("INSERT OR REPLACE INTO herald_probe (id, at_ms) VALUES (1, ?)");
-        probe.setLong(1, probes.incrementAndGet());
-        return probe.executeUpdate();
-      });
+      write(
+          session -> {
+            PreparedStatement probe =
+                session.prepare("INSERT OR REPLACE INTO herald_probe (id, at_ms) VALUES (1, ?)");
+            probe.setLong(1, probes.incrementAndGet());
+            return probe.executeUpdate();
+          });
     } catch (RuntimeException e) {
       // still failing; writeFailure says why
     }
@@ -519,16 +555,16 @@ public final class SqliteDatabase implements AutoCloseable {
   private record Failed(Exception cause) {}
 
   /**
-   * Registers what to run, on the writer thread, after writes were rolled back: a cache of rows
-   * a write inserted must forget them, since the group (or the write) may run again or not at all.
+   * Registers what to run, on the writer thread, after writes were rolled back: a cache of rows a
+   * write inserted must forget them, since the group (or the write) may run again or not at all.
    */
   void onRollback(Runnable listener) {
     rollbackListeners.add(Objects.requireNonNull(listener, "listener"));
   }
 
   /**
-   * Registers what to run, on the writer thread, after each commit and before the writes'
-   * callers resume: it sees what the group made durable before anyone else acts on it.
+   * Registers what to run, on the writer thread, after each commit and before the writes' callers
+   * resume: it sees what the group made durable before anyone else acts on it.
    */
   void onCommit(Runnable listener) {
     commitListeners.add(Objects.requireNonNull(listener, "listener"));

@@ -32,12 +32,14 @@ import java.util.concurrent.ConcurrentMap;
 public final class SqliteEventLog implements EventLog {
 
   /** Appends are the hottest insert: many rows per execution (random-seller digest ingest +12%). */
-  private static final MultiRowInsert INSERT = new MultiRowInsert("INSERT INTO herald_event (stream_id, id, time_ms, data)", 4);
+  private static final MultiRowInsert INSERT =
+      new MultiRowInsert("INSERT INTO herald_event (stream_id, id, time_ms, data)", 4);
 
   private final SqliteDatabase db;
   private final InstantSource clock;
   private final ConcurrentMap<String, Long> streamIds = new ConcurrentHashMap<>();
   private final List<Runnable> appendListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   /** Whether the group being committed appended events; used by the writer thread only. */
   private boolean appendedInGroup;
 
@@ -49,16 +51,18 @@ public final class SqliteEventLog implements EventLog {
     // listeners hear of an append from the writer thread as soon as it is committed: the
     // appending thread, often one of many virtual threads, may take milliseconds to run again.
     // (A flag left set by a write that was rolled back costs one needless wake-up, no more.)
-    db.onCommit(() -> {
-      if (appendedInGroup) {
-        appendedInGroup = false;
-        appendListeners.forEach(Runnable::run);
-      }
-    });
+    db.onCommit(
+        () -> {
+          if (appendedInGroup) {
+            appendedInGroup = false;
+            appendListeners.forEach(Runnable::run);
+          }
+        });
     // This process owns the data folder (SqliteDatabase.open locks it), so whatever is pending now
     // was handed to a consumer of a process that ended: it may be claimed at once, not after its
     // lease (a kill -9 under load left events waiting the 30 s lease in 2 of 3 runs of CrashIT).
-    db.write(session -> session.prepare("UPDATE herald_pending SET delivered_ms = 0").executeUpdate());
+    db.write(
+        session -> session.prepare("UPDATE herald_pending SET delivered_ms = 0").executeUpdate());
   }
 
   @Override
@@ -79,7 +83,8 @@ public final class SqliteEventLog implements EventLog {
     } catch (NumberFormatException ignored) {
       // reported below
     }
-    throw new IllegalArgumentException("'" + id + "' is not an event id of this log (ids are like \"42\")");
+    throw new IllegalArgumentException(
+        "'" + id + "' is not an event id of this log (ids are like \"42\")");
   }
 
   private long streamId(SqlSession session, String stream) throws SQLException {
@@ -87,7 +92,9 @@ public final class SqliteEventLog implements EventLog {
     if (known != null) {
       return known;
     }
-    PreparedStatement insert = session.prepare("INSERT INTO herald_stream (name) VALUES (?) ON CONFLICT (name) DO NOTHING");
+    PreparedStatement insert =
+        session.prepare(
+            "INSERT INTO herald_stream (name) VALUES (?) ON CONFLICT (name) DO NOTHING");
     insert.setString(1, stream);
     insert.executeUpdate();
     long id = existingStreamId(session, stream).orElseThrow();
@@ -133,52 +140,65 @@ public final class SqliteEventLog implements EventLog {
     Instant now = clock.instant();
     long nowMs = now.toEpochMilli();
     List<String> texts = events.stream().map(NewEvent::json).toList();
-    return db.write(session -> {
-      long streamId = streamId(session, stream);
-      PreparedStatement forget = session.prepare("DELETE FROM herald_idempotency WHERE expires_ms <= ?");
-      forget.setLong(1, nowMs);
-      forget.executeUpdate();
-      PreparedStatement earlier = session.prepare(
-          "SELECT fingerprint, first_id, count FROM herald_idempotency WHERE stream_id = ? AND key = ?");
-      earlier.setLong(1, streamId);
-      earlier.setString(2, key.key());
-      try (ResultSet rs = earlier.executeQuery()) {
-        if (rs.next()) {
-          if (!rs.getString(1).equals(key.fingerprint())) {
-            throw conflict(stream, key);
+    return db.write(
+        session -> {
+          long streamId = streamId(session, stream);
+          PreparedStatement forget =
+              session.prepare("DELETE FROM herald_idempotency WHERE expires_ms <= ?");
+          forget.setLong(1, nowMs);
+          forget.executeUpdate();
+          PreparedStatement earlier =
+              session.prepare(
+                  "SELECT fingerprint, first_id, count FROM herald_idempotency WHERE stream_id = ? AND key = ?");
+          earlier.setLong(1, streamId);
+          earlier.setString(2, key.key());
+          try (ResultSet rs = earlier.executeQuery()) {
+            if (rs.next()) {
+              if (!rs.getString(1).equals(key.fingerprint())) {
+                throw conflict(stream, key);
+              }
+              long first = rs.getLong(2);
+              int count = rs.getInt(3);
+              List<String> ids = new ArrayList<>(count);
+              for (int i = 0; i < count; i++) {
+                ids.add(Long.toString(first + i));
+              }
+              return ids;
+            }
           }
-          long first = rs.getLong(2);
-          int count = rs.getInt(3);
-          List<String> ids = new ArrayList<>(count);
-          for (int i = 0; i < count; i++) {
-            ids.add(Long.toString(first + i));
-          }
+          List<String> ids = insert(session, streamId, events, texts, now);
+          PreparedStatement remember =
+              session.prepare(
+                  "INSERT INTO herald_idempotency (stream_id, key, fingerprint, first_id, count, expires_ms) VALUES (?, ?, ?, ?, ?, ?)");
+          remember.setLong(1, streamId);
+          remember.setString(2, key.key());
+          remember.setString(3, key.fingerprint());
+          remember.setLong(4, Long.parseLong(ids.getFirst()));
+          remember.setInt(5, ids.size());
+          remember.setLong(6, nowMs + key.keep().toMillis());
+          remember.executeUpdate();
           return ids;
-        }
-      }
-      List<String> ids = insert(session, streamId, events, texts, now);
-      PreparedStatement remember = session.prepare(
-          "INSERT INTO herald_idempotency (stream_id, key, fingerprint, first_id, count, expires_ms) VALUES (?, ?, ?, ?, ?, ?)");
-      remember.setLong(1, streamId);
-      remember.setString(2, key.key());
-      remember.setString(3, key.fingerprint());
-      remember.setLong(4, Long.parseLong(ids.getFirst()));
-      remember.setInt(5, ids.size());
-      remember.setLong(6, nowMs + key.keep().toMillis());
-      remember.executeUpdate();
-      return ids;
-    });
+        });
   }
 
   static IdempotencyConflictException conflict(String stream, IdempotencyKey key) {
-    return new IdempotencyConflictException("Idempotency-Key '" + key.key() + "' was used for a different request to stream '" + stream
-        + "' within the last " + key.keep() + "; use a new key for a new request");
+    return new IdempotencyConflictException(
+        "Idempotency-Key '"
+            + key.key()
+            + "' was used for a different request to stream '"
+            + stream
+            + "' within the last "
+            + key.keep()
+            + "; use a new key for a new request");
   }
 
   /** Appends the events with consecutive ids after the stream's last; on the writer. */
-  private List<String> insert(SqlSession session, long streamId, List<NewEvent> events, List<String> texts, Instant now)
+  private List<String> insert(
+      SqlSession session, long streamId, List<NewEvent> events, List<String> texts, Instant now)
       throws SQLException {
-    PreparedStatement bump = session.prepare("UPDATE herald_stream SET last_id = last_id + ? WHERE id = ? RETURNING last_id");
+    PreparedStatement bump =
+        session.prepare(
+            "UPDATE herald_stream SET last_id = last_id + ? WHERE id = ? RETURNING last_id");
     bump.setInt(1, events.size());
     bump.setLong(2, streamId);
     long last;
@@ -189,12 +209,15 @@ public final class SqliteEventLog implements EventLog {
     long first = last - events.size() + 1;
     List<String> ids = new ArrayList<>(events.size());
     long nowMs = now.toEpochMilli();
-    INSERT.run(session, events.size(), (insert, i, p) -> {
-      insert.setLong(p, streamId);
-      insert.setLong(p + 1, first + i);
-      insert.setLong(p + 2, events.get(i).time().map(Instant::toEpochMilli).orElse(nowMs));
-      insert.setString(p + 3, texts.get(i));
-    });
+    INSERT.run(
+        session,
+        events.size(),
+        (insert, i, p) -> {
+          insert.setLong(p, streamId);
+          insert.setLong(p + 1, first + i);
+          insert.setLong(p + 2, events.get(i).time().map(Instant::toEpochMilli).orElse(nowMs));
+          insert.setString(p + 3, texts.get(i));
+        });
     for (int i = 0; i < events.size(); i++) {
       ids.add(Long.toString(first + i));
     }
@@ -210,40 +233,45 @@ public final class SqliteEventLog implements EventLog {
   @Override
   public List<Event> read(String stream, String after, int limit) {
     long afterId = parseId(after);
-    return db.read(session -> {
-      Optional<Long> streamId = existingStreamId(session, stream);
-      if (streamId.isEmpty()) {
-        return List.of();
-      }
-      return events(stream, selectEvents(session, streamId.get(), afterId, limit));
-    });
+    return db.read(
+        session -> {
+          Optional<Long> streamId = existingStreamId(session, stream);
+          if (streamId.isEmpty()) {
+            return List.of();
+          }
+          return events(stream, selectEvents(session, streamId.get(), afterId, limit));
+        });
   }
 
-  /** Steps through the rows and stops at the budget: the rows after it are never read from the file. */
+  /**
+   * Steps through the rows and stops at the budget: the rows after it are never read from the file.
+   */
   @Override
   public List<Event> read(String stream, String after, int limit, long maxChars) {
     long afterId = parseId(after);
-    return db.read(session -> {
-      Optional<Long> streamId = existingStreamId(session, stream);
-      if (streamId.isEmpty()) {
-        return List.of();
-      }
-      PreparedStatement select = session.prepare(
-          "SELECT id, time_ms, data FROM herald_event WHERE stream_id = ? AND id > ? ORDER BY id LIMIT ?");
-      select.setLong(1, streamId.get());
-      select.setLong(2, afterId);
-      select.setInt(3, limit);
-      List<StoredEvent> rows = new ArrayList<>();
-      long chars = 0;
-      try (ResultSet rs = select.executeQuery()) {
-        while (chars < maxChars && rs.next()) {
-          StoredEvent row = new StoredEvent(rs.getLong(1), rs.getLong(2), rs.getString(3));
-          rows.add(row);
-          chars += row.data().length();
-        }
-      }
-      return events(stream, rows);
-    });
+    return db.read(
+        session -> {
+          Optional<Long> streamId = existingStreamId(session, stream);
+          if (streamId.isEmpty()) {
+            return List.of();
+          }
+          PreparedStatement select =
+              session.prepare(
+                  "SELECT id, time_ms, data FROM herald_event WHERE stream_id = ? AND id > ? ORDER BY id LIMIT ?");
+          select.setLong(1, streamId.get());
+          select.setLong(2, afterId);
+          select.setInt(3, limit);
+          List<StoredEvent> rows = new ArrayList<>();
+          long chars = 0;
+          try (ResultSet rs = select.executeQuery()) {
+            while (chars < maxChars && rs.next()) {
+              StoredEvent row = new StoredEvent(rs.getLong(1), rs.getLong(2), rs.getString(3));
+              rows.add(row);
+              chars += row.data().length();
+            }
+          }
+          return events(stream, rows);
+        });
   }
 
   /**
@@ -252,9 +280,11 @@ public final class SqliteEventLog implements EventLog {
    */
   private record StoredEvent(long id, long timeMs, String data) {}
 
-  private static List<StoredEvent> selectEvents(SqlSession session, long streamId, long afterId, int limit) throws SQLException {
-    PreparedStatement select = session.prepare(
-        "SELECT id, time_ms, data FROM herald_event WHERE stream_id = ? AND id > ? ORDER BY id LIMIT ?");
+  private static List<StoredEvent> selectEvents(
+      SqlSession session, long streamId, long afterId, int limit) throws SQLException {
+    PreparedStatement select =
+        session.prepare(
+            "SELECT id, time_ms, data FROM herald_event WHERE stream_id = ? AND id > ? ORDER BY id LIMIT ?");
     select.setLong(1, streamId);
     select.setLong(2, afterId);
     select.setInt(3, limit);
@@ -274,26 +304,30 @@ public final class SqliteEventLog implements EventLog {
   private static List<Event> events(String stream, List<StoredEvent> rows) {
     List<Event> events = new ArrayList<>(rows.size());
     for (StoredEvent row : rows) {
-      events.add(Event.stored(stream, Long.toString(row.id()), Instant.ofEpochMilli(row.timeMs()), row.data()));
+      events.add(
+          Event.stored(
+              stream, Long.toString(row.id()), Instant.ofEpochMilli(row.timeMs()), row.data()));
     }
     return events;
   }
 
   @Override
   public void createGroup(String stream, String group, GroupStart start) {
-    db.write(session -> {
-      long streamId = streamId(session, stream);
-      PreparedStatement insert = session.prepare(
-          "INSERT INTO herald_group (stream_id, name, last_delivered) "
-              + "SELECT ?, ?, CASE WHEN ? THEN last_id ELSE 0 END FROM herald_stream WHERE id = ? "
-              + "ON CONFLICT (stream_id, name) DO NOTHING");
-      insert.setLong(1, streamId);
-      insert.setString(2, group);
-      insert.setBoolean(3, start == GroupStart.LATEST);
-      insert.setLong(4, streamId);
-      insert.executeUpdate();
-      return null;
-    });
+    db.write(
+        session -> {
+          long streamId = streamId(session, stream);
+          PreparedStatement insert =
+              session.prepare(
+                  "INSERT INTO herald_group (stream_id, name, last_delivered) "
+                      + "SELECT ?, ?, CASE WHEN ? THEN last_id ELSE 0 END FROM herald_stream WHERE id = ? "
+                      + "ON CONFLICT (stream_id, name) DO NOTHING");
+          insert.setLong(1, streamId);
+          insert.setString(2, group);
+          insert.setBoolean(3, start == GroupStart.LATEST);
+          insert.setLong(4, streamId);
+          insert.executeUpdate();
+          return null;
+        });
   }
 
   @Override
@@ -301,16 +335,23 @@ public final class SqliteEventLog implements EventLog {
     // The batch is read on a reader connection and the single writer only moves the group's
     // cursor, if no other consumer moved it since the read (else the batch is read again): every
     // write waits for that writer, and reading a batch of events inside its transaction was a
-    // share of its time per event. A stream not created yet is left to the writer, which creates it.
+    // share of its time per event. A stream not created yet is left to the writer, which creates
+    // it.
     while (true) {
-      Optional<ReadBatch> read = db.read(session -> {
-        Optional<Long> streamId = existingStreamId(session, stream);
-        if (streamId.isEmpty()) {
-          return Optional.empty();
-        }
-        long lastDelivered = lastDelivered(session, streamId.get(), stream, group);
-        return Optional.of(new ReadBatch(streamId.get(), lastDelivered, selectEvents(session, streamId.get(), lastDelivered, limit)));
-      });
+      Optional<ReadBatch> read =
+          db.read(
+              session -> {
+                Optional<Long> streamId = existingStreamId(session, stream);
+                if (streamId.isEmpty()) {
+                  return Optional.empty();
+                }
+                long lastDelivered = lastDelivered(session, streamId.get(), stream, group);
+                return Optional.of(
+                    new ReadBatch(
+                        streamId.get(),
+                        lastDelivered,
+                        selectEvents(session, streamId.get(), lastDelivered, limit)));
+              });
       if (read.isEmpty()) {
         return readGroupOnWriter(stream, group, consumer, limit);
       }
@@ -319,20 +360,27 @@ public final class SqliteEventLog implements EventLog {
         return List.of();
       }
       long now = clock.millis();
-      boolean taken = db.write(session -> {
-        long newest = batch.events().getLast().id();
-        PreparedStatement advance = session.prepare(
-            "UPDATE herald_group SET last_delivered = ? WHERE stream_id = ? AND name = ? AND last_delivered = ?");
-        advance.setLong(1, newest);
-        advance.setLong(2, batch.streamId());
-        advance.setString(3, group);
-        advance.setLong(4, batch.lastDelivered());
-        if (advance.executeUpdate() == 0) {
-          return false;
-        }
-        insertRun(session, batch.streamId(), group, new PendingRun(batch.lastDelivered() + 1, newest, consumer, now, 1));
-        return true;
-      });
+      boolean taken =
+          db.write(
+              session -> {
+                long newest = batch.events().getLast().id();
+                PreparedStatement advance =
+                    session.prepare(
+                        "UPDATE herald_group SET last_delivered = ? WHERE stream_id = ? AND name = ? AND last_delivered = ?");
+                advance.setLong(1, newest);
+                advance.setLong(2, batch.streamId());
+                advance.setString(3, group);
+                advance.setLong(4, batch.lastDelivered());
+                if (advance.executeUpdate() == 0) {
+                  return false;
+                }
+                insertRun(
+                    session,
+                    batch.streamId(),
+                    group,
+                    new PendingRun(batch.lastDelivered() + 1, newest, consumer, now, 1));
+                return true;
+              });
       if (taken) {
         return events(stream, batch.events());
       }
@@ -344,44 +392,58 @@ public final class SqliteEventLog implements EventLog {
 
   private List<Event> readGroupOnWriter(String stream, String group, String consumer, int limit) {
     long now = clock.millis();
-    List<StoredEvent> rows = db.write(session -> {
-      long streamId = streamId(session, stream);
-      long lastDelivered = lastDelivered(session, streamId, stream, group);
-      List<StoredEvent> events = selectEvents(session, streamId, lastDelivered, limit);
-      if (events.isEmpty()) {
-        return events;
-      }
-      long newest = events.getLast().id();
-      insertRun(session, streamId, group, new PendingRun(lastDelivered + 1, newest, consumer, now, 1));
-      PreparedStatement advance = session.prepare("UPDATE herald_group SET last_delivered = ? WHERE stream_id = ? AND name = ?");
-      advance.setLong(1, newest);
-      advance.setLong(2, streamId);
-      advance.setString(3, group);
-      advance.executeUpdate();
-      return events;
-    });
+    List<StoredEvent> rows =
+        db.write(
+            session -> {
+              long streamId = streamId(session, stream);
+              long lastDelivered = lastDelivered(session, streamId, stream, group);
+              List<StoredEvent> events = selectEvents(session, streamId, lastDelivered, limit);
+              if (events.isEmpty()) {
+                return events;
+              }
+              long newest = events.getLast().id();
+              insertRun(
+                  session,
+                  streamId,
+                  group,
+                  new PendingRun(lastDelivered + 1, newest, consumer, now, 1));
+              PreparedStatement advance =
+                  session.prepare(
+                      "UPDATE herald_group SET last_delivered = ? WHERE stream_id = ? AND name = ?");
+              advance.setLong(1, newest);
+              advance.setLong(2, streamId);
+              advance.setString(3, group);
+              advance.executeUpdate();
+              return events;
+            });
     return events(stream, rows);
   }
 
-  private static long lastDelivered(SqlSession session, long streamId, String stream, String group) throws SQLException {
-    PreparedStatement select = session.prepare("SELECT last_delivered FROM herald_group WHERE stream_id = ? AND name = ?");
+  private static long lastDelivered(SqlSession session, long streamId, String stream, String group)
+      throws SQLException {
+    PreparedStatement select =
+        session.prepare("SELECT last_delivered FROM herald_group WHERE stream_id = ? AND name = ?");
     select.setLong(1, streamId);
     select.setString(2, group);
     try (ResultSet rs = select.executeQuery()) {
       if (!rs.next()) {
-        throw new IllegalStateException("stream '" + stream + "' has no consumer group '" + group + "'");
+        throw new IllegalStateException(
+            "stream '" + stream + "' has no consumer group '" + group + "'");
       }
       return rs.getLong(1);
     }
   }
 
   /** Consecutive pending ids delivered together; events trimmed meanwhile are simply absent. */
-  private record PendingRun(long first, long last, String consumer, long deliveredMs, int deliveries) {}
+  private record PendingRun(
+      long first, long last, String consumer, long deliveredMs, int deliveries) {}
 
-  private static void insertRun(SqlSession session, long streamId, String group, PendingRun run) throws SQLException {
-    PreparedStatement insert = session.prepare(
-        "INSERT INTO herald_pending (stream_id, group_name, first_id, last_id, consumer, delivered_ms, deliveries) "
-            + "VALUES (?, ?, ?, ?, ?, ?, ?)");
+  private static void insertRun(SqlSession session, long streamId, String group, PendingRun run)
+      throws SQLException {
+    PreparedStatement insert =
+        session.prepare(
+            "INSERT INTO herald_pending (stream_id, group_name, first_id, last_id, consumer, delivered_ms, deliveries) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?)");
     insert.setLong(1, streamId);
     insert.setString(2, group);
     insert.setLong(3, run.first());
@@ -392,18 +454,25 @@ public final class SqliteEventLog implements EventLog {
     insert.executeUpdate();
   }
 
-  private static void deleteRun(SqlSession session, long streamId, String group, long first) throws SQLException {
-    PreparedStatement delete = session.prepare("DELETE FROM herald_pending WHERE stream_id = ? AND group_name = ? AND first_id = ?");
+  private static void deleteRun(SqlSession session, long streamId, String group, long first)
+      throws SQLException {
+    PreparedStatement delete =
+        session.prepare(
+            "DELETE FROM herald_pending WHERE stream_id = ? AND group_name = ? AND first_id = ?");
     delete.setLong(1, streamId);
     delete.setString(2, group);
     delete.setLong(3, first);
     delete.executeUpdate();
   }
 
-  private static List<PendingRun> runs(SqlSession session, long streamId, String group, long from, long to) throws SQLException {
-    PreparedStatement select = session.prepare(
-        "SELECT " + RUN_COLUMNS + " FROM herald_pending "
-            + "WHERE stream_id = ? AND group_name = ? AND first_id <= ? AND last_id >= ? ORDER BY first_id");
+  private static List<PendingRun> runs(
+      SqlSession session, long streamId, String group, long from, long to) throws SQLException {
+    PreparedStatement select =
+        session.prepare(
+            "SELECT "
+                + RUN_COLUMNS
+                + " FROM herald_pending "
+                + "WHERE stream_id = ? AND group_name = ? AND first_id <= ? AND last_id >= ? ORDER BY first_id");
     select.setLong(1, streamId);
     select.setString(2, group);
     select.setLong(3, to);
@@ -417,7 +486,9 @@ public final class SqliteEventLog implements EventLog {
     List<PendingRun> runs = new ArrayList<>();
     try (ResultSet rs = select.executeQuery()) {
       while (rs.next()) {
-        runs.add(new PendingRun(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getLong(4), rs.getInt(5)));
+        runs.add(
+            new PendingRun(
+                rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getLong(4), rs.getInt(5)));
       }
     }
     return runs;
@@ -429,25 +500,36 @@ public final class SqliteEventLog implements EventLog {
       return;
     }
     long[] acked = ids.stream().mapToLong(SqliteEventLog::parseId).sorted().distinct().toArray();
-    db.write(session -> {
-      long streamId = streamId(session, stream);
-      for (PendingRun run : runs(session, streamId, group, acked[0], acked[acked.length - 1])) {
-        deleteRun(session, streamId, group, run.first());
-        // What the acknowledgement leaves of the run stays pending, as shorter runs.
-        long next = run.first();
-        int i = lowerBound(acked, run.first());
-        for (; i < acked.length && acked[i] <= run.last(); i++) {
-          if (acked[i] > next) {
-            insertRun(session, streamId, group, new PendingRun(next, acked[i] - 1, run.consumer(), run.deliveredMs(), run.deliveries()));
+    db.write(
+        session -> {
+          long streamId = streamId(session, stream);
+          for (PendingRun run : runs(session, streamId, group, acked[0], acked[acked.length - 1])) {
+            deleteRun(session, streamId, group, run.first());
+            // What the acknowledgement leaves of the run stays pending, as shorter runs.
+            long next = run.first();
+            int i = lowerBound(acked, run.first());
+            for (; i < acked.length && acked[i] <= run.last(); i++) {
+              if (acked[i] > next) {
+                insertRun(
+                    session,
+                    streamId,
+                    group,
+                    new PendingRun(
+                        next, acked[i] - 1, run.consumer(), run.deliveredMs(), run.deliveries()));
+              }
+              next = acked[i] + 1;
+            }
+            if (next <= run.last()) {
+              insertRun(
+                  session,
+                  streamId,
+                  group,
+                  new PendingRun(
+                      next, run.last(), run.consumer(), run.deliveredMs(), run.deliveries()));
+            }
           }
-          next = acked[i] + 1;
-        }
-        if (next <= run.last()) {
-          insertRun(session, streamId, group, new PendingRun(next, run.last(), run.consumer(), run.deliveredMs(), run.deliveries()));
-        }
-      }
-      return null;
-    });
+          return null;
+        });
   }
 
   private static int lowerBound(long[] sorted, long value) {
@@ -456,136 +538,172 @@ public final class SqliteEventLog implements EventLog {
   }
 
   @Override
-  public List<Event> claim(String stream, String group, String consumer, Duration minIdle, int limit) {
+  public List<Event> claim(
+      String stream, String group, String consumer, Duration minIdle, int limit) {
     long now = clock.millis();
     long idleBefore = now - minIdle.toMillis();
-    List<StoredEvent> rows = db.write(session -> {
-      long streamId = streamId(session, stream);
-      PreparedStatement idle = session.prepare(
-          "SELECT " + RUN_COLUMNS + " FROM herald_pending "
-              + "WHERE stream_id = ? AND group_name = ? AND delivered_ms <= ? ORDER BY first_id LIMIT ?");
-      idle.setLong(1, streamId);
-      idle.setString(2, group);
-      idle.setLong(3, idleBefore);
-      idle.setInt(4, limit);
-      List<PendingRun> expired = pendingRuns(idle);
-      List<StoredEvent> claimed = new ArrayList<>();
-      for (PendingRun run : expired) {
-        if (claimed.size() >= limit) {
-          break;
-        }
-        deleteRun(session, streamId, group, run.first());
-        PreparedStatement select = session.prepare(
-            "SELECT id, time_ms, data FROM herald_event WHERE stream_id = ? AND id >= ? AND id <= ? ORDER BY id LIMIT ?");
-        select.setLong(1, streamId);
-        select.setLong(2, run.first());
-        select.setLong(3, run.last());
-        select.setInt(4, limit - claimed.size());
-        List<StoredEvent> events = stored(select);
-        if (events.isEmpty()) {
-          continue; // every event of the run was trimmed: nothing left pending
-        }
-        long lastClaimed = events.getLast().id();
-        insertRun(session, streamId, group, new PendingRun(events.getFirst().id(), lastClaimed, consumer, now, run.deliveries() + 1));
-        if (lastClaimed < run.last()) {
-          insertRun(session, streamId, group, new PendingRun(lastClaimed + 1, run.last(), run.consumer(), run.deliveredMs(), run.deliveries()));
-        }
-        claimed.addAll(events);
-      }
-      return claimed;
-    });
+    List<StoredEvent> rows =
+        db.write(
+            session -> {
+              long streamId = streamId(session, stream);
+              PreparedStatement idle =
+                  session.prepare(
+                      "SELECT "
+                          + RUN_COLUMNS
+                          + " FROM herald_pending "
+                          + "WHERE stream_id = ? AND group_name = ? AND delivered_ms <= ? ORDER BY first_id LIMIT ?");
+              idle.setLong(1, streamId);
+              idle.setString(2, group);
+              idle.setLong(3, idleBefore);
+              idle.setInt(4, limit);
+              List<PendingRun> expired = pendingRuns(idle);
+              List<StoredEvent> claimed = new ArrayList<>();
+              for (PendingRun run : expired) {
+                if (claimed.size() >= limit) {
+                  break;
+                }
+                deleteRun(session, streamId, group, run.first());
+                PreparedStatement select =
+                    session.prepare(
+                        "SELECT id, time_ms, data FROM herald_event WHERE stream_id = ? AND id >= ? AND id <= ? ORDER BY id LIMIT ?");
+                select.setLong(1, streamId);
+                select.setLong(2, run.first());
+                select.setLong(3, run.last());
+                select.setInt(4, limit - claimed.size());
+                List<StoredEvent> events = stored(select);
+                if (events.isEmpty()) {
+                  continue; // every event of the run was trimmed: nothing left pending
+                }
+                long lastClaimed = events.getLast().id();
+                insertRun(
+                    session,
+                    streamId,
+                    group,
+                    new PendingRun(
+                        events.getFirst().id(), lastClaimed, consumer, now, run.deliveries() + 1));
+                if (lastClaimed < run.last()) {
+                  insertRun(
+                      session,
+                      streamId,
+                      group,
+                      new PendingRun(
+                          lastClaimed + 1,
+                          run.last(),
+                          run.consumer(),
+                          run.deliveredMs(),
+                          run.deliveries()));
+                }
+                claimed.addAll(events);
+              }
+              return claimed;
+            });
     return events(stream, rows);
   }
 
   @Override
   public long trimToLength(String stream, long maxLength) {
-    return db.write(session -> {
-      long streamId = streamId(session, stream);
-      PreparedStatement delete = session.prepare(
-          "DELETE FROM herald_event WHERE stream_id = ? AND id <= "
-              + "(SELECT id FROM herald_event WHERE stream_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)");
-      delete.setLong(1, streamId);
-      delete.setLong(2, streamId);
-      delete.setLong(3, maxLength);
-      return (long) delete.executeUpdate();
-    });
+    return db.write(
+        session -> {
+          long streamId = streamId(session, stream);
+          PreparedStatement delete =
+              session.prepare(
+                  "DELETE FROM herald_event WHERE stream_id = ? AND id <= "
+                      + "(SELECT id FROM herald_event WHERE stream_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)");
+          delete.setLong(1, streamId);
+          delete.setLong(2, streamId);
+          delete.setLong(3, maxLength);
+          return (long) delete.executeUpdate();
+        });
   }
 
   @Override
   public long trimBefore(String stream, Instant before) {
-    return db.write(session -> {
-      long streamId = streamId(session, stream);
-      PreparedStatement delete = session.prepare("DELETE FROM herald_event WHERE stream_id = ? AND time_ms < ?");
-      delete.setLong(1, streamId);
-      delete.setLong(2, before.toEpochMilli());
-      return (long) delete.executeUpdate();
-    });
+    return db.write(
+        session -> {
+          long streamId = streamId(session, stream);
+          PreparedStatement delete =
+              session.prepare("DELETE FROM herald_event WHERE stream_id = ? AND time_ms < ?");
+          delete.setLong(1, streamId);
+          delete.setLong(2, before.toEpochMilli());
+          return (long) delete.executeUpdate();
+        });
   }
 
   @Override
   public StreamEnds ends(String stream) {
-    return db.read(session -> {
-      Optional<Long> found = existingStreamId(session, stream);
-      if (found.isEmpty()) {
-        return new StreamEnds(Optional.empty(), Optional.empty());
-      }
-      PreparedStatement ends = session.prepare(
-          "SELECT (SELECT MIN(id) FROM herald_event WHERE stream_id = s.id), s.last_id FROM herald_stream s WHERE s.id = ?");
-      ends.setLong(1, found.get());
-      try (ResultSet rs = ends.executeQuery()) {
-        rs.next();
-        long min = rs.getLong(1);
-        boolean empty = rs.wasNull();
-        long last = rs.getLong(2);
-        // ids of a stream are consecutive from 1, so everything before the oldest retained was trimmed
-        long trimmed = empty ? last : min - 1;
-        return new StreamEnds(empty ? Optional.empty() : Optional.of(Long.toString(min)),
-            last == 0 ? Optional.empty() : Optional.of(Long.toString(last)),
-            trimmed <= 0 ? Optional.empty() : Optional.of(Long.toString(trimmed)));
-      }
-    });
+    return db.read(
+        session -> {
+          Optional<Long> found = existingStreamId(session, stream);
+          if (found.isEmpty()) {
+            return new StreamEnds(Optional.empty(), Optional.empty());
+          }
+          PreparedStatement ends =
+              session.prepare(
+                  "SELECT (SELECT MIN(id) FROM herald_event WHERE stream_id = s.id), s.last_id FROM herald_stream s WHERE s.id = ?");
+          ends.setLong(1, found.get());
+          try (ResultSet rs = ends.executeQuery()) {
+            rs.next();
+            long min = rs.getLong(1);
+            boolean empty = rs.wasNull();
+            long last = rs.getLong(2);
+            // ids of a stream are consecutive from 1, so everything before the oldest retained was
+            // trimmed
+            long trimmed = empty ? last : min - 1;
+            return new StreamEnds(
+                empty ? Optional.empty() : Optional.of(Long.toString(min)),
+                last == 0 ? Optional.empty() : Optional.of(Long.toString(last)),
+                trimmed <= 0 ? Optional.empty() : Optional.of(Long.toString(trimmed)));
+          }
+        });
   }
 
   @Override
   public StreamInfo info(String stream) {
-    return db.read(session -> {
-      Optional<Long> found = existingStreamId(session, stream);
-      if (found.isEmpty()) {
-        return new StreamInfo(stream, 0, Optional.empty(), Optional.empty(), List.of());
-      }
-      long streamId = found.get();
-      PreparedStatement summary = session.prepare(
-          "SELECT (SELECT COUNT(*) FROM herald_event WHERE stream_id = s.id), "
-              + "(SELECT MIN(id) FROM herald_event WHERE stream_id = s.id), s.last_id FROM herald_stream s WHERE s.id = ?");
-      summary.setLong(1, streamId);
-      long length;
-      Optional<String> first;
-      Optional<String> last;
-      try (ResultSet rs = summary.executeQuery()) {
-        rs.next();
-        length = rs.getLong(1);
-        long min = rs.getLong(2);
-        first = rs.wasNull() ? Optional.empty() : Optional.of(Long.toString(min));
-        long lastId = rs.getLong(3);
-        last = lastId == 0 ? Optional.empty() : Optional.of(Long.toString(lastId));
-      }
-      PreparedStatement groups = session.prepare(
-          "SELECT g.name, g.last_delivered, "
-              + "(SELECT COUNT(*) FROM herald_pending p JOIN herald_event e ON e.stream_id = p.stream_id "
-              + "AND e.id BETWEEN p.first_id AND p.last_id WHERE p.stream_id = g.stream_id AND p.group_name = g.name), "
-              + "(SELECT COUNT(*) FROM herald_event e WHERE e.stream_id = g.stream_id AND e.id > g.last_delivered) "
-              + "FROM herald_group g WHERE g.stream_id = ? ORDER BY g.name");
-      groups.setLong(1, streamId);
-      List<GroupInfo> infos = new ArrayList<>();
-      try (ResultSet rs = groups.executeQuery()) {
-        while (rs.next()) {
-          long delivered = rs.getLong(2);
-          infos.add(new GroupInfo(rs.getString(1), delivered == 0 ? Optional.empty() : Optional.of(Long.toString(delivered)),
-              rs.getLong(3), rs.getLong(4)));
-        }
-      }
-      return new StreamInfo(stream, length, first, last, infos);
-    });
+    return db.read(
+        session -> {
+          Optional<Long> found = existingStreamId(session, stream);
+          if (found.isEmpty()) {
+            return new StreamInfo(stream, 0, Optional.empty(), Optional.empty(), List.of());
+          }
+          long streamId = found.get();
+          PreparedStatement summary =
+              session.prepare(
+                  "SELECT (SELECT COUNT(*) FROM herald_event WHERE stream_id = s.id), "
+                      + "(SELECT MIN(id) FROM herald_event WHERE stream_id = s.id), s.last_id FROM herald_stream s WHERE s.id = ?");
+          summary.setLong(1, streamId);
+          long length;
+          Optional<String> first;
+          Optional<String> last;
+          try (ResultSet rs = summary.executeQuery()) {
+            rs.next();
+            length = rs.getLong(1);
+            long min = rs.getLong(2);
+            first = rs.wasNull() ? Optional.empty() : Optional.of(Long.toString(min));
+            long lastId = rs.getLong(3);
+            last = lastId == 0 ? Optional.empty() : Optional.of(Long.toString(lastId));
+          }
+          PreparedStatement groups =
+              session.prepare(
+                  "SELECT g.name, g.last_delivered, "
+                      + "(SELECT COUNT(*) FROM herald_pending p JOIN herald_event e ON e.stream_id = p.stream_id "
+                      + "AND e.id BETWEEN p.first_id AND p.last_id WHERE p.stream_id = g.stream_id AND p.group_name = g.name), "
+                      + "(SELECT COUNT(*) FROM herald_event e WHERE e.stream_id = g.stream_id AND e.id > g.last_delivered) "
+                      + "FROM herald_group g WHERE g.stream_id = ? ORDER BY g.name");
+          groups.setLong(1, streamId);
+          List<GroupInfo> infos = new ArrayList<>();
+          try (ResultSet rs = groups.executeQuery()) {
+            while (rs.next()) {
+              long delivered = rs.getLong(2);
+              infos.add(
+                  new GroupInfo(
+                      rs.getString(1),
+                      delivered == 0 ? Optional.empty() : Optional.of(Long.toString(delivered)),
+                      rs.getLong(3),
+                      rs.getLong(4)));
+            }
+          }
+          return new StreamInfo(stream, length, first, last, infos);
+        });
   }
 
   /** The log does not own the database; close the {@link SqliteDatabase} itself. */

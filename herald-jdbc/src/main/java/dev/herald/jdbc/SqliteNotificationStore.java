@@ -22,14 +22,15 @@ import java.util.Optional;
 
 /**
  * {@link NotificationStore} in a {@link SqliteDatabase}: reads the outbox the {@link
- * SqliteDigestStore} writes and records delivery attempts. Cursors are the notification's
- * sequence number, in creation order.
+ * SqliteDigestStore} writes and records delivery attempts. Cursors are the notification's sequence
+ * number, in creation order.
  *
  * <p>Thread-safety: safe for concurrent use.
  */
 public final class SqliteNotificationStore implements NotificationStore {
 
-  private static final String COLUMNS = "n.seq, n.id, n.rule, n.recipient, n.items, n.first_ms, n.last_ms, n.due_ms, n.created_ms";
+  private static final String COLUMNS =
+      "n.seq, n.id, n.rule, n.recipient, n.items, n.first_ms, n.last_ms, n.due_ms, n.created_ms";
 
   private final SqliteDatabase db;
 
@@ -41,132 +42,177 @@ public final class SqliteNotificationStore implements NotificationStore {
     JsonNode items = Json.parseTrusted(rs.getString(5));
     List<JsonNode> list = new ArrayList<>(items.size());
     items.forEach(list::add);
-    return new Notification(rs.getString(2), rs.getString(3), rs.getString(4), list,
-        Instant.ofEpochMilli(rs.getLong(6)), Instant.ofEpochMilli(rs.getLong(7)), Instant.ofEpochMilli(rs.getLong(8)),
+    return new Notification(
+        rs.getString(2),
+        rs.getString(3),
+        rs.getString(4),
+        list,
+        Instant.ofEpochMilli(rs.getLong(6)),
+        Instant.ofEpochMilli(rs.getLong(7)),
+        Instant.ofEpochMilli(rs.getLong(8)),
         Instant.ofEpochMilli(rs.getLong(9)));
   }
 
   @Override
   public Optional<Notification> find(String id) {
-    return db.read(session -> {
-      PreparedStatement select = session.prepare("SELECT " + COLUMNS + " FROM notification n WHERE n.id = ?");
-      select.setString(1, id);
-      try (ResultSet rs = select.executeQuery()) {
-        return rs.next() ? Optional.of(notification(rs)) : Optional.empty();
-      }
-    });
+    return db.read(
+        session -> {
+          PreparedStatement select =
+              session.prepare("SELECT " + COLUMNS + " FROM notification n WHERE n.id = ?");
+          select.setString(1, id);
+          try (ResultSet rs = select.executeQuery()) {
+            return rs.next() ? Optional.of(notification(rs)) : Optional.empty();
+          }
+        });
   }
 
   @Override
   public NotificationPage list(NotificationQuery query) {
     long after = query.after().map(SqliteNotificationStore::parseCursor).orElse(0L);
-    return db.read(session -> {
-      PreparedStatement select = session.prepare(
-          "SELECT " + COLUMNS + " FROM notification n WHERE n.seq > ? AND (? IS NULL OR n.rule = ?) "
-              + "AND (? IS NULL OR n.recipient = ?) ORDER BY n.seq LIMIT ?");
-      select.setLong(1, after);
-      select.setString(2, query.rule().orElse(null));
-      select.setString(3, query.rule().orElse(null));
-      select.setString(4, query.recipient().orElse(null));
-      select.setString(5, query.recipient().orElse(null));
-      select.setInt(6, query.limit() + 1);
-      List<Notification> page = new ArrayList<>();
-      long lastSeq = after;
-      boolean more = false;
-      try (ResultSet rs = select.executeQuery()) {
-        while (rs.next()) {
-          if (page.size() == query.limit()) {
-            more = true;
-            break;
+    return db.read(
+        session -> {
+          PreparedStatement select =
+              session.prepare(
+                  "SELECT "
+                      + COLUMNS
+                      + " FROM notification n WHERE n.seq > ? AND (? IS NULL OR n.rule = ?) "
+                      + "AND (? IS NULL OR n.recipient = ?) ORDER BY n.seq LIMIT ?");
+          select.setLong(1, after);
+          select.setString(2, query.rule().orElse(null));
+          select.setString(3, query.rule().orElse(null));
+          select.setString(4, query.recipient().orElse(null));
+          select.setString(5, query.recipient().orElse(null));
+          select.setInt(6, query.limit() + 1);
+          List<Notification> page = new ArrayList<>();
+          long lastSeq = after;
+          boolean more = false;
+          try (ResultSet rs = select.executeQuery()) {
+            while (rs.next()) {
+              if (page.size() == query.limit()) {
+                more = true;
+                break;
+              }
+              page.add(notification(rs));
+              lastSeq = rs.getLong(1);
+            }
           }
-          page.add(notification(rs));
-          lastSeq = rs.getLong(1);
-        }
-      }
-      // Without more rows the cursor still moves past what was returned, so a follower can poll with it.
-      Optional<String> next = more || !page.isEmpty() ? Optional.of(Long.toString(lastSeq)) : query.after();
-      return new NotificationPage(page, next);
-    });
+          // Without more rows the cursor still moves past what was returned, so a follower can poll
+          // with it.
+          Optional<String> next =
+              more || !page.isEmpty() ? Optional.of(Long.toString(lastSeq)) : query.after();
+          return new NotificationPage(page, next);
+        });
   }
 
   private static long parseCursor(String cursor) {
     try {
       return Long.parseLong(cursor);
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("'" + cursor + "' is not a notification cursor (use the \"next\" of a previous page)");
+      throw new IllegalArgumentException(
+          "'" + cursor + "' is not a notification cursor (use the \"next\" of a previous page)");
     }
   }
 
   @Override
   public List<Delivery> deliveries(String notificationId) {
-    return db.read(session -> {
-      PreparedStatement select = session.prepare(
-          "SELECT d.sink, d.state, d.next_ms, a.number, a.at_ms, a.succeeded, a.detail FROM notification n "
-              + "JOIN delivery d ON d.notification_seq = n.seq "
-              + "LEFT JOIN delivery_attempt a ON a.notification_seq = d.notification_seq AND a.sink = d.sink "
-              + "WHERE n.id = ? ORDER BY d.sink, a.number");
-      select.setString(1, notificationId);
-      Map<String, Delivery> bySink = new LinkedHashMap<>();
-      try (ResultSet rs = select.executeQuery()) {
-        while (rs.next()) {
-          String sink = rs.getString(1);
-          Delivery delivery = bySink.computeIfAbsent(sink, s -> {
-            try {
-              Delivery.State state = Delivery.State.valueOf(rs.getString(2));
-              long next = rs.getLong(3);
-              Optional<Instant> nextAt = rs.wasNull() || state != Delivery.State.PENDING ? Optional.empty() : Optional.of(Instant.ofEpochMilli(next));
-              return new Delivery(notificationId, s, state, nextAt, new ArrayList<>());
-            } catch (SQLException e) {
-              throw new IllegalStateException(e);
+    return db.read(
+        session -> {
+          PreparedStatement select =
+              session.prepare(
+                  "SELECT d.sink, d.state, d.next_ms, a.number, a.at_ms, a.succeeded, a.detail FROM notification n "
+                      + "JOIN delivery d ON d.notification_seq = n.seq "
+                      + "LEFT JOIN delivery_attempt a ON a.notification_seq = d.notification_seq AND a.sink = d.sink "
+                      + "WHERE n.id = ? ORDER BY d.sink, a.number");
+          select.setString(1, notificationId);
+          Map<String, Delivery> bySink = new LinkedHashMap<>();
+          try (ResultSet rs = select.executeQuery()) {
+            while (rs.next()) {
+              String sink = rs.getString(1);
+              Delivery delivery =
+                  bySink.computeIfAbsent(
+                      sink,
+                      s -> {
+                        try {
+                          Delivery.State state = Delivery.State.valueOf(rs.getString(2));
+                          long next = rs.getLong(3);
+                          Optional<Instant> nextAt =
+                              rs.wasNull() || state != Delivery.State.PENDING
+                                  ? Optional.empty()
+                                  : Optional.of(Instant.ofEpochMilli(next));
+                          return new Delivery(notificationId, s, state, nextAt, new ArrayList<>());
+                        } catch (SQLException e) {
+                          throw new IllegalStateException(e);
+                        }
+                      });
+              int number = rs.getInt(4);
+              if (!rs.wasNull()) {
+                delivery
+                    .attempts()
+                    .add(
+                        new Delivery.Attempt(
+                            number,
+                            Instant.ofEpochMilli(rs.getLong(5)),
+                            rs.getInt(6) == 1,
+                            rs.getString(7)));
+              }
             }
-          });
-          int number = rs.getInt(4);
-          if (!rs.wasNull()) {
-            delivery.attempts().add(new Delivery.Attempt(number, Instant.ofEpochMilli(rs.getLong(5)), rs.getInt(6) == 1, rs.getString(7)));
           }
-        }
-      }
-      return bySink.values().stream()
-          .map(d -> new Delivery(d.notificationId(), d.sink(), d.state(), d.nextAttemptAt(), List.copyOf(d.attempts())))
-          .toList();
-    });
+          return bySink.values().stream()
+              .map(
+                  d ->
+                      new Delivery(
+                          d.notificationId(),
+                          d.sink(),
+                          d.state(),
+                          d.nextAttemptAt(),
+                          List.copyOf(d.attempts())))
+              .toList();
+        });
   }
 
   @Override
   public List<DeliveryTask> takeDue(Instant now, java.time.Duration lease, int limit) {
-    return db.write(session -> {
-      PreparedStatement select = session.prepare(
-          "SELECT " + COLUMNS + ", d.sink, d.attempts FROM delivery d JOIN notification n ON n.seq = d.notification_seq "
-              + "WHERE d.state = 'PENDING' AND d.next_ms <= ? ORDER BY d.next_ms LIMIT ?");
-      select.setLong(1, now.toEpochMilli());
-      select.setInt(2, limit);
-      List<DeliveryTask> tasks = new ArrayList<>();
-      PreparedStatement holdStatement = session.prepare("UPDATE delivery SET next_ms = ? WHERE notification_seq = ? AND sink = ?");
-      RowBatch hold = new RowBatch(holdStatement);
-      try (ResultSet rs = select.executeQuery()) {
-        while (rs.next()) {
-          tasks.add(new DeliveryTask(notification(rs), rs.getString(10), rs.getInt(11) + 1));
-          holdStatement.setLong(1, now.plus(lease).toEpochMilli());
-          holdStatement.setLong(2, rs.getLong(1));
-          holdStatement.setString(3, rs.getString(10));
-          hold.add();
-        }
-      }
-      hold.finish();
-      return tasks;
-    });
+    return db.write(
+        session -> {
+          PreparedStatement select =
+              session.prepare(
+                  "SELECT "
+                      + COLUMNS
+                      + ", d.sink, d.attempts FROM delivery d JOIN notification n ON n.seq = d.notification_seq "
+                      + "WHERE d.state = 'PENDING' AND d.next_ms <= ? ORDER BY d.next_ms LIMIT ?");
+          select.setLong(1, now.toEpochMilli());
+          select.setInt(2, limit);
+          List<DeliveryTask> tasks = new ArrayList<>();
+          PreparedStatement holdStatement =
+              session.prepare(
+                  "UPDATE delivery SET next_ms = ? WHERE notification_seq = ? AND sink = ?");
+          RowBatch hold = new RowBatch(holdStatement);
+          try (ResultSet rs = select.executeQuery()) {
+            while (rs.next()) {
+              tasks.add(new DeliveryTask(notification(rs), rs.getString(10), rs.getInt(11) + 1));
+              holdStatement.setLong(1, now.plus(lease).toEpochMilli());
+              holdStatement.setLong(2, rs.getLong(1));
+              holdStatement.setString(3, rs.getString(10));
+              hold.add();
+            }
+          }
+          hold.finish();
+          return tasks;
+        });
   }
 
   @Override
   public Optional<Instant> nextDeliveryDue() {
-    return db.read(session -> {
-      PreparedStatement select = session.prepare("SELECT MIN(next_ms) FROM delivery WHERE state = 'PENDING'");
-      try (ResultSet rs = select.executeQuery()) {
-        rs.next();
-        long next = rs.getLong(1);
-        return rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(next));
-      }
-    });
+    return db.read(
+        session -> {
+          PreparedStatement select =
+              session.prepare("SELECT MIN(next_ms) FROM delivery WHERE state = 'PENDING'");
+          try (ResultSet rs = select.executeQuery()) {
+            rs.next();
+            long next = rs.getLong(1);
+            return rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(next));
+          }
+        });
   }
 
   @Override
@@ -174,46 +220,52 @@ public final class SqliteNotificationStore implements NotificationStore {
     if (outcomes.isEmpty()) {
       return;
     }
-    db.write(session -> {
-      PreparedStatement update = session.prepare(
-          "UPDATE delivery SET state = ?, attempts = ?, next_ms = ? "
-              + "WHERE notification_seq = (SELECT seq FROM notification WHERE id = ?) AND sink = ? AND state = 'PENDING' AND attempts = ?");
-      RowBatch updates = new RowBatch(update);
-      for (DeliveryOutcome outcome : outcomes) {
-        DeliveryTask task = outcome.task();
-        String state = outcome.succeeded() ? "DELIVERED" : outcome.retryAt().isPresent() ? "PENDING" : "FAILED";
-        update.setString(1, state);
-        update.setInt(2, task.attempt());
-        if (outcome.retryAt().isPresent()) {
-          update.setLong(3, outcome.retryAt().get().toEpochMilli());
-        } else {
-          update.setNull(3, java.sql.Types.BIGINT);
-        }
-        update.setString(4, task.notification().id());
-        update.setString(5, task.sink());
-        update.setInt(6, task.attempt() - 1);
-        updates.add();
-      }
-      int[] updated = updates.finish();
-      PreparedStatement attempt = session.prepare(
-          "INSERT INTO delivery_attempt (notification_seq, sink, number, at_ms, succeeded, detail) "
-              + "SELECT seq, ?, ?, ?, ?, ? FROM notification WHERE id = ? ON CONFLICT DO NOTHING");
-      RowBatch attempts = new RowBatch(attempt);
-      for (int i = 0; i < outcomes.size(); i++) {
-        if (updated[i] == 0) {
-          continue; // already recorded: this outcome is a repeat
-        }
-        DeliveryOutcome outcome = outcomes.get(i);
-        attempt.setString(1, outcome.task().sink());
-        attempt.setInt(2, outcome.task().attempt());
-        attempt.setLong(3, outcome.at().toEpochMilli());
-        attempt.setInt(4, outcome.succeeded() ? 1 : 0);
-        attempt.setString(5, outcome.detail());
-        attempt.setString(6, outcome.task().notification().id());
-        attempts.add();
-      }
-      attempts.finish();
-      return null;
-    });
+    db.write(
+        session -> {
+          PreparedStatement update =
+              session.prepare(
+                  "UPDATE delivery SET state = ?, attempts = ?, next_ms = ? "
+                      + "WHERE notification_seq = (SELECT seq FROM notification WHERE id = ?) AND sink = ? AND state = 'PENDING' AND attempts = ?");
+          RowBatch updates = new RowBatch(update);
+          for (DeliveryOutcome outcome : outcomes) {
+            DeliveryTask task = outcome.task();
+            String state =
+                outcome.succeeded()
+                    ? "DELIVERED"
+                    : outcome.retryAt().isPresent() ? "PENDING" : "FAILED";
+            update.setString(1, state);
+            update.setInt(2, task.attempt());
+            if (outcome.retryAt().isPresent()) {
+              update.setLong(3, outcome.retryAt().get().toEpochMilli());
+            } else {
+              update.setNull(3, java.sql.Types.BIGINT);
+            }
+            update.setString(4, task.notification().id());
+            update.setString(5, task.sink());
+            update.setInt(6, task.attempt() - 1);
+            updates.add();
+          }
+          int[] updated = updates.finish();
+          PreparedStatement attempt =
+              session.prepare(
+                  "INSERT INTO delivery_attempt (notification_seq, sink, number, at_ms, succeeded, detail) "
+                      + "SELECT seq, ?, ?, ?, ?, ? FROM notification WHERE id = ? ON CONFLICT DO NOTHING");
+          RowBatch attempts = new RowBatch(attempt);
+          for (int i = 0; i < outcomes.size(); i++) {
+            if (updated[i] == 0) {
+              continue; // already recorded: this outcome is a repeat
+            }
+            DeliveryOutcome outcome = outcomes.get(i);
+            attempt.setString(1, outcome.task().sink());
+            attempt.setInt(2, outcome.task().attempt());
+            attempt.setLong(3, outcome.at().toEpochMilli());
+            attempt.setInt(4, outcome.succeeded() ? 1 : 0);
+            attempt.setString(5, outcome.detail());
+            attempt.setString(6, outcome.task().notification().id());
+            attempts.add();
+          }
+          attempts.finish();
+          return null;
+        });
   }
 }

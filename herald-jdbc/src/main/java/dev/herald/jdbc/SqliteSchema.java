@@ -25,7 +25,10 @@ final class SqliteSchema {
   static void apply(Connection connection) throws SQLException {
     String schema;
     try (InputStream in = SqliteSchema.class.getResourceAsStream("schema-sqlite.sql")) {
-      schema = new String(Objects.requireNonNull(in, "schema-sqlite.sql").readAllBytes(), StandardCharsets.UTF_8);
+      schema =
+          new String(
+              Objects.requireNonNull(in, "schema-sqlite.sql").readAllBytes(),
+              StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -36,13 +39,19 @@ final class SqliteSchema {
         version = rs.getInt(1);
       }
       boolean fresh;
-      try (ResultSet rs = statement.executeQuery("SELECT COUNT(*) FROM sqlite_master WHERE name = 'herald_event'")) {
+      try (ResultSet rs =
+          statement.executeQuery(
+              "SELECT COUNT(*) FROM sqlite_master WHERE name = 'herald_event'")) {
         rs.next();
         fresh = rs.getInt(1) == 0;
       }
       if (!fresh && (version < 1 || version > VERSION)) {
-        throw new SQLException("the file has schema version " + version + " but this Herald needs " + VERSION
-            + "; move the data folder aside to start afresh");
+        throw new SQLException(
+            "the file has schema version "
+                + version
+                + " but this Herald needs "
+                + VERSION
+                + "; move the data folder aside to start afresh");
       }
       connection.setAutoCommit(false);
       try {
@@ -54,7 +63,11 @@ final class SqliteSchema {
           addColumnIfMissing(connection, "inbox_entry", "pull_id", "TEXT");
         }
         boolean inboxItems = !fresh && version < 4 && renameInboxTablesOfSchema3(connection);
-        String withoutComments = schema.lines().filter(line -> !line.strip().startsWith("--")).collect(java.util.stream.Collectors.joining("\n"));
+        String withoutComments =
+            schema
+                .lines()
+                .filter(line -> !line.strip().startsWith("--"))
+                .collect(java.util.stream.Collectors.joining("\n"));
         for (String sql : withoutComments.split(";")) {
           if (!sql.isBlank()) {
             statement.execute(sql);
@@ -77,8 +90,12 @@ final class SqliteSchema {
     }
   }
 
-  /** Adds a column to an existing table that lacks it; a table not there yet is the schema script's to create. */
-  private static void addColumnIfMissing(Connection connection, String table, String column, String definition) throws SQLException {
+  /**
+   * Adds a column to an existing table that lacks it; a table not there yet is the schema script's
+   * to create.
+   */
+  private static void addColumnIfMissing(
+      Connection connection, String table, String column, String definition) throws SQLException {
     try (Statement statement = connection.createStatement()) {
       boolean hasTable = false;
       try (ResultSet rs = statement.executeQuery("PRAGMA table_info(" + table + ")")) {
@@ -123,7 +140,9 @@ final class SqliteSchema {
    */
   private static boolean renameInboxTablesOfSchema3(Connection connection) throws SQLException {
     try (Statement statement = connection.createStatement()) {
-      try (ResultSet rs = statement.executeQuery("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'inbox_item'")) {
+      try (ResultSet rs =
+          statement.executeQuery(
+              "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'inbox_item'")) {
         rs.next();
         if (rs.getInt(1) == 0) {
           return false;
@@ -138,15 +157,17 @@ final class SqliteSchema {
 
   /**
    * Schema 3 to 4, second step: each pending item becomes one entry (its change count and times
-   * kept), each inbox row keeps its oldest-pending and pull times; the running totals, now
-   * counted in memory, go.
+   * kept), each inbox row keeps its oldest-pending and pull times; the running totals, now counted
+   * in memory, go.
    */
   private static void copyInboxTablesOfSchema3(Connection connection) throws SQLException {
     try (Statement statement = connection.createStatement()) {
-      statement.execute("INSERT INTO inbox (name, recipient, oldest_ms, last_pulled_ms) "
-          + "SELECT name, recipient, oldest_ms, last_pulled_ms FROM inbox_schema3");
-      statement.execute("INSERT INTO inbox_entry (name, recipient, item_key, changes, first_ms, last_ms, data) "
-          + "SELECT name, recipient, item_key, change_count, first_ms, last_ms, data FROM inbox_item_schema3 ORDER BY name, recipient, first_ms, item_key");
+      statement.execute(
+          "INSERT INTO inbox (name, recipient, oldest_ms, last_pulled_ms) "
+              + "SELECT name, recipient, oldest_ms, last_pulled_ms FROM inbox_schema3");
+      statement.execute(
+          "INSERT INTO inbox_entry (name, recipient, item_key, changes, first_ms, last_ms, data) "
+              + "SELECT name, recipient, item_key, change_count, first_ms, last_ms, data FROM inbox_item_schema3 ORDER BY name, recipient, first_ms, item_key");
       statement.execute("DROP TABLE inbox_schema3");
       statement.execute("DROP TABLE inbox_item_schema3");
       statement.execute("DROP TABLE IF EXISTS inbox_total");
@@ -159,9 +180,12 @@ final class SqliteSchema {
    */
   private static void migrateSeenToTakenRuns(Connection connection) throws SQLException {
     try (Statement select = connection.createStatement();
-        ResultSet rs = select.executeQuery(
-            "SELECT rule, CAST(event_id AS INTEGER) AS id FROM digest_seen ORDER BY rule, id");
-        PreparedStatement insert = connection.prepareStatement("INSERT INTO digest_taken (rule, first_id, last_id) VALUES (?, ?, ?)")) {
+        ResultSet rs =
+            select.executeQuery(
+                "SELECT rule, CAST(event_id AS INTEGER) AS id FROM digest_seen ORDER BY rule, id");
+        PreparedStatement insert =
+            connection.prepareStatement(
+                "INSERT INTO digest_taken (rule, first_id, last_id) VALUES (?, ?, ?)")) {
       String rule = null;
       long first = 0;
       long last = 0;
@@ -188,7 +212,8 @@ final class SqliteSchema {
     }
   }
 
-  private static void insertRun(PreparedStatement insert, String rule, long first, long last) throws SQLException {
+  private static void insertRun(PreparedStatement insert, String rule, long first, long last)
+      throws SQLException {
     insert.setString(1, rule);
     insert.setLong(2, first);
     insert.setLong(3, last);

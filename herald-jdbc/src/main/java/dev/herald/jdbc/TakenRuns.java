@@ -10,17 +10,16 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The event ids each digest rule took, kept as runs of consecutive ids in {@code digest_taken}.
- * An engine reads its stream in batches of consecutive ids and adds each batch in one write, so
- * a rule's runs grow by extending the newest one: the table holds a row per gap (events the rule
- * did not take) instead of a row per event, and a redelivered event is found by a range lookup.
+ * The event ids each digest rule took, kept as runs of consecutive ids in {@code digest_taken}. An
+ * engine reads its stream in batches of consecutive ids and adds each batch in one write, so a
+ * rule's runs grow by extending the newest one: the table holds a row per gap (events the rule did
+ * not take) instead of a row per event, and a redelivered event is found by a range lookup.
  *
  * <p>Called on the database's writer thread only, inside the write that adds the items.
  */
 final class TakenRuns {
 
-  private TakenRuns() {
-  }
+  private TakenRuns() {}
 
   /** Which of {@code ids} (any order) the rule already took. */
   static Set<Long> taken(SqlSession session, String rule, long[] ids) throws SQLException {
@@ -35,8 +34,9 @@ final class TakenRuns {
     }
     // runs never overlap, so walking down from the newest run that starts at or before max, the
     // first run that ends before min ends the search
-    PreparedStatement select = session.prepare(
-        "SELECT first_id, last_id FROM digest_taken WHERE rule = ? AND first_id <= ? ORDER BY first_id DESC");
+    PreparedStatement select =
+        session.prepare(
+            "SELECT first_id, last_id FROM digest_taken WHERE rule = ? AND first_id <= ? ORDER BY first_id DESC");
     select.setString(1, rule);
     select.setLong(2, max);
     List<long[]> overlapping = new ArrayList<>();
@@ -73,7 +73,8 @@ final class TakenRuns {
     }
     long[] sorted = ids.clone();
     Arrays.sort(sorted);
-    PreparedStatement insert = session.prepare("INSERT INTO digest_taken (rule, first_id, last_id) VALUES (?, ?, ?)");
+    PreparedStatement insert =
+        session.prepare("INSERT INTO digest_taken (rule, first_id, last_id) VALUES (?, ?, ?)");
     int start = 0;
     for (int i = 1; i <= sorted.length; i++) {
       if (i < sorted.length && sorted[i] == sorted[i - 1] + 1) {
@@ -92,9 +93,11 @@ final class TakenRuns {
   }
 
   /** Extends the run that ends right before {@code first}, if there is one. */
-  private static boolean extendPrevious(SqlSession session, String rule, long first, long last) throws SQLException {
-    PreparedStatement previous = session.prepare(
-        "SELECT first_id, last_id FROM digest_taken WHERE rule = ? AND first_id < ? ORDER BY first_id DESC LIMIT 1");
+  private static boolean extendPrevious(SqlSession session, String rule, long first, long last)
+      throws SQLException {
+    PreparedStatement previous =
+        session.prepare(
+            "SELECT first_id, last_id FROM digest_taken WHERE rule = ? AND first_id < ? ORDER BY first_id DESC LIMIT 1");
     previous.setString(1, rule);
     previous.setLong(2, first);
     long previousFirst;
@@ -104,7 +107,8 @@ final class TakenRuns {
       }
       previousFirst = rs.getLong(1);
     }
-    PreparedStatement extend = session.prepare("UPDATE digest_taken SET last_id = ? WHERE rule = ? AND first_id = ?");
+    PreparedStatement extend =
+        session.prepare("UPDATE digest_taken SET last_id = ? WHERE rule = ? AND first_id = ?");
     extend.setLong(1, last);
     extend.setString(2, rule);
     extend.setLong(3, previousFirst);

@@ -27,11 +27,14 @@ class GroupReaderAckTest {
   @TempDir Path data;
 
   @Test
-  void shouldReturnFromAckWhileTheWriterIsBusyAndWriteItBeforeTheNextAckAndBeforeClosing() throws Exception {
+  void shouldReturnFromAckWhileTheWriterIsBusyAndWriteItBeforeTheNextAckAndBeforeClosing()
+      throws Exception {
     ExecutorService pool = Executors.newCachedThreadPool();
-    try (SqliteBackend backend = new SqliteBackend(data, SqliteDatabase.Sync.NORMAL, InstantSource.system())) {
+    try (SqliteBackend backend =
+        new SqliteBackend(data, SqliteDatabase.Sync.NORMAL, InstantSource.system())) {
       EventLog log = backend.log();
-      GroupReader reader = new GroupReader(log, "scans", "digest", "c1", 100, Duration.ofSeconds(30));
+      GroupReader reader =
+          new GroupReader(log, "scans", "digest", "c1", 100, Duration.ofSeconds(30));
       append(log, 3);
       List<Event> first = reader.fresh();
       assertThat(first).hasSize(3);
@@ -46,7 +49,8 @@ class GroupReaderAckTest {
       List<Event> second = reader.fresh();
       assertThat(second).hasSize(2);
       reader.ack(ids(second));
-      assertThat(pending(log)).as("the first batch's acknowledgement was written before the second was taken")
+      assertThat(pending(log))
+          .as("the first batch's acknowledgement was written before the second was taken")
           .isLessThanOrEqualTo(2);
 
       reader.close(events -> {});
@@ -63,7 +67,8 @@ class GroupReaderAckTest {
     try (SqliteBackend backend = new SqliteBackend(data, SqliteDatabase.Sync.NORMAL, clock)) {
       CountDownLatch ackMayRun = new CountDownLatch(1);
       EventLog slowAcks = withAcksHeldBy(backend.log(), ackMayRun);
-      GroupReader reader = new GroupReader(slowAcks, "scans", "digest", "c1", 100, Duration.ofSeconds(30));
+      GroupReader reader =
+          new GroupReader(slowAcks, "scans", "digest", "c1", 100, Duration.ofSeconds(30));
       append(slowAcks, 1);
       List<Event> batch = reader.fresh();
       reader.ack(ids(batch));
@@ -72,13 +77,18 @@ class GroupReaderAckTest {
       // thread had not run when the engine's next call claimed the batch and ingested it again)
       clock.advance(Duration.ofHours(1));
       Thread claimer = Thread.currentThread();
-      pool.submit(() -> {
-        // lets the ack through once the claim below waits for it
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> claimer.getState() == Thread.State.WAITING
-            || claimer.getState() == Thread.State.TIMED_WAITING);
-        ackMayRun.countDown();
-        return null;
-      });
+      pool.submit(
+          () -> {
+            // lets the ack through once the claim below waits for it
+            org.awaitility.Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .until(
+                    () ->
+                        claimer.getState() == Thread.State.WAITING
+                            || claimer.getState() == Thread.State.TIMED_WAITING);
+            ackMayRun.countDown();
+            return null;
+          });
       assertThat(reader.abandoned(clock.instant())).as("its own batch is not abandoned").isEmpty();
       assertThat(pending(backend.log())).isZero();
       reader.close(events -> {});
@@ -88,17 +98,20 @@ class GroupReaderAckTest {
   }
 
   private static EventLog withAcksHeldBy(EventLog log, CountDownLatch ackMayRun) {
-    return (EventLog) Proxy.newProxyInstance(EventLog.class.getClassLoader(), new Class<?>[] {EventLog.class},
-        (proxy, method, args) -> {
-          if (method.getName().equals("ack")) {
-            ackMayRun.await();
-          }
-          try {
-            return method.invoke(log, args);
-          } catch (InvocationTargetException e) {
-            throw e.getCause();
-          }
-        });
+    return (EventLog)
+        Proxy.newProxyInstance(
+            EventLog.class.getClassLoader(),
+            new Class<?>[] {EventLog.class},
+            (proxy, method, args) -> {
+              if (method.getName().equals("ack")) {
+                ackMayRun.await();
+              }
+              try {
+                return method.invoke(log, args);
+              } catch (InvocationTargetException e) {
+                throw e.getCause();
+              }
+            });
   }
 
   private static void append(EventLog log, int events) {
@@ -114,6 +127,10 @@ class GroupReaderAckTest {
   }
 
   private static long pending(EventLog log) {
-    return log.info("scans").groups().stream().filter(g -> g.name().equals("digest")).findFirst().orElseThrow().pending();
+    return log.info("scans").groups().stream()
+        .filter(g -> g.name().equals("digest"))
+        .findFirst()
+        .orElseThrow()
+        .pending();
   }
 }

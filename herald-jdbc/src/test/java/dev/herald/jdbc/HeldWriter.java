@@ -15,21 +15,27 @@ final class HeldWriter {
   HeldWriter(SqliteDatabase db, ExecutorService pool) throws InterruptedException {
     this.db = db;
     CountDownLatch held = new CountDownLatch(1);
-    holder = pool.submit(() -> db.write(session -> {
-      held.countDown();
-      try {
-        release.await();
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-      return null;
-    }));
+    holder =
+        pool.submit(
+            () ->
+                db.write(
+                    session -> {
+                      held.countDown();
+                      try {
+                        release.await();
+                      } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                      }
+                      return null;
+                    }));
     held.await();
   }
 
   /** Waits until {@code writes} writes are queued behind the held one. */
   void awaitQueued(int writes) {
-    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(1))
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(30))
+        .pollInterval(java.time.Duration.ofMillis(1))
         .until(() -> db.queuedWrites() >= writes);
   }
 

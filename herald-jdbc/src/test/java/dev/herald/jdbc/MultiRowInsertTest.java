@@ -24,17 +24,23 @@ class MultiRowInsertTest {
         sql.execute("CREATE TABLE t (n INTEGER PRIMARY KEY, text TEXT NOT NULL)");
       }
       MultiRowInsert insert = new MultiRowInsert("INSERT INTO t (n, text)", 2);
-      insert.run(session, rows, (statement, row, parameter) -> {
-        statement.setInt(parameter, row);
-        statement.setString(parameter + 1, "row " + row);
-      });
+      insert.run(
+          session,
+          rows,
+          (statement, row, parameter) -> {
+            statement.setInt(parameter, row);
+            statement.setString(parameter + 1, "row " + row);
+          });
       List<String> stored = new ArrayList<>();
-      try (Statement sql = connection.createStatement(); ResultSet rs = sql.executeQuery("SELECT n, text FROM t ORDER BY n")) {
+      try (Statement sql = connection.createStatement();
+          ResultSet rs = sql.executeQuery("SELECT n, text FROM t ORDER BY n")) {
         while (rs.next()) {
           stored.add(rs.getInt(1) + ":" + rs.getString(2));
         }
       }
-      assertThat(stored).containsExactlyElementsOf(IntStream.range(0, rows).mapToObj(n -> n + ":row " + n).toList());
+      assertThat(stored)
+          .containsExactlyElementsOf(
+              IntStream.range(0, rows).mapToObj(n -> n + ":row " + n).toList());
     }
   }
 
@@ -46,11 +52,16 @@ class MultiRowInsertTest {
         sql.execute("INSERT INTO t (n) VALUES (2), (5)");
       }
       MultiRowInsert insert = new MultiRowInsert("INSERT INTO t (n)", 1, "ON CONFLICT DO NOTHING");
-      MultiRowInsert.RowBinder binder = (statement, row, parameter) -> statement.setInt(parameter, row);
+      MultiRowInsert.RowBinder binder =
+          (statement, row, parameter) -> statement.setInt(parameter, row);
       assertThat(MultiRowInsert.rowsPerExecution(300)).isEqualTo(256);
       assertThat(MultiRowInsert.rowsPerExecution(7)).isEqualTo(4);
-      assertThat(insert.execute(session, 0, 4, binder)).as("rows 0-3, 2 there already").isEqualTo(3);
-      assertThat(insert.execute(session, 4, 4, binder)).as("rows 4-7, 5 there already").isEqualTo(3);
+      assertThat(insert.execute(session, 0, 4, binder))
+          .as("rows 0-3, 2 there already")
+          .isEqualTo(3);
+      assertThat(insert.execute(session, 4, 4, binder))
+          .as("rows 4-7, 5 there already")
+          .isEqualTo(3);
       assertThat(insert.execute(session, 8, 1, binder)).isEqualTo(1);
       assertThat(insert.execute(session, 8, 1, binder)).isZero();
     }

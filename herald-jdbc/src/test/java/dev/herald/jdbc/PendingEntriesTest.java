@@ -30,7 +30,8 @@ class PendingEntriesTest {
     assertThat(pending.pendingItems("reviews", "2")).isEqualTo(two.size());
     assertThat(pending.pendingItems("reviews")).isEqualTo(one.size() + two.size());
     assertThat(pending.inboxes("reviews")).isEqualTo(2);
-    assertThat(pending.seqs("reviews", "1").length + pending.seqs("reviews", "2").length).isEqualTo(50_000);
+    assertThat(pending.seqs("reviews", "1").length + pending.seqs("reviews", "2").length)
+        .isEqualTo(50_000);
   }
 
   @Test
@@ -54,7 +55,10 @@ class PendingEntriesTest {
     assertThat(pending.add("reviews", "1", "r7", 14)).as("empty again after the pull").isTrue();
   }
 
-  /** Adds and removes at random against a plain map: removal must keep every other recipient findable. */
+  /**
+   * Adds and removes at random against a plain map: removal must keep every other recipient
+   * findable.
+   */
   @Test
   void agreesWithAMapThroughManyAddsAndRemovals() {
     PendingEntries pending = new PendingEntries();
@@ -66,8 +70,11 @@ class PendingEntriesTest {
       if (random.nextInt(10) == 0) {
         List<Long> expected = model.remove(recipient);
         keys.remove(recipient);
-        assertThat(pending.remove("reviews", recipient)).containsExactly(expected == null ? new long[0]
-            : expected.stream().mapToLong(Long::longValue).toArray());
+        assertThat(pending.remove("reviews", recipient))
+            .containsExactly(
+                expected == null
+                    ? new long[0]
+                    : expected.stream().mapToLong(Long::longValue).toArray());
       } else {
         long seq = pending.takeSeq();
         String key = "r" + random.nextInt(50);
@@ -78,12 +85,15 @@ class PendingEntriesTest {
       }
     }
     assertThat(pending.inboxes("reviews")).isEqualTo(model.size());
-    assertThat(pending.pendingItems("reviews")).isEqualTo(keys.values().stream().mapToLong(Set::size).sum());
+    assertThat(pending.pendingItems("reviews"))
+        .isEqualTo(keys.values().stream().mapToLong(Set::size).sum());
     for (int u = 0; u < 5_000; u++) {
       String recipient = "u" + u;
       List<Long> expected = model.getOrDefault(recipient, List.of());
-      assertThat(pending.seqs("reviews", recipient)).containsExactly(expected.stream().mapToLong(Long::longValue).toArray());
-      assertThat(pending.pendingItems("reviews", recipient)).isEqualTo(keys.getOrDefault(recipient, Set.of()).size());
+      assertThat(pending.seqs("reviews", recipient))
+          .containsExactly(expected.stream().mapToLong(Long::longValue).toArray());
+      assertThat(pending.pendingItems("reviews", recipient))
+          .isEqualTo(keys.getOrDefault(recipient, Set.of()).size());
     }
   }
 

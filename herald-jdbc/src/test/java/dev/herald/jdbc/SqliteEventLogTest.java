@@ -37,13 +37,16 @@ class SqliteEventLogTest extends EventLogContract {
       before.log().appendAll("scans", List.of(NewEvent.of(scan), NewEvent.of(scan)));
       assertThat(before.log().readGroup("scans", "digest", "herald-1@host", 10)).hasSize(2);
       assertThat(before.log().claim("scans", "digest", "herald-2@host", Duration.ofSeconds(30), 10))
-          .as("within the lease, in the same process").isEmpty();
+          .as("within the lease, in the same process")
+          .isEmpty();
     }
     try (SqliteBackend after = new SqliteBackend(folder, SqliteDatabase.Sync.NORMAL, clock)) {
-      List<Event> claimed = after.log().claim("scans", "digest", "herald-2@host", Duration.ofSeconds(30), 10);
+      List<Event> claimed =
+          after.log().claim("scans", "digest", "herald-2@host", Duration.ofSeconds(30), 10);
       assertThat(claimed).extracting(Event::id).containsExactly("1", "2");
       assertThat(after.log().claim("scans", "digest", "herald-3@host", Duration.ofSeconds(30), 10))
-          .as("claimed again only after the new lease").isEmpty();
+          .as("claimed again only after the new lease")
+          .isEmpty();
     }
   }
 }

@@ -22,7 +22,12 @@ public final class RedisBackend implements Backend {
    * @param rules the digest rules whose outboxes this backend reads
    * @param maxLengths approximate maximum length per stream
    */
-  public RedisBackend(String url, String prefix, InstantSource clock, List<String> rules, Map<String, Long> maxLengths) {
+  public RedisBackend(
+      String url,
+      String prefix,
+      InstantSource clock,
+      List<String> rules,
+      Map<String, Long> maxLengths) {
     this.db = RedisDatabase.connect(url, prefix);
     this.log = new RedisEventLog(db, clock, maxLengths);
     this.digests = new RedisDigestStore(db);

@@ -47,6 +47,17 @@ final class RedisDigestLayout {
 
   String[] keys(String rule, int shard) {
     String t = tag(rule, shard);
-    return new String[] {t + ":due", t + ":seen", t + ":out", t + ":n", t + ":dl", t + ":sched", t + ":keys", t + ":o", t + ":first", t + ":last"};
+    return new String[] {
+      t + ":due",
+      t + ":seen",
+      t + ":out",
+      t + ":n",
+      t + ":dl",
+      t + ":sched",
+      t + ":keys",
+      t + ":o",
+      t + ":first",
+      t + ":last"
+    };
   }
 }

@@ -2,8 +2,8 @@ package dev.herald.redis;
 
 /**
  * The Lua scripts of {@link RedisDigestStore}, over the keys {@link RedisDigestLayout} describes.
- * Each runs on one shard, so it is atomic there (and on Redis Cluster, since a shard's keys share
- * a hash tag).
+ * Each runs on one shard, so it is atomic there (and on Redis Cluster, since a shard's keys share a
+ * hash tag).
  */
 final class RedisDigestScripts {
 
@@ -15,7 +15,8 @@ final class RedisDigestScripts {
   // Each script touches many buckets, so it sends one command per kind of change for all of them
   // (one ZADD of every deadline, one HSET of every opening event...) rather than one per bucket:
   // Lua's per-call cost, not the commands, was most of the Redis time per scan.
-  private static final String PRELUDE = """
+  private static final String PRELUDE =
+      """
       local P, rule = ARGV[1], ARGV[2]
       local quiet, maxwait, maxitems, now = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
       local nowtext = ARGV[6]
@@ -91,7 +92,9 @@ final class RedisDigestScripts {
   // Answers {"!dup"} and changes nothing when an event was taken before, for the caller to send
   // the batch through ADD instead. ARGV 8: events n, 9: keys m, then the n event ids, m (due,
   // key) pairs, m (first, key) pairs, m (last, key) pairs, m (key, opening event, items) triples.
-  static final String ADD_GROUPED = PRELUDE + """
+  static final String ADD_GROUPED =
+      PRELUDE
+          + """
       local n, m = tonumber(ARGV[8]), tonumber(ARGV[9])
       local function ranges(from, count, fn)
         for s = from, from + count - 1, 1000 do fn(unpack(ARGV, s, math.min(s + 999, from + count - 1))) end
@@ -128,7 +131,9 @@ final class RedisDigestScripts {
       """;
 
   // Any rule, item by item. ARGV 8.. : event id, key, time ms, item JSON, repeated.
-  static final String ADD = PRELUDE + """
+  static final String ADD =
+      PRELUDE
+          + """
       local n = (#ARGV - 7) / 4
       local ids = {}
       for i = 1, n do ids[i] = ARGV[4 + 4 * i] end
@@ -226,14 +231,18 @@ final class RedisDigestScripts {
       """;
 
   // ARGV 8: limit, 9: seen retention ms.
-  static final String CLOSE_DUE = PRELUDE + """
+  static final String CLOSE_DUE =
+      PRELUDE
+          + """
       close(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[8])))
       redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[9]))
       return closed
       """;
 
   // ARGV 8: key.
-  static final String FLUSH = PRELUDE + """
+  static final String FLUSH =
+      PRELUDE
+          + """
       close({ARGV[8]})
       return closed
       """;
@@ -241,7 +250,8 @@ final class RedisDigestScripts {
   // KEYS: keys, h, layout version, o, first, last. ARGV: tag. Moves the open buckets of earlier
   // layouts into this one, once: the first kept a hash per bucket (T:b:<key>), the second one
   // header text per bucket in the hash T:h ("<opening event> <first> <last> <count> <due>").
-  static final String UPGRADE = """
+  static final String UPGRADE =
+      """
       if redis.call('GET', KEYS[3]) == '3' then return 0 end
       local moved = 0
       for _, key in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do

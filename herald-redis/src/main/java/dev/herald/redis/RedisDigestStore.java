@@ -33,10 +33,10 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * {@link DigestStore} on Redis, laid out as {@link RedisDigestLayout} says. Adding items and
- * moving deadlines, and closing a bucket with its notification and pending deliveries, are each
- * one Lua script per shard, so several Herald processes can share the state: a bucket is closed
- * by exactly one of them, and an event added twice (by two consumers after a claim) counts once.
+ * {@link DigestStore} on Redis, laid out as {@link RedisDigestLayout} says. Adding items and moving
+ * deadlines, and closing a bucket with its notification and pending deliveries, are each one Lua
+ * script per shard, so several Herald processes can share the state: a bucket is closed by exactly
+ * one of them, and an event added twice (by two consumers after a claim) counts once.
  *
  * <p>Atomicity is per shard: a batch spanning shards is applied shard by shard, each atomically;
  * since every item is idempotent, retrying a batch after a failure completes it.
@@ -76,7 +76,8 @@ public final class RedisDigestStore implements DigestStore {
     List<String[]> args = new ArrayList<>();
     for (int shard = 0; shard < RedisDigestLayout.SHARDS; shard++) {
       String t = layout.tag(rule, shard);
-      keys.add(new String[] {t + ":keys", t + ":h", t + ":layout", t + ":o", t + ":first", t + ":last"});
+      keys.add(
+          new String[] {t + ":keys", t + ":h", t + ":layout", t + ":o", t + ":first", t + ":last"});
       args.add(new String[] {t});
     }
     upgrade.runAll(ScriptOutputType.INTEGER, keys, args);
@@ -96,14 +97,16 @@ public final class RedisDigestStore implements DigestStore {
   }
 
   /** Runs one script per shard, all sent before any answer is awaited. */
-  private List<Notification> runAll(RedisDatabase.Script script, DigestRule rule, List<Integer> shards, List<List<String>> args) {
+  private List<Notification> runAll(
+      RedisDatabase.Script script, DigestRule rule, List<Integer> shards, List<List<String>> args) {
     List<Notification> closed = new ArrayList<>();
     runAllByShard(script, rule, shards, args).forEach(closed::addAll);
     return closed;
   }
 
   /** {@link #runAll}, with the notifications of each shard apart. */
-  private List<List<Notification>> runAllByShard(RedisDatabase.Script script, DigestRule rule, List<Integer> shards, List<List<String>> args) {
+  private List<List<Notification>> runAllByShard(
+      RedisDatabase.Script script, DigestRule rule, List<Integer> shards, List<List<String>> args) {
     List<List<Notification>> closed = new ArrayList<>(shards.size());
     for (List<String> records : runAllRaw(script, rule, shards, args)) {
       List<Notification> fromShard = new ArrayList<>(records.size());
@@ -115,14 +118,21 @@ public final class RedisDigestStore implements DigestStore {
     return closed;
   }
 
-  /** Runs one script per shard, all sent before any answer is awaited; each shard's answer as text. */
-  private List<List<String>> runAllRaw(RedisDatabase.Script script, DigestRule rule, List<Integer> shards, List<List<String>> args) {
+  /**
+   * Runs one script per shard, all sent before any answer is awaited; each shard's answer as text.
+   */
+  private List<List<String>> runAllRaw(
+      RedisDatabase.Script script, DigestRule rule, List<Integer> shards, List<List<String>> args) {
     upgraded(rule.name());
     List<String[]> keys = new ArrayList<>(shards.size());
     for (int shard : shards) {
       keys.add(layout.keys(rule.name(), shard));
     }
-    List<List<Object>> answers = script.runAll(ScriptOutputType.MULTI, keys, args.stream().map(a -> a.toArray(String[]::new)).toList());
+    List<List<Object>> answers =
+        script.runAll(
+            ScriptOutputType.MULTI,
+            keys,
+            args.stream().map(a -> a.toArray(String[]::new)).toList());
     List<List<String>> texts = new ArrayList<>(answers.size());
     for (List<Object> answer : answers) {
       texts.add(answer.stream().map(String::valueOf).toList());
@@ -144,7 +154,9 @@ public final class RedisDigestStore implements DigestStore {
   private List<Notification> addItemByItem(DigestRule rule, List<DigestItem> items, Instant now) {
     Map<Integer, List<String>> byShard = new TreeMap<>();
     for (DigestItem item : items) {
-      List<String> args = byShard.computeIfAbsent(RedisDigestLayout.shard(item.key()), shard -> prelude(rule, shard, now));
+      List<String> args =
+          byShard.computeIfAbsent(
+              RedisDigestLayout.shard(item.key()), shard -> prelude(rule, shard, now));
       args.add(item.eventId());
       args.add(item.key());
       args.add(Long.toString(item.time().toEpochMilli()));
@@ -153,7 +165,10 @@ public final class RedisDigestStore implements DigestStore {
     return runAll(add, rule, List.copyOf(byShard.keySet()), List.copyOf(byShard.values()));
   }
 
-  /** The items of one key in one call: {@link RedisDigestScripts#ADD_GROUPED} appends them with one command. */
+  /**
+   * The items of one key in one call: {@link RedisDigestScripts#ADD_GROUPED} appends them with one
+   * command.
+   */
   private static final class KeyItems {
     final String openEvent;
     long first = Long.MAX_VALUE;
@@ -174,8 +189,10 @@ public final class RedisDigestStore implements DigestStore {
         continue; // the same event twice in one batch counts once
       }
       int shard = RedisDigestLayout.shard(item.key());
-      KeyItems group = byShard.computeIfAbsent(shard, s -> new LinkedHashMap<>())
-          .computeIfAbsent(item.key(), k -> new KeyItems(item.eventId()));
+      KeyItems group =
+          byShard
+              .computeIfAbsent(shard, s -> new LinkedHashMap<>())
+              .computeIfAbsent(item.key(), k -> new KeyItems(item.eventId()));
       long t = item.time().toEpochMilli();
       group.first = Math.min(group.first, t);
       group.last = Math.max(group.last, t);
@@ -192,23 +209,27 @@ public final class RedisDigestStore implements DigestStore {
       a.add(Integer.toString(shardItems.size()));
       a.add(Integer.toString(groups.size()));
       shardItems.forEach(item -> a.add(item.eventId()));
-      groups.forEach((key, g) -> {
-        a.add(Long.toString(g.last + quiet));
-        a.add(key);
-      });
-      groups.forEach((key, g) -> {
-        a.add(Long.toString(g.first));
-        a.add(key);
-      });
-      groups.forEach((key, g) -> {
-        a.add(Long.toString(g.last));
-        a.add(key);
-      });
-      groups.forEach((key, g) -> {
-        a.add(key);
-        a.add(g.openEvent);
-        a.add(g.lines.toString());
-      });
+      groups.forEach(
+          (key, g) -> {
+            a.add(Long.toString(g.last + quiet));
+            a.add(key);
+          });
+      groups.forEach(
+          (key, g) -> {
+            a.add(Long.toString(g.first));
+            a.add(key);
+          });
+      groups.forEach(
+          (key, g) -> {
+            a.add(Long.toString(g.last));
+            a.add(key);
+          });
+      groups.forEach(
+          (key, g) -> {
+            a.add(key);
+            a.add(g.openEvent);
+            a.add(g.lines.toString());
+          });
       args.add(a);
     }
     List<List<String>> answers = runAllRaw(addGrouped, rule, shards, args);
@@ -233,7 +254,8 @@ public final class RedisDigestStore implements DigestStore {
     // leaves, one after another. The shards given the remainder of the division rotate.
     int base = limit / RedisDigestLayout.SHARDS;
     int extra = limit % RedisDigestLayout.SHARDS;
-    int first = Math.floorMod(closeRotation.getAndAdd(Math.max(1, extra)), RedisDigestLayout.SHARDS);
+    int first =
+        Math.floorMod(closeRotation.getAndAdd(Math.max(1, extra)), RedisDigestLayout.SHARDS);
     List<Integer> shards = new ArrayList<>();
     List<Integer> shares = new ArrayList<>();
     List<List<String>> args = new ArrayList<>();
@@ -261,7 +283,12 @@ public final class RedisDigestStore implements DigestStore {
       if (closed.size() >= limit) {
         break;
       }
-      closed.addAll(runAll(closeDue, rule, List.of(shard), List.of(closeArgs(rule, shard, now, limit - closed.size()))));
+      closed.addAll(
+          runAll(
+              closeDue,
+              rule,
+              List.of(shard),
+              List.of(closeArgs(rule, shard, now, limit - closed.size()))));
     }
     closed.sort(Comparator.comparing(Notification::dueAt));
     return closed;
@@ -284,7 +311,8 @@ public final class RedisDigestStore implements DigestStore {
 
   @Override
   public Optional<Instant> nextDue(String rule) {
-    List<Function<RedisAsyncCommands<String, String>, RedisFuture<List<ScoredValue<String>>>>> firsts = new ArrayList<>();
+    List<Function<RedisAsyncCommands<String, String>, RedisFuture<List<ScoredValue<String>>>>>
+        firsts = new ArrayList<>();
     for (int shard = 0; shard < RedisDigestLayout.SHARDS; shard++) {
       String due = layout.tag(rule, shard) + ":due";
       firsts.add(redis -> redis.zrangeWithScores(due, 0, 0));
@@ -299,7 +327,10 @@ public final class RedisDigestStore implements DigestStore {
   @Override
   public List<Bucket> openBuckets(String rule, String afterKey, int limit) {
     List<String> keys = new ArrayList<>();
-    Range<String> range = afterKey.isEmpty() ? Range.unbounded() : Range.from(Range.Boundary.excluding(afterKey), Range.Boundary.unbounded());
+    Range<String> range =
+        afterKey.isEmpty()
+            ? Range.unbounded()
+            : Range.from(Range.Boundary.excluding(afterKey), Range.Boundary.unbounded());
     for (int shard = 0; shard < RedisDigestLayout.SHARDS; shard++) {
       String index = layout.tag(rule, shard) + ":keys";
       keys.addAll(db.call(redis -> redis.zrangebylex(index, range, Limit.from(limit))));
@@ -316,20 +347,28 @@ public final class RedisDigestStore implements DigestStore {
   public Optional<Bucket> openBucket(String rule, String key) {
     upgraded(rule);
     String t = layout.tag(rule, RedisDigestLayout.shard(key));
-    List<Function<RedisAsyncCommands<String, String>, RedisFuture<Object>>> reads = List.of(
-        redis -> cast(redis.hget(t + ":o", key)),
-        redis -> cast(redis.zscore(t + ":first", key)),
-        redis -> cast(redis.zscore(t + ":last", key)),
-        redis -> cast(redis.zscore(t + ":due", key)),
-        redis -> cast(redis.get(t + ":i:" + key)));
+    List<Function<RedisAsyncCommands<String, String>, RedisFuture<Object>>> reads =
+        List.of(
+            redis -> cast(redis.hget(t + ":o", key)),
+            redis -> cast(redis.zscore(t + ":first", key)),
+            redis -> cast(redis.zscore(t + ":last", key)),
+            redis -> cast(redis.zscore(t + ":due", key)),
+            redis -> cast(redis.get(t + ":i:" + key)));
     List<Object> state = db.pipeline(reads);
     if (state.getFirst() == null) {
       return Optional.empty();
     }
     String items = (String) state.get(4);
     int count = items == null ? 0 : (int) items.chars().filter(c -> c == '\n').count();
-    return Optional.of(new Bucket(rule, key, (String) state.get(0), millis(state.get(1)), millis(state.get(2)),
-        millis(state.get(3)), count));
+    return Optional.of(
+        new Bucket(
+            rule,
+            key,
+            (String) state.get(0),
+            millis(state.get(1)),
+            millis(state.get(2)),
+            millis(state.get(3)),
+            count));
   }
 
   @SuppressWarnings("unchecked")
@@ -354,7 +393,8 @@ public final class RedisDigestStore implements DigestStore {
 
   @Override
   public long openBucketCount(String rule) {
-    List<Function<RedisAsyncCommands<String, String>, RedisFuture<Long>>> counts = new ArrayList<>();
+    List<Function<RedisAsyncCommands<String, String>, RedisFuture<Long>>> counts =
+        new ArrayList<>();
     for (int shard = 0; shard < RedisDigestLayout.SHARDS; shard++) {
       String due = layout.tag(rule, shard) + ":due";
       counts.add(redis -> redis.zcard(due));

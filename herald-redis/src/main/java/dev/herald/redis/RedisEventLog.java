@@ -34,9 +34,9 @@ import java.util.regex.Pattern;
 
 /**
  * {@link EventLog} on Redis Streams: one stream key per Herald stream ({@code <prefix>s:{name}},
- * the braces a Redis Cluster hash tag), each entry holding the event time ({@code t}, epoch ms)
- * and the data ({@code d}, JSON). Ids are Redis stream ids. Consumer groups are Redis consumer
- * groups; leases are measured by the Redis server's clock (XAUTOCLAIM's idle time).
+ * the braces a Redis Cluster hash tag), each entry holding the event time ({@code t}, epoch ms) and
+ * the data ({@code d}, JSON). Ids are Redis stream ids. Consumer groups are Redis consumer groups;
+ * leases are measured by the Redis server's clock (XAUTOCLAIM's idle time).
  *
  * <p>A batch is appended by one Lua script, so it is atomic and never interleaved with another;
  * streams with a {@code maxLength} are trimmed approximately ({@code MAXLEN ~}) as they grow.
@@ -46,7 +46,11 @@ import java.util.regex.Pattern;
 public final class RedisEventLog implements EventLog {
 
   private static final Pattern ID = Pattern.compile("\\d+(-\\d+)?");
-  /** Appends the events of ARGV from index {@code first} on (time ms, JSON pairs) and collects their ids. */
+
+  /**
+   * Appends the events of ARGV from index {@code first} on (time ms, JSON pairs) and collects their
+   * ids.
+   */
   private static String appendFrom(int first) {
     return """
         local ids = {}
@@ -58,7 +62,8 @@ public final class RedisEventLog implements EventLog {
             ids[#ids + 1] = redis.call('XADD', KEYS[1], '*', 't', ARGV[i], 'd', ARGV[i + 1])
           end
         end
-        """.formatted(first);
+        """
+        .formatted(first);
   }
 
   // KEYS: stream. ARGV: max length, then per event: time ms, JSON.
@@ -66,7 +71,8 @@ public final class RedisEventLog implements EventLog {
 
   // KEYS: stream, idempotency hash. ARGV: max length, fingerprint, keep ms, then per event: time
   // ms, JSON. The hash holds the fingerprint and the ids of the first append with the key.
-  private static final String APPEND_ONCE = """
+  private static final String APPEND_ONCE =
+      """
       local seen = redis.call('HGET', KEYS[2], 'f')
       if seen then
         if seen ~= ARGV[2] then return {'!conflict'} end
@@ -74,7 +80,9 @@ public final class RedisEventLog implements EventLog {
         for id in string.gmatch(redis.call('HGET', KEYS[2], 'ids'), '[^ ]+') do ids[#ids + 1] = id end
         return ids
       end
-      """ + appendFrom(4) + """
+      """
+          + appendFrom(4)
+          + """
       redis.call('HSET', KEYS[2], 'f', ARGV[2], 'ids', table.concat(ids, ' '))
       redis.call('PEXPIRE', KEYS[2], ARGV[3])
       return ids
@@ -120,15 +128,20 @@ public final class RedisEventLog implements EventLog {
       return new long[] {Long.parseLong(checked), 0};
     }
     try {
-      return new long[] {Long.parseLong(checked, 0, dash, 10), Long.parseLong(checked, dash + 1, checked.length(), 10)};
+      return new long[] {
+        Long.parseLong(checked, 0, dash, 10),
+        Long.parseLong(checked, dash + 1, checked.length(), 10)
+      };
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("'" + id + "' is not an event id of this log (ids are like \"1719600000000-0\")");
+      throw new IllegalArgumentException(
+          "'" + id + "' is not an event id of this log (ids are like \"1719600000000-0\")");
     }
   }
 
   private static String checkedId(String id) {
     if (!ID.matcher(id).matches()) {
-      throw new IllegalArgumentException("'" + id + "' is not an event id of this log (ids are like \"1719600000000-0\")");
+      throw new IllegalArgumentException(
+          "'" + id + "' is not an event id of this log (ids are like \"1719600000000-0\")");
     }
     return id;
   }
@@ -166,10 +179,17 @@ public final class RedisEventLog implements EventLog {
     }
     // the key's hash carries the stream's hash tag: one slot, one script, on Redis Cluster too
     String remembered = db.key("i:{" + stream + "}:" + key.key());
-    List<Object> ids = appendOnce.run(ScriptOutputType.MULTI, new String[] {key(stream), remembered}, args);
+    List<Object> ids =
+        appendOnce.run(ScriptOutputType.MULTI, new String[] {key(stream), remembered}, args);
     if (ids.size() == 1 && "!conflict".equals(String.valueOf(ids.getFirst()))) {
-      throw new IdempotencyConflictException("Idempotency-Key '" + key.key() + "' was used for a different request to stream '" + stream
-          + "' within the last " + key.keep() + "; use a new key for a new request");
+      throw new IdempotencyConflictException(
+          "Idempotency-Key '"
+              + key.key()
+              + "' was used for a different request to stream '"
+              + stream
+              + "' within the last "
+              + key.keep()
+              + "; use a new key for a new request");
     }
     appendListeners.forEach(Runnable::run);
     return ids.stream().map(String::valueOf).toList();
@@ -182,9 +202,10 @@ public final class RedisEventLog implements EventLog {
 
   @Override
   public List<Event> read(String stream, String after, int limit) {
-    Range<String> range = after.isEmpty()
-        ? Range.create("-", "+")
-        : Range.from(Range.Boundary.excluding(checkedId(after)), Range.Boundary.unbounded());
+    Range<String> range =
+        after.isEmpty()
+            ? Range.create("-", "+")
+            : Range.from(Range.Boundary.excluding(checkedId(after)), Range.Boundary.unbounded());
     return events(stream, db.call(redis -> redis.xrange(key(stream), range, Limit.from(limit))));
   }
 
@@ -194,7 +215,12 @@ public final class RedisEventLog implements EventLog {
       if (m.getBody() == null || m.getBody().get("d") == null) {
         continue; // a pending entry whose event was trimmed
       }
-      events.add(Event.stored(stream, m.getId(), Instant.ofEpochMilli(Long.parseLong(m.getBody().get("t"))), m.getBody().get("d")));
+      events.add(
+          Event.stored(
+              stream,
+              m.getId(),
+              Instant.ofEpochMilli(Long.parseLong(m.getBody().get("t"))),
+              m.getBody().get("d")));
     }
     return events;
   }
@@ -203,7 +229,12 @@ public final class RedisEventLog implements EventLog {
   public void createGroup(String stream, String group, GroupStart start) {
     String from = start == GroupStart.EARLIEST ? "0" : "$";
     try {
-      db.call(redis -> redis.xgroupCreate(XReadArgs.StreamOffset.from(key(stream), from), group, XGroupCreateArgs.Builder.mkstream()));
+      db.call(
+          redis ->
+              redis.xgroupCreate(
+                  XReadArgs.StreamOffset.from(key(stream), from),
+                  group,
+                  XGroupCreateArgs.Builder.mkstream()));
     } catch (RedisCommandExecutionException e) {
       if (e.getMessage() == null || !e.getMessage().startsWith("BUSYGROUP")) {
         throw e;
@@ -214,11 +245,18 @@ public final class RedisEventLog implements EventLog {
   @Override
   public List<Event> readGroup(String stream, String group, String consumer, int limit) {
     try {
-      return events(stream, db.call(redis -> redis.xreadgroup(Consumer.from(group, consumer),
-          XReadArgs.Builder.count(limit), XReadArgs.StreamOffset.lastConsumed(key(stream)))));
+      return events(
+          stream,
+          db.call(
+              redis ->
+                  redis.xreadgroup(
+                      Consumer.from(group, consumer),
+                      XReadArgs.Builder.count(limit),
+                      XReadArgs.StreamOffset.lastConsumed(key(stream)))));
     } catch (RedisCommandExecutionException e) {
       if (e.getMessage() != null && e.getMessage().startsWith("NOGROUP")) {
-        throw new IllegalStateException("stream '" + stream + "' has no consumer group '" + group + "'", e);
+        throw new IllegalStateException(
+            "stream '" + stream + "' has no consumer group '" + group + "'", e);
       }
       throw e;
     }
@@ -234,9 +272,16 @@ public final class RedisEventLog implements EventLog {
   }
 
   @Override
-  public List<Event> claim(String stream, String group, String consumer, Duration minIdle, int limit) {
-    ClaimedMessages<String, String> claimed = db.call(redis -> redis.xautoclaim(key(stream),
-        XAutoClaimArgs.Builder.<String>xautoclaim(Consumer.from(group, consumer), minIdle, "0-0").count(limit)));
+  public List<Event> claim(
+      String stream, String group, String consumer, Duration minIdle, int limit) {
+    ClaimedMessages<String, String> claimed =
+        db.call(
+            redis ->
+                redis.xautoclaim(
+                    key(stream),
+                    XAutoClaimArgs.Builder.<String>xautoclaim(
+                            Consumer.from(group, consumer), minIdle, "0-0")
+                        .count(limit)));
     return events(stream, claimed.getMessages());
   }
 
@@ -247,11 +292,16 @@ public final class RedisEventLog implements EventLog {
 
   @Override
   public long trimBefore(String stream, Instant before) {
-    // Event times are in the entries, not in Redis ids: find the first entry to keep, then trim to it.
+    // Event times are in the entries, not in Redis ids: find the first entry to keep, then trim to
+    // it.
     String from = "-";
     while (true) {
-      Range<String> range = from.equals("-") ? Range.create("-", "+") : Range.from(Range.Boundary.excluding(from), Range.Boundary.unbounded());
-      List<StreamMessage<String, String>> page = db.call(redis -> redis.xrange(key(stream), range, Limit.from(500)));
+      Range<String> range =
+          from.equals("-")
+              ? Range.create("-", "+")
+              : Range.from(Range.Boundary.excluding(from), Range.Boundary.unbounded());
+      List<StreamMessage<String, String>> page =
+          db.call(redis -> redis.xrange(key(stream), range, Limit.from(500)));
       if (page.isEmpty()) {
         return trimToLength(stream, 0);
       }
@@ -272,8 +322,14 @@ public final class RedisEventLog implements EventLog {
     }
     Map<String, Object> summary = pairs(db.call(redis -> redis.xinfoStream(key)));
     String lastGenerated = String.valueOf(summary.get("last-generated-id"));
-    Optional<String> first = db.call(redis -> redis.xrange(key, Range.create("-", "+"), Limit.from(1))).stream().findFirst().map(StreamMessage::getId);
-    return new StreamEnds(first, "0-0".equals(lastGenerated) ? Optional.empty() : Optional.of(lastGenerated), trimmedThrough(summary, first));
+    Optional<String> first =
+        db.call(redis -> redis.xrange(key, Range.create("-", "+"), Limit.from(1))).stream()
+            .findFirst()
+            .map(StreamMessage::getId);
+    return new StreamEnds(
+        first,
+        "0-0".equals(lastGenerated) ? Optional.empty() : Optional.of(lastGenerated),
+        trimmedThrough(summary, first));
   }
 
   /**
@@ -281,9 +337,11 @@ public final class RedisEventLog implements EventLog {
    * is gone, every id before the oldest retained one is: Redis 7 counts the entries ever added,
    * which tells whether any is gone; on an earlier Redis, any is assumed.
    */
-  private static Optional<String> trimmedThrough(Map<String, Object> summary, Optional<String> first) {
+  private static Optional<String> trimmedThrough(
+      Map<String, Object> summary, Optional<String> first) {
     Object added = summary.get("entries-added");
-    if (added instanceof Number count && count.longValue() == ((Number) summary.get("length")).longValue()) {
+    if (added instanceof Number count
+        && count.longValue() == ((Number) summary.get("length")).longValue()) {
       return Optional.empty();
     }
     if (first.isEmpty()) {
@@ -312,16 +370,24 @@ public final class RedisEventLog implements EventLog {
     }
     Map<String, Object> summary = pairs(db.call(redis -> redis.xinfoStream(key)));
     long length = ((Number) summary.get("length")).longValue();
-    Optional<String> first = db.call(redis -> redis.xrange(key, Range.create("-", "+"), Limit.from(1))).stream().findFirst().map(StreamMessage::getId);
+    Optional<String> first =
+        db.call(redis -> redis.xrange(key, Range.create("-", "+"), Limit.from(1))).stream()
+            .findFirst()
+            .map(StreamMessage::getId);
     String lastGenerated = String.valueOf(summary.get("last-generated-id"));
-    Optional<String> last = "0-0".equals(lastGenerated) ? Optional.empty() : Optional.of(lastGenerated);
+    Optional<String> last =
+        "0-0".equals(lastGenerated) ? Optional.empty() : Optional.of(lastGenerated);
     List<GroupInfo> groups = new ArrayList<>();
     for (Object raw : db.call(redis -> redis.xinfoGroups(key))) {
       Map<String, Object> g = pairs((List<?>) raw);
       String delivered = String.valueOf(g.get("last-delivered-id"));
       Object lag = g.get("lag");
-      groups.add(new GroupInfo(String.valueOf(g.get("name")), "0-0".equals(delivered) ? Optional.empty() : Optional.of(delivered),
-          ((Number) g.get("pending")).longValue(), lag instanceof Number n ? n.longValue() : length));
+      groups.add(
+          new GroupInfo(
+              String.valueOf(g.get("name")),
+              "0-0".equals(delivered) ? Optional.empty() : Optional.of(delivered),
+              ((Number) g.get("pending")).longValue(),
+              lag instanceof Number n ? n.longValue() : length));
     }
     groups.sort(java.util.Comparator.comparing(GroupInfo::name));
     return new StreamInfo(stream, length, first, last, groups);

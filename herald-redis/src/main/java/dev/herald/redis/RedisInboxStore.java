@@ -28,8 +28,8 @@ import java.util.stream.Collectors;
 
 /**
  * {@link InboxStore} on Redis. An inbox set is split into {@link #SHARDS} shards by recipient;
- * every key of a shard carries the hash tag {@code {in:<inbox>:<shard>}}, so one Lua script
- * changes a recipient's items, the shard's indexes and counters atomically, on Redis Cluster too.
+ * every key of a shard carries the hash tag {@code {in:<inbox>:<shard>}}, so one Lua script changes
+ * a recipient's items, the shard's indexes and counters atomically, on Redis Cluster too.
  *
  * <pre>
  *   T:it:&lt;recipient&gt;  hash  item key → "&lt;changes&gt;|&lt;first ms&gt;|&lt;last ms&gt;|&lt;json&gt;"
@@ -52,7 +52,8 @@ public final class RedisInboxStore implements InboxStore {
 
   // KEYS: old, rcp, seen, cnt. ARGV: tag, now ms, dedupe window ms, then per delivery: dedupe id,
   // recipient, item key, time ms, JSON.
-  private static final String ADD = """
+  private static final String ADD =
+      """
       -- scores go to redis.call as the caller's text: a Lua number would be formatted as a float
       local T, now, nowtext, window = ARGV[1], tonumber(ARGV[2]), ARGV[2], tonumber(ARGV[3])
       redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. string.format('%d', now - window))
@@ -93,7 +94,8 @@ public final class RedisInboxStore implements InboxStore {
    * reservation's items back into the recipient's pending hash, each coalesced with a pending item
    * of the same key as the add script coalesces (the pending one, added later, wins a tie).
    */
-  private static final String RESERVATIONS = """
+  private static final String RESERVATIONS =
+      """
       local function split(v)
         local p1 = string.find(v, '|', 1, true)
         local p2 = string.find(v, '|', p1 + 1, true)
@@ -150,7 +152,9 @@ public final class RedisInboxStore implements InboxStore {
       """;
 
   // KEYS: it:<recipient>, old, rcp, pulled, cnt, rvdue, rvr. ARGV: tag, recipient, now ms.
-  private static final String PULL = RESERVATIONS + """
+  private static final String PULL =
+      RESERVATIONS
+          + """
       if not redis.call('ZSCORE', KEYS[3], ARGV[2]) then return {} end
       releaseEnded(ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[3], KEYS[5], KEYS[2], KEYS[3], KEYS[6], KEYS[7])
       local all = redis.call('HGETALL', KEYS[1])
@@ -167,7 +171,9 @@ public final class RedisInboxStore implements InboxStore {
 
   // KEYS: it:<recipient>, old, rcp, pulled, cnt, rvdue, rvr, rvs:<recipient>, rv:<pull id>.
   // ARGV: tag, recipient, now ms, until ms, pull id. The pending hash becomes the reservation's.
-  private static final String RESERVE = RESERVATIONS + """
+  private static final String RESERVE =
+      RESERVATIONS
+          + """
       if not redis.call('ZSCORE', KEYS[3], ARGV[2]) then return {} end
       releaseEnded(ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[3], KEYS[5], KEYS[2], KEYS[3], KEYS[6], KEYS[7])
       redis.call('HSET', KEYS[4], ARGV[2], ARGV[3])
@@ -187,7 +193,9 @@ public final class RedisInboxStore implements InboxStore {
 
   // KEYS: old, rcp, cnt, rvdue, rvr. ARGV: tag, recipient, pull id, now ms.
   // Answers 1 acknowledged, 0 unknown, 2 ended (and released).
-  private static final String ACK = RESERVATIONS + """
+  private static final String ACK =
+      RESERVATIONS
+          + """
       local ends = redis.call('ZSCORE', KEYS[4], ARGV[3])
       if not ends or redis.call('HGET', KEYS[5], ARGV[3]) ~= ARGV[2] then return 0 end
       if tonumber(ends) <= tonumber(ARGV[4]) then
@@ -203,8 +211,11 @@ public final class RedisInboxStore implements InboxStore {
       return 1
       """;
 
-  // KEYS: old, rcp, cnt, rvdue, rvr. ARGV: tag, now ms, limit. Releases the shard's ended reservations.
-  private static final String RELEASE = RESERVATIONS + """
+  // KEYS: old, rcp, cnt, rvdue, rvr. ARGV: tag, now ms, limit. Releases the shard's ended
+  // reservations.
+  private static final String RELEASE =
+      RESERVATIONS
+          + """
       local ended = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
       for _, pid in ipairs(ended) do
         release(ARGV[1], pid, ARGV[2], KEYS[3], KEYS[1], KEYS[2], KEYS[4], KEYS[5])
@@ -213,7 +224,8 @@ public final class RedisInboxStore implements InboxStore {
       """;
 
   // KEYS: it:<recipient>, old, rcp, pulled, cnt, rvdue, rvr, rvs:<recipient>. ARGV: recipient, tag.
-  private static final String CLEAN = """
+  private static final String CLEAN =
+      """
       if not redis.call('ZSCORE', KEYS[3], ARGV[1]) then return 0 end
       local reserved = 0
       for _, pid in ipairs(redis.call('SMEMBERS', KEYS[8])) do
@@ -238,14 +250,16 @@ public final class RedisInboxStore implements InboxStore {
       """;
 
   // KEYS: it:<recipient>, old, rcp, pulled. ARGV: recipient. One consistent view of an inbox.
-  private static final String SUMMARY = """
+  private static final String SUMMARY =
+      """
       if not redis.call('ZSCORE', KEYS[3], ARGV[1]) then return {} end
       return {redis.call('HLEN', KEYS[1]), redis.call('ZSCORE', KEYS[2], ARGV[1]) or '', redis.call('HGET', KEYS[4], ARGV[1]) or ''}
       """;
 
   // KEYS: old, pulled. ARGV: tag, cutoff ms, limit. The stale inboxes of one shard with their
   // summaries, in one round trip: recipient, oldest ms, pending, last pull ms ('' when never).
-  private static final String STALE = """
+  private static final String STALE =
+      """
       local found = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[3]))
       local out = {}
       for i = 1, #found, 2 do
@@ -290,13 +304,22 @@ public final class RedisInboxStore implements InboxStore {
 
   private String[] recipientKeys(String inbox, String recipient) {
     String t = tag(inbox, shard(recipient));
-    return new String[] {t + ":it:" + recipient, t + ":old", t + ":rcp", t + ":pulled", t + ":cnt", t + ":rvdue", t + ":rvr",
-        t + ":rvs:" + recipient};
+    return new String[] {
+      t + ":it:" + recipient,
+      t + ":old",
+      t + ":rcp",
+      t + ":pulled",
+      t + ":cnt",
+      t + ":rvdue",
+      t + ":rvr",
+      t + ":rvs:" + recipient
+    };
   }
 
   @Override
   public int add(InboxRule rule, List<InboxDelivery> deliveries, Instant now) {
-    Map<Integer, List<InboxDelivery>> byShard = deliveries.stream().collect(Collectors.groupingBy(d -> shard(d.recipient())));
+    Map<Integer, List<InboxDelivery>> byShard =
+        deliveries.stream().collect(Collectors.groupingBy(d -> shard(d.recipient())));
     int added = 0;
     for (Map.Entry<Integer, List<InboxDelivery>> shard : byShard.entrySet()) {
       String t = tag(rule.name(), shard.getKey());
@@ -311,8 +334,11 @@ public final class RedisInboxStore implements InboxStore {
         args.add(Long.toString(delivery.time().toEpochMilli()));
         args.add(delivery.json());
       }
-      Long count = add.run(ScriptOutputType.INTEGER, new String[] {t + ":old", t + ":rcp", t + ":seen", t + ":cnt"},
-          args.toArray(String[]::new));
+      Long count =
+          add.run(
+              ScriptOutputType.INTEGER,
+              new String[] {t + ":old", t + ":rcp", t + ":seen", t + ":cnt"},
+              args.toArray(String[]::new));
       added += count.intValue();
     }
     return added;
@@ -325,9 +351,13 @@ public final class RedisInboxStore implements InboxStore {
       int p1 = record.indexOf('|');
       int p2 = record.indexOf('|', p1 + 1);
       int p3 = record.indexOf('|', p2 + 1);
-      items.add(new InboxItem(String.valueOf(flat.get(i)), Json.parseTrustedObject(record.substring(p3 + 1)),
-          Integer.parseInt(record, 0, p1, 10), Instant.ofEpochMilli(Long.parseLong(record, p1 + 1, p2, 10)),
-          Instant.ofEpochMilli(Long.parseLong(record, p2 + 1, p3, 10))));
+      items.add(
+          new InboxItem(
+              String.valueOf(flat.get(i)),
+              Json.parseTrustedObject(record.substring(p3 + 1)),
+              Integer.parseInt(record, 0, p1, 10),
+              Instant.ofEpochMilli(Long.parseLong(record, p1 + 1, p2, 10)),
+              Instant.ofEpochMilli(Long.parseLong(record, p2 + 1, p3, 10))));
     }
     items.sort(Comparator.comparing(InboxItem::firstAt).thenComparing(InboxItem::key));
     return items;
@@ -338,17 +368,24 @@ public final class RedisInboxStore implements InboxStore {
     String key = recipientKeys(inbox, recipient)[0];
     Map<String, String> all = db.call(redis -> redis.hgetall(key));
     List<Object> flat = new ArrayList<>(all.size() * 2);
-    all.forEach((k, v) -> {
-      flat.add(k);
-      flat.add(v);
-    });
+    all.forEach(
+        (k, v) -> {
+          flat.add(k);
+          flat.add(v);
+        });
     return items(flat);
   }
 
   @Override
   public InboxPull pull(String inbox, String recipient, Instant now) {
     String[] keys = Arrays.copyOf(recipientKeys(inbox, recipient), 7);
-    List<Object> flat = pull.run(ScriptOutputType.MULTI, keys, tag(inbox, shard(recipient)), recipient, Long.toString(now.toEpochMilli()));
+    List<Object> flat =
+        pull.run(
+            ScriptOutputType.MULTI,
+            keys,
+            tag(inbox, shard(recipient)),
+            recipient,
+            Long.toString(now.toEpochMilli()));
     return new InboxPull(recipient, items(flat), now);
   }
 
@@ -358,8 +395,15 @@ public final class RedisInboxStore implements InboxStore {
     String pullId = UUID.randomUUID().toString();
     String[] keys = Arrays.copyOf(recipientKeys(inbox, recipient), 9);
     keys[8] = t + ":rv:" + pullId;
-    List<Object> flat = reserve.run(ScriptOutputType.MULTI, keys, t, recipient, Long.toString(now.toEpochMilli()),
-        Long.toString(until.toEpochMilli()), pullId);
+    List<Object> flat =
+        reserve.run(
+            ScriptOutputType.MULTI,
+            keys,
+            t,
+            recipient,
+            Long.toString(now.toEpochMilli()),
+            Long.toString(until.toEpochMilli()),
+            pullId);
     if (flat.isEmpty()) {
       return new InboxPull(recipient, List.of(), now);
     }
@@ -369,8 +413,14 @@ public final class RedisInboxStore implements InboxStore {
   @Override
   public Acknowledgement acknowledge(String inbox, String recipient, String pullId, Instant now) {
     String t = tag(inbox, shard(recipient));
-    Long answer = ack.run(ScriptOutputType.INTEGER, new String[] {t + ":old", t + ":rcp", t + ":cnt", t + ":rvdue", t + ":rvr"}, t, recipient,
-        pullId, Long.toString(now.toEpochMilli()));
+    Long answer =
+        ack.run(
+            ScriptOutputType.INTEGER,
+            new String[] {t + ":old", t + ":rcp", t + ":cnt", t + ":rvdue", t + ":rvr"},
+            t,
+            recipient,
+            pullId,
+            Long.toString(now.toEpochMilli()));
     return switch (answer.intValue()) {
       case 1 -> Acknowledgement.ACKNOWLEDGED;
       case 2 -> Acknowledgement.EXPIRED;
@@ -382,7 +432,8 @@ public final class RedisInboxStore implements InboxStore {
   public int releaseExpired(String inbox, Instant now, int limit) {
     // one round trip to learn which shards have ended reservations; most checks find none
     Range<Double> ended = Range.create(Double.NEGATIVE_INFINITY, (double) now.toEpochMilli());
-    List<Function<RedisAsyncCommands<String, String>, RedisFuture<Long>>> counts = new ArrayList<>(SHARDS);
+    List<Function<RedisAsyncCommands<String, String>, RedisFuture<Long>>> counts =
+        new ArrayList<>(SHARDS);
     for (int shard = 0; shard < SHARDS; shard++) {
       String due = tag(inbox, shard) + ":rvdue";
       counts.add(redis -> redis.zcount(due, ended));
@@ -394,8 +445,13 @@ public final class RedisInboxStore implements InboxStore {
         continue;
       }
       String t = tag(inbox, shard);
-      Long count = release.run(ScriptOutputType.INTEGER, new String[] {t + ":old", t + ":rcp", t + ":cnt", t + ":rvdue", t + ":rvr"}, t,
-          Long.toString(now.toEpochMilli()), Integer.toString(limit - released));
+      Long count =
+          release.run(
+              ScriptOutputType.INTEGER,
+              new String[] {t + ":old", t + ":rcp", t + ":cnt", t + ":rvdue", t + ":rvr"},
+              t,
+              Long.toString(now.toEpochMilli()),
+              Integer.toString(limit - released));
       released += count.intValue();
     }
     return released;
@@ -403,7 +459,12 @@ public final class RedisInboxStore implements InboxStore {
 
   @Override
   public boolean clean(String inbox, String recipient) {
-    Long removed = clean.run(ScriptOutputType.INTEGER, recipientKeys(inbox, recipient), recipient, tag(inbox, shard(recipient)));
+    Long removed =
+        clean.run(
+            ScriptOutputType.INTEGER,
+            recipientKeys(inbox, recipient),
+            recipient,
+            tag(inbox, shard(recipient)));
     return removed == 1L;
   }
 
@@ -414,18 +475,27 @@ public final class RedisInboxStore implements InboxStore {
     if (view.isEmpty()) {
       return Optional.empty();
     }
-    return Optional.of(new InboxSummary(recipient, ((Number) view.get(0)).longValue(), instant(view.get(1)), instant(view.get(2))));
+    return Optional.of(
+        new InboxSummary(
+            recipient,
+            ((Number) view.get(0)).longValue(),
+            instant(view.get(1)),
+            instant(view.get(2))));
   }
 
   private static Optional<Instant> instant(Object ms) {
     String text = String.valueOf(ms);
-    return text.isEmpty() ? Optional.empty() : Optional.of(Instant.ofEpochMilli((long) Double.parseDouble(text)));
+    return text.isEmpty()
+        ? Optional.empty()
+        : Optional.of(Instant.ofEpochMilli((long) Double.parseDouble(text)));
   }
 
   @Override
   public List<InboxSummary> list(String inbox, String afterRecipient, int limit) {
-    Range<String> range = afterRecipient.isEmpty() ? Range.unbounded()
-        : Range.from(Range.Boundary.excluding(afterRecipient), Range.Boundary.unbounded());
+    Range<String> range =
+        afterRecipient.isEmpty()
+            ? Range.unbounded()
+            : Range.from(Range.Boundary.excluding(afterRecipient), Range.Boundary.unbounded());
     List<String> recipients = new ArrayList<>();
     for (int shard = 0; shard < SHARDS; shard++) {
       String index = tag(inbox, shard) + ":rcp";
@@ -446,18 +516,25 @@ public final class RedisInboxStore implements InboxStore {
     for (int shard = 0; shard < SHARDS; shard++) {
       String t = tag(inbox, shard);
       keys.add(new String[] {t + ":old", t + ":pulled"});
-      args.add(new String[] {t, Long.toString(pendingSince.toEpochMilli()), Integer.toString(limit)});
+      args.add(
+          new String[] {t, Long.toString(pendingSince.toEpochMilli()), Integer.toString(limit)});
     }
     // the 16 shards' scripts go out together: one round trip, not 16
     List<List<Object>> answers = staleScript.runAll(ScriptOutputType.MULTI, keys, args);
     List<InboxSummary> candidates = new ArrayList<>();
     for (List<Object> found : answers) {
       for (int i = 0; i + 3 < found.size(); i += 4) {
-        candidates.add(new InboxSummary(String.valueOf(found.get(i)), ((Number) found.get(i + 2)).longValue(),
-            instant(found.get(i + 1)), instant(found.get(i + 3))));
+        candidates.add(
+            new InboxSummary(
+                String.valueOf(found.get(i)),
+                ((Number) found.get(i + 2)).longValue(),
+                instant(found.get(i + 1)),
+                instant(found.get(i + 3))));
       }
     }
-    candidates.sort(Comparator.comparing((InboxSummary s) -> s.oldestPendingAt().orElseThrow()).thenComparing(InboxSummary::recipient));
+    candidates.sort(
+        Comparator.comparing((InboxSummary s) -> s.oldestPendingAt().orElseThrow())
+            .thenComparing(InboxSummary::recipient));
     return List.copyOf(candidates.subList(0, Math.min(limit, candidates.size())));
   }
 
@@ -465,8 +542,10 @@ public final class RedisInboxStore implements InboxStore {
   public List<String> staleRecipients(String inbox, Instant pendingSince, int limit) {
     // Plain range reads without scores, all shards in one round trip: formatting a score per
     // inbox and rebuilding the reply in Lua cost Redis four times as much as the range itself.
-    Range<Double> range = Range.create(Double.NEGATIVE_INFINITY, (double) pendingSince.toEpochMilli());
-    List<Function<RedisAsyncCommands<String, String>, RedisFuture<List<String>>>> reads = new ArrayList<>(SHARDS);
+    Range<Double> range =
+        Range.create(Double.NEGATIVE_INFINITY, (double) pendingSince.toEpochMilli());
+    List<Function<RedisAsyncCommands<String, String>, RedisFuture<List<String>>>> reads =
+        new ArrayList<>(SHARDS);
     for (int shard = 0; shard < SHARDS; shard++) {
       String old = tag(inbox, shard) + ":old";
       reads.add(redis -> redis.zrangebyscore(old, range, Limit.create(0, limit)));

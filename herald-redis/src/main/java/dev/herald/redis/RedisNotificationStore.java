@@ -30,16 +30,18 @@ import java.util.Optional;
 
 /**
  * {@link NotificationStore} on Redis: reads the outbox that {@link RedisDigestStore}'s scripts
- * write into each shard ({@link RedisDigestLayout}) and records attempts with one script per
- * shard. Listing merges the shards' outbox streams by stream id; a cursor is {@code
- * <stream id>~<rule>~<shard>}, which orders entries of different shards with equal ids.
+ * write into each shard ({@link RedisDigestLayout}) and records attempts with one script per shard.
+ * Listing merges the shards' outbox streams by stream id; a cursor is {@code <stream
+ * id>~<rule>~<shard>}, which orders entries of different shards with equal ids.
  *
  * <p>Thread-safety: safe for concurrent use.
  */
 public final class RedisNotificationStore implements NotificationStore {
 
-  // KEYS: dl, sched. ARGV: repeated member, attempt, state, retry ms (or ""), at ms, ok (1/0), detail.
-  private static final String RECORD = """
+  // KEYS: dl, sched. ARGV: repeated member, attempt, state, retry ms (or ""), at ms, ok (1/0),
+  // detail.
+  private static final String RECORD =
+      """
       for i = 1, #ARGV, 7 do
         local member, attempt, state = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2]
         if redis.call('HGET', KEYS[1], member) == 'PENDING|' .. (attempt - 1) then
@@ -63,7 +65,8 @@ public final class RedisNotificationStore implements NotificationStore {
   private final RedisDatabase.Script take;
 
   // KEYS: sched. ARGV: now ms, lease ms, limit. Hands out due members and holds them for the lease.
-  private static final String TAKE = """
+  private static final String TAKE =
+      """
       local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
       for _, member in ipairs(due) do
         redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) + tonumber(ARGV[2]), member)
@@ -71,7 +74,9 @@ public final class RedisNotificationStore implements NotificationStore {
       return due
       """;
 
-  /** @param rules every digest rule whose outbox this store reads */
+  /**
+   * @param rules every digest rule whose outbox this store reads
+   */
   public RedisNotificationStore(RedisDatabase db, List<String> rules) {
     this.db = Objects.requireNonNull(db, "db");
     this.layout = new RedisDigestLayout(db);
@@ -89,21 +94,35 @@ public final class RedisNotificationStore implements NotificationStore {
     int second = record.indexOf('\n', first + 1);
     int third = record.indexOf('\n', second + 1);
     String[] head = record.substring(0, first).split(" ");
-    List<JsonNode> items = InlineItems.ordered(record.substring(third + 1)).stream().map(Json::parseTrusted).toList();
-    return new Notification(head[0], Json.parseTrusted(record.substring(first + 1, second)).asText(),
-        Json.parseTrusted(record.substring(second + 1, third)).asText(), items,
-        Instant.ofEpochMilli(Long.parseLong(head[1])), Instant.ofEpochMilli(Long.parseLong(head[2])),
-        Instant.ofEpochMilli(Long.parseLong(head[3])), Instant.ofEpochMilli(Long.parseLong(head[4])));
+    List<JsonNode> items =
+        InlineItems.ordered(record.substring(third + 1)).stream().map(Json::parseTrusted).toList();
+    return new Notification(
+        head[0],
+        Json.parseTrusted(record.substring(first + 1, second)).asText(),
+        Json.parseTrusted(record.substring(second + 1, third)).asText(),
+        items,
+        Instant.ofEpochMilli(Long.parseLong(head[1])),
+        Instant.ofEpochMilli(Long.parseLong(head[2])),
+        Instant.ofEpochMilli(Long.parseLong(head[3])),
+        Instant.ofEpochMilli(Long.parseLong(head[4])));
   }
 
-  /** The JSON record of the first layout, still read for notifications written before the change. */
+  /**
+   * The JSON record of the first layout, still read for notifications written before the change.
+   */
   private static Notification legacyNotification(String record) {
     JsonNode r = Json.parseTrusted(record);
     List<JsonNode> items = new ArrayList<>();
     Json.parseTrusted(r.path("i").asText()).forEach(items::add);
-    return new Notification(r.path("id").asText(), r.path("rule").asText(), r.path("r").asText(), items,
-        Instant.ofEpochMilli(r.path("f").asLong()), Instant.ofEpochMilli(r.path("l").asLong()),
-        Instant.ofEpochMilli(r.path("d").asLong()), Instant.ofEpochMilli(r.path("c").asLong()));
+    return new Notification(
+        r.path("id").asText(),
+        r.path("rule").asText(),
+        r.path("r").asText(),
+        items,
+        Instant.ofEpochMilli(r.path("f").asLong()),
+        Instant.ofEpochMilli(r.path("l").asLong()),
+        Instant.ofEpochMilli(r.path("d").asLong()),
+        Instant.ofEpochMilli(r.path("c").asLong()));
   }
 
   private record Shard(String rule, int shard, String tag) {}
@@ -132,14 +151,18 @@ public final class RedisNotificationStore implements NotificationStore {
 
   @Override
   public Optional<Notification> find(String id) {
-    return shardOf(id).map(shard -> notification(db.call(redis -> redis.hget(shard.tag() + ":n", id))));
+    return shardOf(id)
+        .map(shard -> notification(db.call(redis -> redis.hget(shard.tag() + ":n", id))));
   }
 
   private record Entry(String streamId, Shard shard, String notificationId) {}
 
   private static long[] idParts(String streamId) {
     int dash = streamId.indexOf('-');
-    return new long[] {Long.parseLong(streamId, 0, dash, 10), Long.parseLong(streamId, dash + 1, streamId.length(), 10)};
+    return new long[] {
+      Long.parseLong(streamId, 0, dash, 10),
+      Long.parseLong(streamId, dash + 1, streamId.length(), 10)
+    };
   }
 
   private static int compareIds(String a, String b) {
@@ -148,17 +171,17 @@ public final class RedisNotificationStore implements NotificationStore {
     return x[0] != y[0] ? Long.compare(x[0], y[0]) : Long.compare(x[1], y[1]);
   }
 
-  private static final Comparator<Entry> ORDER = Comparator
-      .comparing(Entry::streamId, RedisNotificationStore::compareIds)
-      .thenComparing(e -> e.shard().rule())
-      .thenComparing(e -> e.shard().shard());
+  private static final Comparator<Entry> ORDER =
+      Comparator.comparing(Entry::streamId, RedisNotificationStore::compareIds)
+          .thenComparing(e -> e.shard().rule())
+          .thenComparing(e -> e.shard().shard());
 
   /**
-   * Where a reader of the outbox is: the last stream id it went past in each shard, and a floor
-   * for shards it has no position in (the greatest of those ids). Each shard is read after its
-   * own position, so a notification that a shard closes later is never passed over, even when
-   * another shard closed one with the same or a later id first: shards' ids follow each one's
-   * own clock, and there is no order across shards to trust.
+   * Where a reader of the outbox is: the last stream id it went past in each shard, and a floor for
+   * shards it has no position in (the greatest of those ids). Each shard is read after its own
+   * position, so a notification that a shard closes later is never passed over, even when another
+   * shard closed one with the same or a later id first: shards' ids follow each one's own clock,
+   * and there is no order across shards to trust.
    */
   private record Cursor(Map<String, String> positions, Optional<String> floor) {
 
@@ -175,44 +198,65 @@ public final class RedisNotificationStore implements NotificationStore {
     String text() {
       ObjectNode json = Json.object();
       positions.forEach(json::put);
-      return PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(Json.write(json).getBytes(StandardCharsets.UTF_8));
+      return PREFIX
+          + Base64.getUrlEncoder()
+              .withoutPadding()
+              .encodeToString(Json.write(json).getBytes(StandardCharsets.UTF_8));
     }
 
     static Cursor parse(String text) {
       try {
         Map<String, String> positions = new LinkedHashMap<>();
         if (text.startsWith(PREFIX)) {
-          JsonNode json = Json.parseTrusted(new String(Base64.getUrlDecoder().decode(text.substring(PREFIX.length())), StandardCharsets.UTF_8));
-          json.fields().forEachRemaining(e -> {
-            idParts(e.getValue().asText()); // refuses what is not a stream id
-            positions.put(e.getKey(), e.getValue().asText());
-          });
-          return new Cursor(positions, positions.values().stream().max(RedisNotificationStore::compareIds));
+          JsonNode json =
+              Json.parseTrusted(
+                  new String(
+                      Base64.getUrlDecoder().decode(text.substring(PREFIX.length())),
+                      StandardCharsets.UTF_8));
+          json.fields()
+              .forEachRemaining(
+                  e -> {
+                    idParts(e.getValue().asText()); // refuses what is not a stream id
+                    positions.put(e.getKey(), e.getValue().asText());
+                  });
+          return new Cursor(
+              positions, positions.values().stream().max(RedisNotificationStore::compareIds));
         }
-        // the first form, "<stream id>~<rule>~<shard>": a place in the merged order, used as a floor
+        // the first form, "<stream id>~<rule>~<shard>": a place in the merged order, used as a
+        // floor
         String[] parts = text.split("~", 3);
         Integer.parseInt(parts[2]);
         idParts(parts[0]);
         return new Cursor(positions, Optional.of(parts[0]));
       } catch (RuntimeException e) {
-        throw new IllegalArgumentException("'" + text + "' is not a notification cursor (use the \"next\" of a previous page)");
+        throw new IllegalArgumentException(
+            "'" + text + "' is not a notification cursor (use the \"next\" of a previous page)");
       }
     }
   }
 
   @Override
   public NotificationPage list(NotificationQuery query) {
-    Cursor cursor = query.after().map(Cursor::parse).orElse(new Cursor(new LinkedHashMap<>(), Optional.empty()));
+    Cursor cursor =
+        query
+            .after()
+            .map(Cursor::parse)
+            .orElse(new Cursor(new LinkedHashMap<>(), Optional.empty()));
     // Filtering by recipient happens after reading, so read generously for filtered queries.
     int count = query.recipient().isPresent() ? 10 * query.limit() + 10 : query.limit() + 1;
     List<Shard> shards = shards(query.rule());
     List<Entry> merged = new ArrayList<>();
     Optional<Entry> horizon = Optional.empty();
     for (Shard shard : shards) {
-      Range<String> range = cursor.after(shard)
-          .map(id -> Range.from(Range.Boundary.excluding(id), Range.Boundary.<String>unbounded()))
-          .orElse(Range.create("-", "+"));
-      List<StreamMessage<String, String>> read = db.call(redis -> redis.xrange(shard.tag() + ":out", range, Limit.from(count)));
+      Range<String> range =
+          cursor
+              .after(shard)
+              .map(
+                  id ->
+                      Range.from(Range.Boundary.excluding(id), Range.Boundary.<String>unbounded()))
+              .orElse(Range.create("-", "+"));
+      List<StreamMessage<String, String>> read =
+          db.call(redis -> redis.xrange(shard.tag() + ":out", range, Limit.from(count)));
       for (StreamMessage<String, String> m : read) {
         merged.add(new Entry(m.getId(), shard, m.getBody().get("n")));
       }
@@ -232,12 +276,14 @@ public final class RedisNotificationStore implements NotificationStore {
     List<Notification> page = new ArrayList<>();
     boolean moved = false;
     for (Entry entry : merged) {
-      if (page.size() == query.limit() || (horizon.isPresent() && ORDER.compare(entry, horizon.get()) > 0)) {
+      if (page.size() == query.limit()
+          || (horizon.isPresent() && ORDER.compare(entry, horizon.get()) > 0)) {
         break;
       }
       positions.put(Cursor.key(entry.shard()), entry.streamId());
       moved = true;
-      String recordText = db.call(redis -> redis.hget(entry.shard().tag() + ":n", entry.notificationId()));
+      String recordText =
+          db.call(redis -> redis.hget(entry.shard().tag() + ":n", entry.notificationId()));
       if (recordText == null) {
         continue;
       }
@@ -260,15 +306,18 @@ public final class RedisNotificationStore implements NotificationStore {
     }
     String tag = found.get().tag();
     Map<String, String> states = new LinkedHashMap<>();
-    db.call(redis -> redis.hgetall(tag + ":dl")).forEach((member, state) -> {
-      if (member.startsWith(notificationId + "|")) {
-        states.put(member, state);
-      }
-    });
+    db.call(redis -> redis.hgetall(tag + ":dl"))
+        .forEach(
+            (member, state) -> {
+              if (member.startsWith(notificationId + "|")) {
+                states.put(member, state);
+              }
+            });
     List<Delivery> deliveries = new ArrayList<>();
     for (Map.Entry<String, String> e : states.entrySet()) {
       String sink = e.getKey().substring(notificationId.length() + 1);
-      Delivery.State state = Delivery.State.valueOf(e.getValue().substring(0, e.getValue().indexOf('|')));
+      Delivery.State state =
+          Delivery.State.valueOf(e.getValue().substring(0, e.getValue().indexOf('|')));
       Optional<Instant> next = Optional.empty();
       if (state == Delivery.State.PENDING) {
         Double score = db.call(redis -> redis.zscore(tag + ":sched", e.getKey()));
@@ -277,7 +326,12 @@ public final class RedisNotificationStore implements NotificationStore {
       List<Delivery.Attempt> attempts = new ArrayList<>();
       for (String a : db.call(redis -> redis.lrange(tag + ":at:" + e.getKey(), 0, -1))) {
         String[] p = a.split("\\|", 4);
-        attempts.add(new Delivery.Attempt(Integer.parseInt(p[0]), Instant.ofEpochMilli(Long.parseLong(p[1])), p[2].equals("1"), p[3]));
+        attempts.add(
+            new Delivery.Attempt(
+                Integer.parseInt(p[0]),
+                Instant.ofEpochMilli(Long.parseLong(p[1])),
+                p[2].equals("1"),
+                p[3]));
       }
       deliveries.add(new Delivery(notificationId, sink, state, next, attempts));
     }
@@ -292,13 +346,19 @@ public final class RedisNotificationStore implements NotificationStore {
       if (tasks.size() >= limit) {
         break;
       }
-      List<Object> taken = take.run(ScriptOutputType.MULTI, new String[] {shard.tag() + ":sched"},
-          Long.toString(now.toEpochMilli()), Long.toString(lease.toMillis()), Integer.toString(limit - tasks.size()));
+      List<Object> taken =
+          take.run(
+              ScriptOutputType.MULTI,
+              new String[] {shard.tag() + ":sched"},
+              Long.toString(now.toEpochMilli()),
+              Long.toString(lease.toMillis()),
+              Integer.toString(limit - tasks.size()));
       List<String> members = taken.stream().map(String::valueOf).toList();
       if (members.isEmpty()) {
         continue;
       }
-      List<KeyValue<String, String>> states = db.call(redis -> redis.hmget(shard.tag() + ":dl", members.toArray(String[]::new)));
+      List<KeyValue<String, String>> states =
+          db.call(redis -> redis.hmget(shard.tag() + ":dl", members.toArray(String[]::new)));
       for (KeyValue<String, String> state : states) {
         if (!state.hasValue() || !state.getValue().startsWith("PENDING|")) {
           continue;
@@ -307,7 +367,9 @@ public final class RedisNotificationStore implements NotificationStore {
         String id = member.substring(0, member.indexOf('|'));
         String recordText = db.call(redis -> redis.hget(shard.tag() + ":n", id));
         int attempts = Integer.parseInt(state.getValue().substring("PENDING|".length()));
-        tasks.add(new DeliveryTask(notification(recordText), member.substring(id.length() + 1), attempts + 1));
+        tasks.add(
+            new DeliveryTask(
+                notification(recordText), member.substring(id.length() + 1), attempts + 1));
       }
     }
     return tasks;
@@ -317,7 +379,8 @@ public final class RedisNotificationStore implements NotificationStore {
   public Optional<Instant> nextDeliveryDue() {
     Optional<Double> min = Optional.empty();
     for (Shard shard : shards(Optional.empty())) {
-      List<ScoredValue<String>> first = db.call(redis -> redis.zrangeWithScores(shard.tag() + ":sched", 0, 0));
+      List<ScoredValue<String>> first =
+          db.call(redis -> redis.zrangeWithScores(shard.tag() + ":sched", 0, 0));
       if (!first.isEmpty() && (min.isEmpty() || first.getFirst().getScore() < min.get())) {
         min = Optional.of(first.getFirst().getScore());
       }
@@ -331,7 +394,8 @@ public final class RedisNotificationStore implements NotificationStore {
     for (DeliveryOutcome outcome : outcomes) {
       Notification n = outcome.task().notification();
       String tag = layout.tag(n.rule(), RedisDigestLayout.shard(n.recipient()));
-      String state = outcome.succeeded() ? "DELIVERED" : outcome.retryAt().isPresent() ? "PENDING" : "FAILED";
+      String state =
+          outcome.succeeded() ? "DELIVERED" : outcome.retryAt().isPresent() ? "PENDING" : "FAILED";
       List<String> args = argsByTag.computeIfAbsent(tag, t -> new ArrayList<>());
       args.add(n.id() + "|" + outcome.task().sink());
       args.add(Integer.toString(outcome.task().attempt()));
@@ -341,7 +405,11 @@ public final class RedisNotificationStore implements NotificationStore {
       args.add(outcome.succeeded() ? "1" : "0");
       args.add(outcome.detail());
     }
-    argsByTag.forEach((tag, args) ->
-        record.run(ScriptOutputType.INTEGER, new String[] {tag + ":dl", tag + ":sched"}, args.toArray(String[]::new)));
+    argsByTag.forEach(
+        (tag, args) ->
+            record.run(
+                ScriptOutputType.INTEGER,
+                new String[] {tag + ":dl", tag + ":sched"},
+                args.toArray(String[]::new)));
   }
 }

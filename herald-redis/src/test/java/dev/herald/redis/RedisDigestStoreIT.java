@@ -39,14 +39,27 @@ class RedisDigestStoreIT extends DigestStoreContract {
     store.add(rule, List.of(item("10", "P", noon)), noon);
     store.flush(rule, "10", noon);
 
-    NotificationPage all = outbox.list(new NotificationQuery(Optional.empty(), Optional.empty(), Optional.of("0-0~seller-scans~0"), 10));
+    NotificationPage all =
+        outbox.list(
+            new NotificationQuery(
+                Optional.empty(), Optional.empty(), Optional.of("0-0~seller-scans~0"), 10));
     assertThat(all.notifications()).extracting(Notification::recipient).containsExactly("10");
     assertThat(all.next()).hasValueSatisfying(next -> assertThat(next).startsWith("c2."));
-    NotificationPage none = outbox.list(new NotificationQuery(Optional.empty(), Optional.empty(), all.next(), 10));
+    NotificationPage none =
+        outbox.list(new NotificationQuery(Optional.empty(), Optional.empty(), all.next(), 10));
     assertThat(none.notifications()).isEmpty();
-    assertThatThrownBy(() -> outbox.list(new NotificationQuery(Optional.empty(), Optional.empty(), Optional.of("c2.!!"), 10)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is not a notification cursor");
-    assertThatThrownBy(() -> outbox.list(new NotificationQuery(Optional.empty(), Optional.empty(), Optional.of("nonsense"), 10)))
+    assertThatThrownBy(
+            () ->
+                outbox.list(
+                    new NotificationQuery(
+                        Optional.empty(), Optional.empty(), Optional.of("c2.!!"), 10)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("is not a notification cursor");
+    assertThatThrownBy(
+            () ->
+                outbox.list(
+                    new NotificationQuery(
+                        Optional.empty(), Optional.empty(), Optional.of("nonsense"), 10)))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
@@ -60,29 +73,65 @@ class RedisDigestStoreIT extends DigestStoreContract {
       long l = f + 60_000;
       long d = l + 3_600_000;
       // as the first layout's scripts left them: a hash per bucket, a JSON record per notification
-      db.call(redis -> redis.hset(tag + ":b:10", Map.of("o", "7-0", "f", Long.toString(f), "l", Long.toString(l),
-          "c", "2", "d", Long.toString(d))));
+      db.call(
+          redis ->
+              redis.hset(
+                  tag + ":b:10",
+                  Map.of(
+                      "o",
+                      "7-0",
+                      "f",
+                      Long.toString(f),
+                      "l",
+                      Long.toString(l),
+                      "c",
+                      "2",
+                      "d",
+                      Long.toString(d))));
       db.call(redis -> redis.set(tag + ":i:10", (l) + " \"BBBBBB\"\n" + f + " \"AAAAAA\"\n"));
       db.call(redis -> redis.zadd(tag + ":due", d, "10"));
       db.call(redis -> redis.zadd(tag + ":keys", 0, "10"));
-      db.call(redis -> redis.hset(tag + ":n", "n-old", "{\"id\":\"n-old\",\"rule\":\"seller-scans\",\"r\":\"20\",\"f\":" + f
-          + ",\"l\":" + f + ",\"d\":" + (f + 5000) + ",\"c\":" + (f + 5001) + ",\"i\":\"[\\\"XXXXXX\\\"]\"}"));
+      db.call(
+          redis ->
+              redis.hset(
+                  tag + ":n",
+                  "n-old",
+                  "{\"id\":\"n-old\",\"rule\":\"seller-scans\",\"r\":\"20\",\"f\":"
+                      + f
+                      + ",\"l\":"
+                      + f
+                      + ",\"d\":"
+                      + (f + 5000)
+                      + ",\"c\":"
+                      + (f + 5001)
+                      + ",\"i\":\"[\\\"XXXXXX\\\"]\"}"));
     }
-    DigestRule rule = DigestRule.of("seller-scans", "scans", "seller_id", "package_id", Duration.ofHours(1));
+    DigestRule rule =
+        DigestRule.of("seller-scans", "scans", "seller_id", "package_id", Duration.ofHours(1));
     try (Backend backend = openBackend(InstantSource.fixed(first))) {
-      assertThat(backend.digests().openBucket("seller-scans", "10")).hasValueSatisfying(b -> {
-        assertThat(b.count()).isEqualTo(2);
-        assertThat(b.dueAt()).isEqualTo(first.plusSeconds(60).plus(Duration.ofHours(1)));
-      });
-      assertThat(backend.notifications().find("n-old")).hasValueSatisfying(n -> {
-        assertThat(n.recipient()).isEqualTo("20");
-        assertThat(n.items()).extracting(JsonNode::asText).containsExactly("XXXXXX");
-      });
-      List<Notification> closed = backend.digests().closeDue(rule, first.plus(Duration.ofHours(2)), 100);
-      assertThat(closed).singleElement().satisfies(n -> {
-        assertThat(n.recipient()).isEqualTo("10");
-        assertThat(n.items()).extracting(JsonNode::asText).containsExactly("AAAAAA", "BBBBBB");
-      });
+      assertThat(backend.digests().openBucket("seller-scans", "10"))
+          .hasValueSatisfying(
+              b -> {
+                assertThat(b.count()).isEqualTo(2);
+                assertThat(b.dueAt()).isEqualTo(first.plusSeconds(60).plus(Duration.ofHours(1)));
+              });
+      assertThat(backend.notifications().find("n-old"))
+          .hasValueSatisfying(
+              n -> {
+                assertThat(n.recipient()).isEqualTo("20");
+                assertThat(n.items()).extracting(JsonNode::asText).containsExactly("XXXXXX");
+              });
+      List<Notification> closed =
+          backend.digests().closeDue(rule, first.plus(Duration.ofHours(2)), 100);
+      assertThat(closed)
+          .singleElement()
+          .satisfies(
+              n -> {
+                assertThat(n.recipient()).isEqualTo("10");
+                assertThat(n.items())
+                    .extracting(JsonNode::asText)
+                    .containsExactly("AAAAAA", "BBBBBB");
+              });
       assertThat(backend.digests().openBucketCount("seller-scans")).isZero();
     }
   }
@@ -102,24 +151,33 @@ class RedisDigestStoreIT extends DigestStoreContract {
       db.call(redis -> redis.zadd(tag + ":keys", 0, "10"));
       db.call(redis -> redis.set(tag + ":layout", "2"));
     }
-    DigestRule rule = DigestRule.of("seller-scans", "scans", "seller_id", "package_id", Duration.ofHours(1));
+    DigestRule rule =
+        DigestRule.of("seller-scans", "scans", "seller_id", "package_id", Duration.ofHours(1));
     try (Backend backend = openBackend(InstantSource.fixed(first))) {
-      assertThat(backend.digests().openBucket("seller-scans", "10")).hasValueSatisfying(b -> {
-        assertThat(b.openEventId()).isEqualTo("7-0");
-        assertThat(b.firstAt()).isEqualTo(first);
-        assertThat(b.lastAt()).isEqualTo(first.plusSeconds(60));
-        assertThat(b.count()).isEqualTo(2);
-        assertThat(b.dueAt()).isEqualTo(Instant.ofEpochMilli(d));
-      });
+      assertThat(backend.digests().openBucket("seller-scans", "10"))
+          .hasValueSatisfying(
+              b -> {
+                assertThat(b.openEventId()).isEqualTo("7-0");
+                assertThat(b.firstAt()).isEqualTo(first);
+                assertThat(b.lastAt()).isEqualTo(first.plusSeconds(60));
+                assertThat(b.count()).isEqualTo(2);
+                assertThat(b.dueAt()).isEqualTo(Instant.ofEpochMilli(d));
+              });
       // an item added after the move lands in the same bucket and moves its deadline
       Instant later = first.plusSeconds(120);
       backend.digests().add(rule, List.of(item("10", "CCCCCC", later)), later);
-      List<Notification> closed = backend.digests().closeDue(rule, later.plus(Duration.ofHours(2)), 100);
-      assertThat(closed).singleElement().satisfies(n -> {
-        assertThat(n.recipient()).isEqualTo("10");
-        assertThat(n.items()).extracting(JsonNode::asText).containsExactly("AAAAAA", "BBBBBB", "CCCCCC");
-        assertThat(n.dueAt()).isEqualTo(later.plus(Duration.ofHours(1)));
-      });
+      List<Notification> closed =
+          backend.digests().closeDue(rule, later.plus(Duration.ofHours(2)), 100);
+      assertThat(closed)
+          .singleElement()
+          .satisfies(
+              n -> {
+                assertThat(n.recipient()).isEqualTo("10");
+                assertThat(n.items())
+                    .extracting(JsonNode::asText)
+                    .containsExactly("AAAAAA", "BBBBBB", "CCCCCC");
+                assertThat(n.dueAt()).isEqualTo(later.plus(Duration.ofHours(1)));
+              });
       assertThat(backend.digests().openBucketCount("seller-scans")).isZero();
     }
   }

@@ -14,7 +14,8 @@ import java.util.UUID;
  */
 public final class RedisTestSupport {
 
-  public static final String URL = System.getenv().getOrDefault("HERALD_TEST_REDIS_URL", "redis://127.0.0.1:6379/15");
+  public static final String URL =
+      System.getenv().getOrDefault("HERALD_TEST_REDIS_URL", "redis://127.0.0.1:6379/15");
 
   private RedisTestSupport() {}
 
@@ -27,7 +28,9 @@ public final class RedisTestSupport {
       reachable = false;
     }
     if (!"true".equals(System.getenv("CI"))) {
-      assumeTrue(reachable, "no Redis at " + URL + " (set HERALD_TEST_REDIS_URL; with CI=true this fails)");
+      assumeTrue(
+          reachable,
+          "no Redis at " + URL + " (set HERALD_TEST_REDIS_URL; with CI=true this fails)");
     } else if (!reachable) {
       throw new IllegalStateException("CI=true but no Redis answers at " + URL);
     }
@@ -38,7 +41,8 @@ public final class RedisTestSupport {
   public static void clean(String prefix) {
     RedisClient client = RedisClient.create(URL);
     try (StatefulRedisConnection<String, String> connection = client.connect()) {
-      ScanIterator<String> keys = ScanIterator.scan(connection.sync(), ScanArgs.Builder.matches(prefix + "*").limit(500));
+      ScanIterator<String> keys =
+          ScanIterator.scan(connection.sync(), ScanArgs.Builder.matches(prefix + "*").limit(500));
       while (keys.hasNext()) {
         connection.sync().del(keys.next());
       }

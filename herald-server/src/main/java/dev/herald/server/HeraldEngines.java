@@ -35,14 +35,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The background half of Herald: the store, the digest engine, the dispatcher and stream
- * retention, each on its own thread. {@code herald server} adds the HTTP API on top; {@code herald
- * worker} runs this alone. Several of them may share one Redis: consumer groups split the events
- * and the store closes each bucket once.
+ * The background half of Herald: the store, the digest engine, the dispatcher and stream retention,
+ * each on its own thread. {@code herald server} adds the HTTP API on top; {@code herald worker}
+ * runs this alone. Several of them may share one Redis: consumer groups split the events and the
+ * store closes each bucket once.
  */
 public final class HeraldEngines implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(HeraldEngines.class);
+
   /** The longest pause of an idle stream-reading agent on SQLite, where local appends wake it. */
   private static final Duration LOCAL_LOG_IDLE = Duration.ofSeconds(1);
 
@@ -67,12 +68,25 @@ public final class HeraldEngines implements AutoCloseable {
     backend = track(openBackend(config, clock));
     try {
       metrics = new HeraldMetrics(config.digests(), backend.digests());
-      engine = new DigestEngine(backend.log(), backend.digests(), config.digests(), clock,
-          DigestEngine.Options.defaults(consumerName()), metrics);
+      engine =
+          new DigestEngine(
+              backend.log(),
+              backend.digests(),
+              config.digests(),
+              clock,
+              DigestEngine.Options.defaults(consumerName()),
+              metrics);
       Map<String, List<Sink>> sinks = new LinkedHashMap<>();
       config.digests().forEach(rule -> sinks.put(rule.name(), rule.deliver()));
-      NotificationDispatcher dispatcher = new NotificationDispatcher(backend.notifications(), backend.log(), sinks,
-          config.retry(), HeraldConfig.FAILED_STREAM, clock, metrics);
+      NotificationDispatcher dispatcher =
+          new NotificationDispatcher(
+              backend.notifications(),
+              backend.log(),
+              sinks,
+              config.retry(),
+              HeraldConfig.FAILED_STREAM,
+              clock,
+              metrics);
       // Agents that read streams are woken by every local append (onAppended below). On SQLite
       // this process is the only writer, so their polls only catch abandoned batches and can be
       // rare; other processes append to a Redis store, and only a poll finds their events.
@@ -80,47 +94,95 @@ public final class HeraldEngines implements AutoCloseable {
       engineRunner = track(new AgentRunner(engine.ingester(), logIdle).start());
       track(new AgentRunner(engine.closer(), Duration.ofMillis(10)).start());
       dispatcherRunner = track(new AgentRunner(dispatcher, Duration.ofMillis(20)).start());
-      directories = new Directories(config.directories().values().stream().map(DirectoryConfig::initial).toList(), replacing -> {
-        DirectoryConfig declared = config.directories().get(replacing.name());
-        declared.file().ifPresent(file -> DirectoryFiles.write(replacing, file));
-        LOG.info("directory '{}' replaced: {} keys{}", replacing.name(), replacing.entries().size(),
-            declared.file().map(f -> ", written to " + f).orElse(""));
-      });
+      directories =
+          new Directories(
+              config.directories().values().stream().map(DirectoryConfig::initial).toList(),
+              replacing -> {
+                DirectoryConfig declared = config.directories().get(replacing.name());
+                declared.file().ifPresent(file -> DirectoryFiles.write(replacing, file));
+                LOG.info(
+                    "directory '{}' replaced: {} keys{}",
+                    replacing.name(),
+                    replacing.entries().size(),
+                    declared.file().map(f -> ", written to " + f).orElse(""));
+              });
       alerts = new AlertBoard(backend.log(), config.alerts().stream(), clock).catchUp();
-      RouteListener routeListener = new RouteListener() {
-        @Override
-        public void onRouted(RouteRule rule, int count, int deliveries) {
-          metrics.onRouted(rule, count, deliveries);
-        }
+      RouteListener routeListener =
+          new RouteListener() {
+            @Override
+            public void onRouted(RouteRule rule, int count, int deliveries) {
+              metrics.onRouted(rule, count, deliveries);
+            }
 
-        @Override
-        public void onInvalid(RouteRule rule, Event event, String reason, String invalidId) {
-          metrics.onInvalid(rule, event, reason, invalidId);
-          alerts.raise(Alert.INVALID_EVENT, rule.invalid() + "/" + invalidId,
-              "event " + event.stream() + "/" + event.id() + " cannot be routed by '" + rule.name() + "': " + reason);
-        }
-      };
-      RouteEngine router = new RouteEngine(backend.log(), directories, config.routes(), clock, consumerName(), 10_000,
-          Duration.ofSeconds(30), routeListener);
-      inboxEngine = new InboxEngine(backend.log(), backend.inboxes(), config.inboxes(), clock, consumerName(), 10_000,
-          Duration.ofSeconds(30), metrics);
-      monitor = new InboxMonitor(backend.inboxes(), config.inboxes(), alerts, clock, config.alerts().checkEvery());
-      metrics.watchInboxes(config.inboxes(), backend.inboxes(), () -> alerts.active().size(), monitor::lastCheckNanos);
+            @Override
+            public void onInvalid(RouteRule rule, Event event, String reason, String invalidId) {
+              metrics.onInvalid(rule, event, reason, invalidId);
+              alerts.raise(
+                  Alert.INVALID_EVENT,
+                  rule.invalid() + "/" + invalidId,
+                  "event "
+                      + event.stream()
+                      + "/"
+                      + event.id()
+                      + " cannot be routed by '"
+                      + rule.name()
+                      + "': "
+                      + reason);
+            }
+          };
+      RouteEngine router =
+          new RouteEngine(
+              backend.log(),
+              directories,
+              config.routes(),
+              clock,
+              consumerName(),
+              10_000,
+              Duration.ofSeconds(30),
+              routeListener);
+      inboxEngine =
+          new InboxEngine(
+              backend.log(),
+              backend.inboxes(),
+              config.inboxes(),
+              clock,
+              consumerName(),
+              10_000,
+              Duration.ofSeconds(30),
+              metrics);
+      monitor =
+          new InboxMonitor(
+              backend.inboxes(), config.inboxes(), alerts, clock, config.alerts().checkEvery());
+      metrics.watchInboxes(
+          config.inboxes(),
+          backend.inboxes(),
+          () -> alerts.active().size(),
+          monitor::lastCheckNanos);
       track(new AgentRunner(alerts, Duration.ofMillis(200)).start());
       routeRunner = track(new AgentRunner(router, logIdle).start());
       inboxRunner = track(new AgentRunner(inboxEngine, logIdle).start());
       monitorRunner = track(new AgentRunner(monitor, Duration.ofMillis(100)).start());
-      topics = new Topics(backend.log(), new Topics.Options(config.live().ringCapacity(), config.live().maxLag()));
-      // local appends wake the runner (onAppended below); other processes append to a shared store too,
+      topics =
+          new Topics(
+              backend.log(),
+              new Topics.Options(config.live().ringCapacity(), config.live().maxLag()));
+      // local appends wake the runner (onAppended below); other processes append to a shared store
+      // too,
       // so it polls every 5 ms while subscribed, and not sooner: re-polling 50 µs after each
-      // batch, as other agents do, found nothing and cost the thread 1.5x its CPU (one pair of runs)
-      topicsRunner = track(new AgentRunner(topics, Duration.ofMillis(5), Duration.ofMillis(5)).start());
+      // batch, as other agents do, found nothing and cost the thread 1.5x its CPU (one pair of
+      // runs)
+      topicsRunner =
+          track(new AgentRunner(topics, Duration.ofMillis(5), Duration.ofMillis(5)).start());
       metrics.watchSubscribers(topics::subscribers, topics::tooSlow);
       // woken by the log as soon as a local append commits (SQLite: on its writer thread), not
       // once the appending request thread runs again; measured with 1,000 live subscribers,
       // four alternating runs: paced p99 41-86 ms against 54-140 ms waking from the request
       backend.log().onAppended(this::wakeEngine);
-      track(new AgentRunner(new StreamRetention(backend.log(), List.copyOf(config.streams().values()), clock), Duration.ofSeconds(1)).start());
+      track(
+          new AgentRunner(
+                  new StreamRetention(backend.log(), List.copyOf(config.streams().values()), clock),
+                  Duration.ofSeconds(1))
+              .start());
     } catch (RuntimeException e) {
       close();
       throw e;
@@ -132,9 +194,16 @@ public final class HeraldEngines implements AutoCloseable {
       return new SqliteBackend(config.server().data(), config.server().sync(), clock);
     }
     Map<String, Long> maxLengths = new LinkedHashMap<>();
-    config.streams().values().forEach(s -> s.maxLength().ifPresent(n -> maxLengths.put(s.name(), n)));
-    return new RedisBackend(config.server().store(), config.server().storePrefix(), clock,
-        config.digests().stream().map(DigestRule::name).toList(), maxLengths);
+    config
+        .streams()
+        .values()
+        .forEach(s -> s.maxLength().ifPresent(n -> maxLengths.put(s.name(), n)));
+    return new RedisBackend(
+        config.server().store(),
+        config.server().storePrefix(),
+        clock,
+        config.digests().stream().map(DigestRule::name).toList(),
+        maxLengths);
   }
 
   private static String consumerName() {

@@ -28,7 +28,8 @@ final class StreamRetention implements Agent {
 
   StreamRetention(EventLog log, List<StreamConfig> streams, InstantSource clock) {
     this.log = log;
-    this.streams = streams.stream().filter(s -> s.maxLength().isPresent() || s.maxAge().isPresent()).toList();
+    this.streams =
+        streams.stream().filter(s -> s.maxLength().isPresent() || s.maxAge().isPresent()).toList();
     this.clock = clock;
   }
 

@@ -36,27 +36,44 @@ class BigReadIT {
     Path config = dir.resolve("herald.yaml");
     Files.writeString(config, "streams:\n  big: {}\ntopics: [chat.general]\n");
     int port = ServerProcess.freePort();
-    try (ServerProcess server = ServerProcess.startWithHeap("96m", config, dir.resolve("data"), port, dir.resolve("server.log"))) {
+    try (ServerProcess server =
+        ServerProcess.startWithHeap(
+            "96m", config, dir.resolve("data"), port, dir.resolve("server.log"))) {
       TestHttp http = new TestHttp(port);
       String filler = "x".repeat(500 * 1024);
       for (int i = 0; i < 120; i++) {
-        assertThat(http.post("/api/streams/big/events", "{\"n\":" + i + ",\"filler\":\"" + filler + "\"}").status()).isEqualTo(201);
+        assertThat(
+                http.post(
+                        "/api/streams/big/events",
+                        "{\"n\":" + i + ",\"filler\":\"" + filler + "\"}")
+                    .status())
+            .isEqualTo(201);
       }
       List<String> live = new CopyOnWriteArrayList<>();
       HttpClient client = HttpClient.newHttpClient();
-      client.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/streams/chat.general/live")).build(),
-          HttpResponse.BodyHandlers.ofInputStream()).thenAccept(response -> {
-            try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-              for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                if (line.startsWith("data: ")) {
-                  live.add(line);
+      client
+          .sendAsync(
+              HttpRequest.newBuilder(
+                      URI.create("http://127.0.0.1:" + port + "/api/streams/chat.general/live"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofInputStream())
+          .thenAccept(
+              response -> {
+                try (BufferedReader lines =
+                    new BufferedReader(
+                        new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+                  for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    if (line.startsWith("data: ")) {
+                      live.add(line);
+                    }
+                  }
+                } catch (Exception ignored) {
+                  // the test ended
                 }
-              }
-            } catch (Exception ignored) {
-              // the test ended
-            }
-          });
-      await().atMost(Duration.ofSeconds(10)).until(() -> http.get("/metrics").body().contains("herald_live_subscribers 1"));
+              });
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> http.get("/metrics").body().contains("herald_live_subscribers 1"));
 
       ExecutorService readers = Executors.newFixedThreadPool(4);
       List<Future<JsonNode>> pages = new ArrayList<>();
@@ -65,8 +82,11 @@ class BigReadIT {
       }
       for (Future<JsonNode> page : pages) {
         JsonNode events = page.get().path("events");
-        assertThat(events.size()).as("a page ends at server.maxResponseSize (4 MiB) of events").isBetween(1, 9);
-        assertThat(page.get().path("next").asText()).isEqualTo(events.path(events.size() - 1).path("id").asText());
+        assertThat(events.size())
+            .as("a page ends at server.maxResponseSize (4 MiB) of events")
+            .isBetween(1, 9);
+        assertThat(page.get().path("next").asText())
+            .isEqualTo(events.path(events.size() - 1).path("id").asText());
       }
       readers.shutdown();
       int total = 0;
@@ -81,8 +101,15 @@ class BigReadIT {
       }
       assertThat(total).as("following next reads every event").isEqualTo(120);
 
-      assertThat(http.post("/api/streams/chat.general/events", "{\"user\":\"ann\",\"text\":\"still live\"}").status()).isEqualTo(201);
-      await().atMost(Duration.ofSeconds(10)).until(() -> live.stream().anyMatch(l -> l.contains("still live")));
+      assertThat(
+              http.post(
+                      "/api/streams/chat.general/events",
+                      "{\"user\":\"ann\",\"text\":\"still live\"}")
+                  .status())
+          .isEqualTo(201);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> live.stream().anyMatch(l -> l.contains("still live")));
       assertThat(http.get("/health/ready").status()).isEqualTo(200);
     }
   }

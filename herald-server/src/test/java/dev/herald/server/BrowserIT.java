@@ -23,7 +23,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 class BrowserIT {
 
-  static final String CONFIG = """
+  static final String CONFIG =
+      """
       streams:
         scans: {}
         notifications: {}
@@ -74,7 +75,12 @@ class BrowserIT {
 
   private static List<String> messages(WebDriver driver) {
     return driver.findElements(By.cssSelector("#messages li[data-id]")).stream()
-        .map(li -> li.findElement(By.className("who")).getText() + ": " + li.findElement(By.className("text")).getText()).toList();
+        .map(
+            li ->
+                li.findElement(By.className("who")).getText()
+                    + ": "
+                    + li.findElement(By.className("text")).getText())
+        .toList();
   }
 
   private static void say(WebDriver driver, String text) {
@@ -109,7 +115,9 @@ class BrowserIT {
     waiting(bob).until(d -> messages(d).size() >= 3);
     say(ann, "after your reload");
     waiting(bob).until(d -> messages(d).size() == 4);
-    assertThat(messages(bob)).containsExactly("ann: hello bob", "bob: hi ann", "ann: how are you?", "ann: after your reload");
+    assertThat(messages(bob))
+        .containsExactly(
+            "ann: hello bob", "bob: hi ann", "ann: how are you?", "ann: after your reload");
     screenshot(bob, "chat-bob-reloaded");
     assertThat(server.backend().log().read("chat.random", "", 100)).hasSize(4);
   }
@@ -122,15 +130,25 @@ class BrowserIT {
     TestHttp http = new TestHttp(server.port());
     http.post("/api/streams/scans/events", "{\"seller_id\":10,\"package_id\":\"AAAAAA\"}");
 
-    WebElement shown = waiting(operator).until(d -> d.findElements(By.cssSelector("#notifications li")).stream().findFirst().orElse(null));
+    WebElement shown =
+        waiting(operator)
+            .until(
+                d ->
+                    d.findElements(By.cssSelector("#notifications li")).stream()
+                        .findFirst()
+                        .orElse(null));
     Instant seen = Instant.now();
     JsonNode notification = http.get("/api/notifications").json().path("notifications").path(0);
     Instant emitted = Instant.parse(notification.path("createdAt").asText());
     assertThat(shown.getAttribute("data-id")).isEqualTo(notification.path("id").asText());
     assertThat(shown.getText()).contains("seller-scans").contains("10").contains("AAAAAA");
-    assertThat(Duration.between(emitted, seen)).as("from emission to the dashboard").isLessThanOrEqualTo(Duration.ofSeconds(1));
+    assertThat(Duration.between(emitted, seen))
+        .as("from emission to the dashboard")
+        .isLessThanOrEqualTo(Duration.ofSeconds(1));
     waiting(operator).until(d -> d.findElements(By.cssSelector("#streams tr")).size() >= 3);
-    assertThat(operator.findElement(By.id("streams")).getText()).contains("scans").contains("notifications");
+    assertThat(operator.findElement(By.id("streams")).getText())
+        .contains("scans")
+        .contains("notifications");
     screenshot(operator, "dashboard");
   }
 }

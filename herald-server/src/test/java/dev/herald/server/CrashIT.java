@@ -29,16 +29,27 @@ class CrashIT {
     int port = ServerProcess.freePort();
     ServerProcess first = ServerProcess.start(config, data, port, dir.resolve("first.log"));
 
-    PostingLoad load = new PostingLoad(port, "/api/streams/scans/events", 20, numbers -> {
-      StringBuilder batch = new StringBuilder("[");
-      Map<String, String> packages = new HashMap<>();
-      for (int i = 0; i < 5; i++) {
-        int n = numbers.getAsInt();
-        packages.put("P" + n, "");
-        batch.append(i == 0 ? "" : ",").append("{\"seller_id\":").append(n % 1000).append(",\"package_id\":\"P").append(n).append("\"}");
-      }
-      return new PostingLoad.Batch(batch.append("]").toString(), packages);
-    });
+    PostingLoad load =
+        new PostingLoad(
+            port,
+            "/api/streams/scans/events",
+            20,
+            numbers -> {
+              StringBuilder batch = new StringBuilder("[");
+              Map<String, String> packages = new HashMap<>();
+              for (int i = 0; i < 5; i++) {
+                int n = numbers.getAsInt();
+                packages.put("P" + n, "");
+                batch
+                    .append(i == 0 ? "" : ",")
+                    .append("{\"seller_id\":")
+                    .append(n % 1000)
+                    .append(",\"package_id\":\"P")
+                    .append(n)
+                    .append("\"}");
+              }
+              return new PostingLoad.Batch(batch.append("]").toString(), packages);
+            });
     Set<String> acknowledged = load.acknowledged.keySet();
     Set<String> attempted = load.attempted.keySet();
     await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() >= 3_000);
@@ -47,7 +58,8 @@ class CrashIT {
     int acknowledgedBeforeKill = acknowledged.size();
 
     long restart = System.nanoTime();
-    try (ServerProcess second = ServerProcess.start(config, data, port, dir.resolve("second.log"))) {
+    try (ServerProcess second =
+        ServerProcess.start(config, data, port, dir.resolve("second.log"))) {
       TestHttp http = new TestHttp(port);
       assertThat(acknowledgedBeforeKill).isGreaterThanOrEqualTo(3_000);
       // Events the killed process had read from its group but not yet applied are still pending:
@@ -56,19 +68,25 @@ class CrashIT {
       // can be reached while acknowledged scans are still pending).
       Map<String, Integer> seen = new HashMap<>();
       Set<String> missing = new java.util.HashSet<>();
-      await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).until(() -> {
-        seen.clear();
-        seen.putAll(notifiedItems(http));
-        missing.clear();
-        missing.addAll(acknowledged);
-        missing.removeAll(seen.keySet());
-        return missing.isEmpty() && settled(http);
-      });
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofMillis(500))
+          .until(
+              () -> {
+                seen.clear();
+                seen.putAll(notifiedItems(http));
+                missing.clear();
+                missing.addAll(acknowledged);
+                missing.removeAll(seen.keySet());
+                return missing.isEmpty() && settled(http);
+              });
       assertThat(missing).as("acknowledged scans in no notification").isEmpty();
       assertThat(Duration.ofNanos(System.nanoTime() - restart))
           .as("what the killed process left pending is claimed at start, not after its 30 s lease")
           .isLessThan(Duration.ofSeconds(25));
-      assertThat(seen.entrySet()).as("no scan is notified twice").allSatisfy(e -> assertThat(e.getValue()).isEqualTo(1));
+      assertThat(seen.entrySet())
+          .as("no scan is notified twice")
+          .allSatisfy(e -> assertThat(e.getValue()).isEqualTo(1));
       Set<String> invented = new java.util.HashSet<>(seen.keySet());
       invented.removeAll(attempted);
       assertThat(invented).as("notified scans nobody sent").isEmpty();
@@ -94,7 +112,9 @@ class CrashIT {
     Map<String, Integer> seen = new HashMap<>();
     String after = "";
     while (true) {
-      JsonNode page = http.get("/api/notifications?limit=1000" + (after.isEmpty() ? "" : "&after=" + after)).json();
+      JsonNode page =
+          http.get("/api/notifications?limit=1000" + (after.isEmpty() ? "" : "&after=" + after))
+              .json();
       for (JsonNode n : page.path("notifications")) {
         n.path("items").forEach(item -> seen.merge(item.asText(), 1, Integer::sum));
       }

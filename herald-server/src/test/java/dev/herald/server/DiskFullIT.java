@@ -18,9 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The embedded store on a filesystem that fills up: an 8 MiB tmpfs the test mounts (it needs
- * root, as on CI; elsewhere the test is skipped, and with {@code CI=true} it fails instead). Writes
- * fail with 503 and store nothing partially, readiness goes down, and when space returns everything
+ * The embedded store on a filesystem that fills up: an 8 MiB tmpfs the test mounts (it needs root,
+ * as on CI; elsewhere the test is skipped, and with {@code CI=true} it fails instead). Writes fail
+ * with 503 and store nothing partially, readiness goes down, and when space returns everything
  * works again without a restart.
  */
 class DiskFullIT {
@@ -34,10 +34,15 @@ class DiskFullIT {
   void mount() throws Exception {
     disk = dir.resolve("disk");
     Files.createDirectories(disk);
-    Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", disk.toString()).redirectErrorStream(true).start();
+    Process mount =
+        new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", disk.toString())
+            .redirectErrorStream(true)
+            .start();
     mounted = mount.waitFor(10, TimeUnit.SECONDS) && mount.exitValue() == 0;
     if (!mounted && "true".equals(System.getenv("CI"))) {
-      throw new IllegalStateException("CI=true but a tmpfs cannot be mounted here (needs root): " + new String(mount.getInputStream().readAllBytes()));
+      throw new IllegalStateException(
+          "CI=true but a tmpfs cannot be mounted here (needs root): "
+              + new String(mount.getInputStream().readAllBytes()));
     }
     assumeTrue(mounted, "mounting a tmpfs needs root");
   }
@@ -56,14 +61,21 @@ class DiskFullIT {
   void shouldRefuseWritesWhileTheDiskIsFullAndRecoverByItselfWhenSpaceReturns() throws IOException {
     Path ballast = disk.resolve("ballast");
     Files.write(ballast, new byte[3 << 20]);
-    HeraldConfig config = ServerFixture.config(dir.resolve("config"), ServerFixture.SELLER_SCANS.formatted("PT1H"));
-    server = HeraldServer.start(config.withServer(config.server().withData(disk.resolve("data"))), InstantSource.system());
+    HeraldConfig config =
+        ServerFixture.config(dir.resolve("config"), ServerFixture.SELLER_SCANS.formatted("PT1H"));
+    server =
+        HeraldServer.start(
+            config.withServer(config.server().withData(disk.resolve("data"))),
+            InstantSource.system());
     TestHttp http = new TestHttp(server.port());
     String filler = "x".repeat(50_000);
     int stored = 0;
     Answer refused = null;
     for (int i = 0; i < 1000 && refused == null; i++) {
-      Answer answer = http.post("/api/streams/scans/events", "{\"seller_id\":" + (i % 5) + ",\"package_id\":\"" + filler + "\"}");
+      Answer answer =
+          http.post(
+              "/api/streams/scans/events",
+              "{\"seller_id\":" + (i % 5) + ",\"package_id\":\"" + filler + "\"}");
       if (answer.status() == 201) {
         stored++;
       } else {
@@ -80,10 +92,19 @@ class DiskFullIT {
 
     Files.delete(ballast);
 
-    await("writes work again").atMost(Duration.ofSeconds(30)).until(() ->
-        http.post("/api/streams/scans/events", "{\"seller_id\":9,\"package_id\":\"AFTER\"}").status() == 201);
-    await("ready again").atMost(Duration.ofSeconds(30)).until(() -> http.get("/health/ready").status() == 200);
-    assertThat(http.post("/api/digests/seller-scans/pending/9/flush", "").status()).as("a digest closes").isEqualTo(200);
+    await("writes work again")
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                http.post("/api/streams/scans/events", "{\"seller_id\":9,\"package_id\":\"AFTER\"}")
+                        .status()
+                    == 201);
+    await("ready again")
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> http.get("/health/ready").status() == 200);
+    assertThat(http.post("/api/digests/seller-scans/pending/9/flush", "").status())
+        .as("a digest closes")
+        .isEqualTo(200);
     int read = 0;
     String after = "";
     while (true) {
@@ -94,6 +115,8 @@ class DiskFullIT {
       read += page.path("events").size();
       after = page.path("next").asText();
     }
-    assertThat(read).as("every acknowledged event and the one after recovery, nothing partial").isEqualTo(acknowledged + 1);
+    assertThat(read)
+        .as("every acknowledged event and the one after recovery, nothing partial")
+        .isEqualTo(acknowledged + 1);
   }
 }

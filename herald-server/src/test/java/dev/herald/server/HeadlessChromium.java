@@ -34,9 +34,16 @@ public final class HeadlessChromium implements AutoCloseable {
   public HeadlessChromium() throws Exception {
     boolean present = Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER);
     if (!present && "true".equals(System.getenv("CI"))) {
-      throw new IllegalStateException("CI=true but " + CHROMIUM + " or " + DRIVER + " is missing; .ci/run installs chromium and chromium-driver");
+      throw new IllegalStateException(
+          "CI=true but "
+              + CHROMIUM
+              + " or "
+              + DRIVER
+              + " is missing; .ci/run installs chromium and chromium-driver");
     }
-    assumeTrue(present, "chromium and chromium-driver are not installed (apt-get install -y chromium chromium-driver)");
+    assumeTrue(
+        present,
+        "chromium and chromium-driver are not installed (apt-get install -y chromium chromium-driver)");
     Files.createDirectories(SCREENSHOTS);
   }
 
@@ -44,9 +51,16 @@ public final class HeadlessChromium implements AutoCloseable {
   public WebDriver browser() {
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM.toFile());
-    options.addArguments("--headless", "--no-sandbox", "--disable-background-networking", "--disable-dev-shm-usage",
+    options.addArguments(
+        "--headless",
+        "--no-sandbox",
+        "--disable-background-networking",
+        "--disable-dev-shm-usage",
         "--window-size=1280,900");
-    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File(DRIVER.toString())).build();
+    ChromeDriverService service =
+        new ChromeDriverService.Builder()
+            .usingDriverExecutable(new File(DRIVER.toString()))
+            .build();
     WebDriver driver = new ChromeDriver(service, options);
     browsers.add(driver);
     return driver;
@@ -54,7 +68,8 @@ public final class HeadlessChromium implements AutoCloseable {
 
   public static void screenshot(WebDriver driver, String name) throws Exception {
     File shot = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE);
-    Files.copy(shot.toPath(), SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(
+        shot.toPath(), SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
   }
 
   public static WebDriverWait waiting(WebDriver driver) {

@@ -21,7 +21,11 @@ class IdempotentAppendTest {
 
   @BeforeEach
   void start() {
-    server = ServerFixture.start(dir, ServerFixture.SELLER_SCANS.formatted("PT1H"), ManualClock.at("2022-06-28T12:00:00Z"));
+    server =
+        ServerFixture.start(
+            dir,
+            ServerFixture.SELLER_SCANS.formatted("PT1H"),
+            ManualClock.at("2022-06-28T12:00:00Z"));
     http = new TestHttp(server.port());
   }
 
@@ -31,22 +35,32 @@ class IdempotentAppendTest {
   }
 
   private Answer post(String key, String body) {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/api/streams/scans/events"))
-        .header("Content-Type", "application/json").header("Idempotency-Key", key).POST(HttpRequest.BodyPublishers.ofString(body)).build());
+    return http.send(
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + server.port() + "/api/streams/scans/events"))
+            .header("Content-Type", "application/json")
+            .header("Idempotency-Key", key)
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build());
   }
 
   @Test
   void shouldStoreARetriedBatchOnceAndAnswerTheSameIds() {
-    String batch = "[{\"seller_id\":10,\"package_id\":\"A\"},{\"seller_id\":10,\"package_id\":\"B\"}]";
+    String batch =
+        "[{\"seller_id\":10,\"package_id\":\"A\"},{\"seller_id\":10,\"package_id\":\"B\"}]";
 
     Answer first = post("batch-7f3c", batch);
-    Answer retry = post("batch-7f3c", "[ {\"seller_id\": 10, \"package_id\": \"A\"}, {\"seller_id\": 10, \"package_id\": \"B\"} ]");
+    Answer retry =
+        post(
+            "batch-7f3c",
+            "[ {\"seller_id\": 10, \"package_id\": \"A\"}, {\"seller_id\": 10, \"package_id\": \"B\"} ]");
 
     assertThat(first.status()).isEqualTo(201);
     assertThat(retry.status()).isEqualTo(201);
     assertThat(retry.json().path("ids")).isEqualTo(first.json().path("ids"));
     assertThat(http.get("/api/streams/scans/events").json().path("events")).hasSize(2);
-    assertThat(http.get("/api/digests/seller-scans/pending/10").json().path("count").asInt()).isEqualTo(2);
+    assertThat(http.get("/api/digests/seller-scans/pending/10").json().path("count").asInt())
+        .isEqualTo(2);
   }
 
   @Test
@@ -56,7 +70,8 @@ class IdempotentAppendTest {
     Answer reused = post("k1", "{\"seller_id\":10,\"package_id\":\"OTHER\"}");
 
     assertThat(reused.status()).isEqualTo(422);
-    assertThat(reused.json().path("detail").asText()).contains("Idempotency-Key 'k1' was used for a different request to stream 'scans'");
+    assertThat(reused.json().path("detail").asText())
+        .contains("Idempotency-Key 'k1' was used for a different request to stream 'scans'");
     assertThat(http.get("/api/streams/scans/events").json().path("events")).hasSize(1);
   }
 
@@ -65,7 +80,8 @@ class IdempotentAppendTest {
     Answer answer = post("x".repeat(256), "{\"seller_id\":10,\"package_id\":\"A\"}");
 
     assertThat(answer.status()).isEqualTo(400);
-    assertThat(answer.json().path("detail").asText()).contains("Idempotency-Key must be 1 to 255 visible ASCII characters");
+    assertThat(answer.json().path("detail").asText())
+        .contains("Idempotency-Key must be 1 to 255 visible ASCII characters");
     assertThat(http.get("/api/streams/scans/events").json().path("events")).isEmpty();
   }
 }

@@ -27,10 +27,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Live topics over SSE and WebSocket: history, resume, reset, heartbeats, publishing, bad input. */
+/**
+ * Live topics over SSE and WebSocket: history, resume, reset, heartbeats, publishing, bad input.
+ */
 class LiveApiTest {
 
-  static final String TOPICS = """
+  static final String TOPICS =
+      """
       streams:
         scans: {}
       topics: [chat.general, chat.random]
@@ -59,7 +62,9 @@ class LiveApiTest {
   }
 
   private String say(String topic, String text) {
-    Answer answer = http.post("/api/streams/" + topic + "/events", "{\"user\":\"ann\",\"text\":\"" + text + "\"}");
+    Answer answer =
+        http.post(
+            "/api/streams/" + topic + "/events", "{\"user\":\"ann\",\"text\":\"" + text + "\"}");
     assertThat(answer.status()).isEqualTo(201);
     return answer.json().path("ids").path(0).asText();
   }
@@ -71,18 +76,22 @@ class LiveApiTest {
     final Thread reader;
 
     Sse(String pathAndQuery, String lastEventId) throws Exception {
-      HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + pathAndQuery));
+      HttpRequest.Builder request =
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + pathAndQuery));
       if (lastEventId != null) {
         request.header("Last-Event-ID", lastEventId);
       }
       response = client.send(request.build(), HttpResponse.BodyHandlers.ofLines());
-      reader = Thread.ofVirtual().start(() -> {
-        try {
-          response.body().forEach(lines::add);
-        } catch (RuntimeException closed) {
-          // the connection was closed
-        }
-      });
+      reader =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      response.body().forEach(lines::add);
+                    } catch (RuntimeException closed) {
+                      // the connection was closed
+                    }
+                  });
       open.add(this);
     }
 
@@ -108,7 +117,9 @@ class LiveApiTest {
     }
 
     List<String> texts(int n) throws InterruptedException {
-      return events(n).stream().map(e -> Json.parseTrusted(e[2]).path("data").path("text").asText()).toList();
+      return events(n).stream()
+          .map(e -> Json.parseTrusted(e[2]).path("data").path("text").asText())
+          .toList();
     }
 
     @Override
@@ -125,11 +136,13 @@ class LiveApiTest {
     Sse sse = new Sse("/api/streams/chat.general/live?after=earliest", null);
 
     assertThat(sse.response.statusCode()).isEqualTo(200);
-    assertThat(sse.response.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+    assertThat(sse.response.headers().firstValue("Content-Type").orElse(""))
+        .startsWith("text/event-stream");
     List<String[]> history = sse.events(2);
     assertThat(history.get(0)[1]).isEqualTo(first);
     assertThat(Json.parseTrusted(history.get(0)[2]).path("id").asText()).isEqualTo(first);
-    assertThat(Json.parseTrusted(history.get(1)[2]).path("data").path("text").asText()).isEqualTo("two");
+    assertThat(Json.parseTrusted(history.get(1)[2]).path("data").path("text").asText())
+        .isEqualTo("two");
 
     say("chat.general", "three");
     say("chat.random", "elsewhere");
@@ -142,7 +155,10 @@ class LiveApiTest {
     String second = say("chat.general", "two");
     say("chat.general", "three");
 
-    Sse byHeader = new Sse("/api/streams/chat.general/live?lastEventId=nonsense-ignored-when-header-is-set", second);
+    Sse byHeader =
+        new Sse(
+            "/api/streams/chat.general/live?lastEventId=nonsense-ignored-when-header-is-set",
+            second);
     assertThat(byHeader.texts(1)).containsExactly("three");
     Sse byQuery = new Sse("/api/streams/chat.general/live?lastEventId=" + second, null);
     assertThat(byQuery.texts(1)).containsExactly("three");
@@ -155,7 +171,9 @@ class LiveApiTest {
   void onlyNewEventsByDefaultAndHeartbeatsWhileIdle() throws Exception {
     say("chat.general", "old");
     Sse sse = new Sse("/api/streams/chat.general/live", null);
-    await().atMost(Duration.ofSeconds(5)).until(() -> sse.lines.stream().anyMatch(l -> l.equals(": heartbeat")));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> sse.lines.stream().anyMatch(l -> l.equals(": heartbeat")));
     say("chat.general", "new");
     assertThat(sse.texts(1)).containsExactly("new");
   }
@@ -175,16 +193,25 @@ class LiveApiTest {
     JsonNode reset = Json.parseTrusted(events.get(0)[2]);
     assertThat(reset.path("oldestId").asText()).isEqualTo(oldest);
     assertThat(reset.path("requested").asText()).isEqualTo(ids.get(1));
-    assertThat(events.subList(1, 4)).extracting(e -> e[1]).containsExactly(ids.get(7), ids.get(8), ids.get(9));
+    assertThat(events.subList(1, 4))
+        .extracting(e -> e[1])
+        .containsExactly(ids.get(7), ids.get(8), ids.get(9));
   }
 
   @Test
   void badCursorsAndUnknownStreamsAreRefused() {
-    Answer malformed = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/api/streams/chat.general/live"))
-        .header("Last-Event-ID", "not-an-id").build());
+    Answer malformed =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "http://127.0.0.1:" + server.port() + "/api/streams/chat.general/live"))
+                .header("Last-Event-ID", "not-an-id")
+                .build());
     assertThat(malformed.status()).isEqualTo(400);
     assertThat(malformed.contentType()).isEqualTo("application/problem+json");
-    assertThat(malformed.json().path("detail").asText()).contains("Last-Event-ID").contains("not-an-id");
+    assertThat(malformed.json().path("detail").asText())
+        .contains("Last-Event-ID")
+        .contains("not-an-id");
     String id = say("chat.general", "x");
     Answer future = http.get("/api/streams/chat.general/live?after=" + (Long.parseLong(id) + 100));
     assertThat(future.status()).isEqualTo(400);
@@ -202,7 +229,11 @@ class LiveApiTest {
     final WebSocket socket;
 
     Ws(String pathAndQuery) {
-      socket = client.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + server.port() + pathAndQuery), this).join();
+      socket =
+          client
+              .newWebSocketBuilder()
+              .buildAsync(URI.create("ws://127.0.0.1:" + server.port() + pathAndQuery), this)
+              .join();
       open.add(this);
     }
 
@@ -267,9 +298,16 @@ class LiveApiTest {
     // written at once (past the 64 KiB flush threshold and the batch buffer's first growth)
     StringBuilder batch = new StringBuilder("[");
     for (int i = 0; i < 3000; i++) {
-      batch.append(i == 0 ? "" : ",").append("{\"user\":\"ann\",\"n\":").append(i).append(",\"text\":\"").append("x".repeat(40)).append("\"}");
+      batch
+          .append(i == 0 ? "" : ",")
+          .append("{\"user\":\"ann\",\"n\":")
+          .append(i)
+          .append(",\"text\":\"")
+          .append("x".repeat(40))
+          .append("\"}");
     }
-    assertThat(http.post("/api/streams/chat.general/events", batch.append("]").toString()).status()).isEqualTo(201);
+    assertThat(http.post("/api/streams/chat.general/events", batch.append("]").toString()).status())
+        .isEqualTo(201);
     Ws ws = new Ws("/ws/streams/chat.general?after=earliest");
     String previous = "";
     for (int i = 0; i < 3000; i++) {
@@ -290,7 +328,8 @@ class LiveApiTest {
     ws.send("not json");
     assertThat(ws.next().path("error").asText()).contains("not valid JSON");
     ws.send("{\"publish\": [1, 2]}");
-    assertThat(ws.next().path("error").asText()).contains("\"publish\" must be a JSON object, but was array");
+    assertThat(ws.next().path("error").asText())
+        .contains("\"publish\" must be a JSON object, but was array");
     ws.send("[1]");
     assertThat(ws.next().path("error").asText()).contains("send {\"publish\": {...}}");
     ws.send("{\"publish\": {\"text\": \"" + "x".repeat(1024 * 1024) + "\"}}");
@@ -309,7 +348,8 @@ class LiveApiTest {
     Ws ws = new Ws("/ws/streams/nope");
     assertThat(ws.closed.get(10, TimeUnit.SECONDS)).startsWith("1008 unknown stream 'nope'");
     Ws bad = new Ws("/ws/streams/chat.general?after=zzz");
-    assertThat(bad.closed.get(10, TimeUnit.SECONDS)).startsWith("1008 after: 'zzz' is not an event id");
+    assertThat(bad.closed.get(10, TimeUnit.SECONDS))
+        .startsWith("1008 after: 'zzz' is not an event id");
   }
 
   @Test
@@ -319,10 +359,11 @@ class LiveApiTest {
     List<String> names = new ArrayList<>();
     streams.forEach(s -> names.add(s.path("name").asText()));
     assertThat(names).contains("scans", "chat.general", "chat.random", "alerts");
-    streams.forEach(s -> {
-      if (s.path("name").asText().equals("chat.general")) {
-        assertThat(s.path("length").asLong()).isEqualTo(1);
-      }
-    });
+    streams.forEach(
+        s -> {
+          if (s.path("name").asText().equals("chat.general")) {
+            assertThat(s.path("length").asLong()).isEqualTo(1);
+          }
+        });
   }
 }

@@ -39,7 +39,9 @@ class MultiInstanceIT {
   @BeforeEach
   void writeConfig() throws Exception {
     config = dir.resolve("herald.yaml");
-    Files.writeString(config, """
+    Files.writeString(
+        config,
+        """
         store:
           url: %s
           prefix: '%s'
@@ -56,7 +58,8 @@ class MultiInstanceIT {
             quietPeriod: PT1S
             deliver:
               - stream: notifications
-        """.formatted(RedisTestSupport.URL, prefix));
+        """
+            .formatted(RedisTestSupport.URL, prefix));
   }
 
   @AfterEach
@@ -68,57 +71,77 @@ class MultiInstanceIT {
   }
 
   private ServerProcess server(String name) {
-    ServerProcess server = ServerProcess.start(config, dir.resolve(name), ServerProcess.freePort(), dir.resolve(name + ".log"));
+    ServerProcess server =
+        ServerProcess.start(
+            config, dir.resolve(name), ServerProcess.freePort(), dir.resolve(name + ".log"));
     processes.add(server);
     return server;
   }
 
   private void worker() {
-    Process worker = ServerProcess.herald(dir.resolve("worker.log"), Map.of(), "worker", "--config", config.toString());
-    processes.add(() -> {
-      worker.destroy();
-      worker.waitFor(30, TimeUnit.SECONDS);
-    });
+    Process worker =
+        ServerProcess.herald(
+            dir.resolve("worker.log"), Map.of(), "worker", "--config", config.toString());
+    processes.add(
+        () -> {
+          worker.destroy();
+          worker.waitFor(30, TimeUnit.SECONDS);
+        });
   }
 
-  /** Posts the scans round-robin to the servers until done or {@code stopAfter} are acknowledged. */
-  private Set<String> post(List<ServerProcess> servers, int stopAfter, Runnable atStop) throws Exception {
+  /**
+   * Posts the scans round-robin to the servers until done or {@code stopAfter} are acknowledged.
+   */
+  private Set<String> post(List<ServerProcess> servers, int stopAfter, Runnable atStop)
+      throws Exception {
     Set<String> acknowledged = ConcurrentHashMap.newKeySet();
     AtomicInteger next = new AtomicInteger();
     ExecutorService pool = Executors.newFixedThreadPool(4);
     List<Future<?>> futures = new ArrayList<>();
     for (int t = 0; t < 4; t++) {
-      futures.add(pool.submit(() -> {
-        for (int from = next.getAndAdd(500); from < SCANS; from = next.getAndAdd(500)) {
-          StringBuilder body = new StringBuilder("[");
-          List<String> packages = new ArrayList<>();
-          for (int i = from; i < from + 500; i++) {
-            packages.add("P" + i);
-            body.append(i == from ? "" : ",").append("{\"seller_id\":").append(i % SELLERS).append(",\"package_id\":\"P").append(i).append("\"}");
-          }
-          body.append(']');
-          // Round-robin over the servers. A refused connection was never received, so it goes to the
-          // next server; a request cut off mid-way may have been stored, so it is not sent again
-          // (that would be the producer duplicating it) and counts as unacknowledged.
-          for (int attempt = 0; attempt < servers.size(); attempt++) {
-            ServerProcess target = servers.get((from / 500 + attempt) % servers.size());
-            try {
-              if (new TestHttp(target.port()).post("/api/streams/scans/events", body.toString()).status() == 201) {
-                acknowledged.addAll(packages);
-              }
-              break;
-            } catch (UncheckedIOException down) {
-              if (!(down.getCause() instanceof java.net.ConnectException)) {
-                break;
-              }
-            }
-          }
-          if (acknowledged.size() >= stopAfter) {
-            atStop.run();
-          }
-        }
-        return null;
-      }));
+      futures.add(
+          pool.submit(
+              () -> {
+                for (int from = next.getAndAdd(500); from < SCANS; from = next.getAndAdd(500)) {
+                  StringBuilder body = new StringBuilder("[");
+                  List<String> packages = new ArrayList<>();
+                  for (int i = from; i < from + 500; i++) {
+                    packages.add("P" + i);
+                    body.append(i == from ? "" : ",")
+                        .append("{\"seller_id\":")
+                        .append(i % SELLERS)
+                        .append(",\"package_id\":\"P")
+                        .append(i)
+                        .append("\"}");
+                  }
+                  body.append(']');
+                  // Round-robin over the servers. A refused connection was never received, so it
+                  // goes to the
+                  // next server; a request cut off mid-way may have been stored, so it is not sent
+                  // again
+                  // (that would be the producer duplicating it) and counts as unacknowledged.
+                  for (int attempt = 0; attempt < servers.size(); attempt++) {
+                    ServerProcess target = servers.get((from / 500 + attempt) % servers.size());
+                    try {
+                      if (new TestHttp(target.port())
+                              .post("/api/streams/scans/events", body.toString())
+                              .status()
+                          == 201) {
+                        acknowledged.addAll(packages);
+                      }
+                      break;
+                    } catch (UncheckedIOException down) {
+                      if (!(down.getCause() instanceof java.net.ConnectException)) {
+                        break;
+                      }
+                    }
+                  }
+                  if (acknowledged.size() >= stopAfter) {
+                    atStop.run();
+                  }
+                }
+                return null;
+              }));
     }
     for (Future<?> f : futures) {
       f.get();
@@ -131,7 +154,9 @@ class MultiInstanceIT {
     Map<String, Integer> seen = new HashMap<>();
     String after = "";
     while (true) {
-      JsonNode page = http.get("/api/notifications?limit=1000" + (after.isEmpty() ? "" : "&after=" + after)).json();
+      JsonNode page =
+          http.get("/api/notifications?limit=1000" + (after.isEmpty() ? "" : "&after=" + after))
+              .json();
       for (JsonNode n : page.path("notifications")) {
         n.path("items").forEach(item -> seen.merge(item.asText(), 1, Integer::sum));
       }
@@ -150,13 +175,22 @@ class MultiInstanceIT {
   }
 
   private static void assertEachOnce(TestHttp http, Set<String> acknowledged, int atLeast) {
-    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).until(() ->
-        http.get("/api/digests").json().path("digests").path(0).path("openBuckets").asInt() == 0
-            && missing(acknowledged, notifiedItems(http).keySet()).isEmpty());
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(
+            () ->
+                http.get("/api/digests").json().path("digests").path(0).path("openBuckets").asInt()
+                        == 0
+                    && missing(acknowledged, notifiedItems(http).keySet()).isEmpty());
     Map<String, Integer> seen = notifiedItems(http);
     assertThat(acknowledged).hasSizeGreaterThanOrEqualTo(atLeast);
-    assertThat(missing(acknowledged, seen.keySet())).as("acknowledged scans in no notification").isEmpty();
-    assertThat(seen.entrySet()).as("no scan is notified twice").allSatisfy(e -> assertThat(e.getValue()).isEqualTo(1));
+    assertThat(missing(acknowledged, seen.keySet()))
+        .as("acknowledged scans in no notification")
+        .isEmpty();
+    assertThat(seen.entrySet())
+        .as("no scan is notified twice")
+        .allSatisfy(e -> assertThat(e.getValue()).isEqualTo(1));
   }
 
   @Test
@@ -165,7 +199,7 @@ class MultiInstanceIT {
     ServerProcess b = server("b");
     worker();
 
-    Set<String> acknowledged = post(List.of(a, b), Integer.MAX_VALUE, () -> { });
+    Set<String> acknowledged = post(List.of(a, b), Integer.MAX_VALUE, () -> {});
 
     assertThat(acknowledged).hasSize(SCANS);
     assertEachOnce(new TestHttp(a.port()), acknowledged, SCANS);
@@ -178,15 +212,19 @@ class MultiInstanceIT {
     worker();
     AtomicInteger kills = new AtomicInteger();
 
-    Set<String> acknowledged = post(List.of(a, b), 30_000, () -> {
-      if (kills.getAndIncrement() == 0) {
-        try {
-          b.kill();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-    });
+    Set<String> acknowledged =
+        post(
+            List.of(a, b),
+            30_000,
+            () -> {
+              if (kills.getAndIncrement() == 0) {
+                try {
+                  b.kill();
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              }
+            });
 
     // What b had read but not acknowledged is claimed by a or the worker after the 30 s lease.
     assertEachOnce(new TestHttp(a.port()), acknowledged, 30_000);

@@ -15,9 +15,9 @@ import java.util.function.Function;
 import java.util.function.IntSupplier;
 
 /**
- * Threads posting batches to a server until stopped, for crash tests: what each batch carried
- * is recorded as attempted, and as acknowledged once the server answered 201. A request cut off
- * by a dying server is attempted but not acknowledged.
+ * Threads posting batches to a server until stopped, for crash tests: what each batch carried is
+ * recorded as attempted, and as acknowledged once the server answered 201. A request cut off by a
+ * dying server is attempted but not acknowledged.
  */
 final class PostingLoad {
 
@@ -31,25 +31,30 @@ final class PostingLoad {
   private final ExecutorService pool;
   private final List<Future<?>> futures = new ArrayList<>();
 
-  /** Starts {@code threads} posters; {@code batch} builds a request, numbering its items from the supplier. */
+  /**
+   * Starts {@code threads} posters; {@code batch} builds a request, numbering its items from the
+   * supplier.
+   */
   PostingLoad(int port, String path, int threads, Function<IntSupplier, Batch> batch) {
     pool = Executors.newFixedThreadPool(threads);
     for (int t = 0; t < threads; t++) {
-      futures.add(pool.submit(() -> {
-        TestHttp http = new TestHttp(port);
-        while (!stop.get()) {
-          Batch next = batch.apply(sequence::incrementAndGet);
-          attempted.putAll(next.carried());
-          try {
-            Answer answer = http.post(path, next.json());
-            if (answer.status() == 201) {
-              acknowledged.putAll(next.carried());
-            }
-          } catch (UncheckedIOException connectionLost) {
-            // the server died mid-request: not acknowledged
-          }
-        }
-      }));
+      futures.add(
+          pool.submit(
+              () -> {
+                TestHttp http = new TestHttp(port);
+                while (!stop.get()) {
+                  Batch next = batch.apply(sequence::incrementAndGet);
+                  attempted.putAll(next.carried());
+                  try {
+                    Answer answer = http.post(path, next.json());
+                    if (answer.status() == 201) {
+                      acknowledged.putAll(next.carried());
+                    }
+                  } catch (UncheckedIOException connectionLost) {
+                    // the server died mid-request: not acknowledged
+                  }
+                }
+              }));
     }
   }
 

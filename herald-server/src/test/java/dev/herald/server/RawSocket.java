@@ -9,7 +9,10 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
-/** A client connection that sends exactly the bytes a test gives, for requests no HTTP client would send. */
+/**
+ * A client connection that sends exactly the bytes a test gives, for requests no HTTP client would
+ * send.
+ */
 public final class RawSocket implements AutoCloseable {
 
   private final Socket socket;
@@ -43,7 +46,9 @@ public final class RawSocket implements AutoCloseable {
     }
   }
 
-  /** Everything the server sends until it closes the connection, or until {@code timeout} passes. */
+  /**
+   * Everything the server sends until it closes the connection, or until {@code timeout} passes.
+   */
   public String readUntilClosed(Duration timeout) {
     StringBuilder text = new StringBuilder();
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -63,7 +68,8 @@ public final class RawSocket implements AutoCloseable {
         }
         text.append(new String(buffer, 0, n, StandardCharsets.ISO_8859_1));
       }
-      throw new AssertionError("the server did not close the connection within " + timeout + "; it sent: " + text);
+      throw new AssertionError(
+          "the server did not close the connection within " + timeout + "; it sent: " + text);
     } catch (IOException e) {
       // a reset after the answer counts as closed
       return text.toString();

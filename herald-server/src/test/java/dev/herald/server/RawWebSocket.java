@@ -52,15 +52,24 @@ public final class RawWebSocket implements AutoCloseable {
     this.handshake = handshake;
   }
 
-  /** Opens {@code path} with an optional {@code Origin}; the handshake answer is in {@link #handshake()}. */
+  /**
+   * Opens {@code path} with an optional {@code Origin}; the handshake answer is in {@link
+   * #handshake()}.
+   */
   public static RawWebSocket open(int port, String path, Optional<String> origin) {
     try {
       Socket socket = new Socket();
       socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
       socket.setSoTimeout(10_000);
-      String request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-          + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-          + origin.map(o -> "Origin: " + o + "\r\n").orElse("") + "\r\n";
+      String request =
+          "GET "
+              + path
+              + " HTTP/1.1\r\nHost: 127.0.0.1:"
+              + port
+              + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+              + origin.map(o -> "Origin: " + o + "\r\n").orElse("")
+              + "\r\n";
       socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
       DataInputStream in = new DataInputStream(socket.getInputStream());
       return new RawWebSocket(socket, in, readHead(in));
@@ -149,11 +158,14 @@ public final class RawWebSocket implements AutoCloseable {
     }
   }
 
-  /** The next frame of the given opcode, skipping others (events, pings), or empty when none came. */
+  /**
+   * The next frame of the given opcode, skipping others (events, pings), or empty when none came.
+   */
   public Optional<Frame> next(int opcode, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
-      Optional<Frame> frame = next(Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime())));
+      Optional<Frame> frame =
+          next(Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime())));
       if (frame.isEmpty()) {
         return frame;
       }
@@ -164,7 +176,10 @@ public final class RawWebSocket implements AutoCloseable {
     return Optional.empty();
   }
 
-  /** Whether the server closed the connection within {@code timeout}, reading (and dropping) what it sent. */
+  /**
+   * Whether the server closed the connection within {@code timeout}, reading (and dropping) what it
+   * sent.
+   */
   public boolean closedWithin(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     try {

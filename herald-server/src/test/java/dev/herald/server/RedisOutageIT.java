@@ -17,7 +17,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A real redis-server, launched on a spare port with an append-only file, stopped and started again. */
+/**
+ * A real redis-server, launched on a spare port with an append-only file, stopped and started
+ * again.
+ */
 class RedisOutageIT {
 
   @TempDir Path dir;
@@ -25,18 +28,39 @@ class RedisOutageIT {
   private Process redis;
 
   private void startRedis() throws IOException {
-    redis = new ProcessBuilder("redis-server", "--port", Integer.toString(redisPort), "--bind", "127.0.0.1",
-        "--dir", dir.toString(), "--appendonly", "yes", "--appendfsync", "always", "--save", "")
-        .redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
-    await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
-      try (java.net.Socket socket = new java.net.Socket("127.0.0.1", redisPort)) {
-        return true;
-      }
-    });
+    redis =
+        new ProcessBuilder(
+                "redis-server",
+                "--port",
+                Integer.toString(redisPort),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                dir.toString(),
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--save",
+                "")
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("redis.log").toFile())
+            .start();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              try (java.net.Socket socket = new java.net.Socket("127.0.0.1", redisPort)) {
+                return true;
+              }
+            });
   }
 
   private void stopRedis() throws Exception {
-    new ProcessBuilder("redis-cli", "-p", Integer.toString(redisPort), "shutdown").start().waitFor(10, TimeUnit.SECONDS);
+    new ProcessBuilder("redis-cli", "-p", Integer.toString(redisPort), "shutdown")
+        .start()
+        .waitFor(10, TimeUnit.SECONDS);
     redis.waitFor(10, TimeUnit.SECONDS);
   }
 
@@ -67,10 +91,13 @@ class RedisOutageIT {
   void shouldAnswer503WhileRedisIsDownAndResumeWithNothingLost() throws Exception {
     startRedis();
     HeraldConfig config = ServerFixture.config(dir, ServerFixture.SELLER_SCANS.formatted("PT2S"));
-    config = config.withServer(config.server().withStore("redis://127.0.0.1:" + redisPort + "/0", "outage:"));
+    config =
+        config.withServer(
+            config.server().withStore("redis://127.0.0.1:" + redisPort + "/0", "outage:"));
     try (HeraldServer server = HeraldServer.start(config, InstantSource.system())) {
       TestHttp http = new TestHttp(server.port());
-      assertThat(http.post("/api/streams/scans/events", scans("AAAAAA", "BBBBBB")).status()).isEqualTo(201);
+      assertThat(http.post("/api/streams/scans/events", scans("AAAAAA", "BBBBBB")).status())
+          .isEqualTo(201);
 
       stopRedis();
 
@@ -82,7 +109,9 @@ class RedisOutageIT {
       assertThat(refused.json().path("detail").asText()).contains("nothing was stored");
       assertThat(http.get("/health/live").status()).as("the process stays up").isEqualTo(200);
       // agents that cannot reach Redis fail on every round: past 10 s readiness names them
-      await().atMost(Duration.ofSeconds(30)).until(() -> http.get("/health/ready").json().path("unhealthyAgents").size() > 0);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> http.get("/health/ready").json().path("unhealthyAgents").size() > 0);
       JsonNode failing = http.get("/health/ready").json().path("unhealthyAgents").path(0);
       assertThat(failing.path("lastFailure").asText()).contains("Redis");
       assertThat(http.get("/api").json().path("agents").findValues("lastError")).isNotEmpty();
@@ -90,10 +119,22 @@ class RedisOutageIT {
       startRedis();
 
       await().atMost(Duration.ofSeconds(30)).until(() -> http.get("/health/ready").status() == 200);
-      await().atMost(Duration.ofSeconds(10)).until(() -> http.post("/api/streams/scans/events", scans("CCCCCC")).status() == 201);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> http.post("/api/streams/scans/events", scans("CCCCCC")).status() == 201);
       // Events read but not stored when Redis went away are claimed after the engine's 30 s lease.
-      await().atMost(Duration.ofSeconds(60)).until(() -> notifiedItems(http).size() >= 3
-          && http.get("/api/digests").json().path("digests").path(0).path("openBuckets").asInt() == 0);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  notifiedItems(http).size() >= 3
+                      && http.get("/api/digests")
+                              .json()
+                              .path("digests")
+                              .path(0)
+                              .path("openBuckets")
+                              .asInt()
+                          == 0);
       // A and B may close before C arrives or together with it: each is notified once either way.
       assertThat(notifiedItems(http)).containsExactlyInAnyOrder("AAAAAA", "BBBBBB", "CCCCCC");
     }

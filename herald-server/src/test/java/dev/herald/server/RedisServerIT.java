@@ -32,23 +32,46 @@ class RedisServerIT {
     config = config.withServer(config.server().withStore(RedisTestSupport.URL, prefix));
     try (HeraldServer server = HeraldServer.start(config, InstantSource.system())) {
       TestHttp http = new TestHttp(server.port());
-      assertThat(http.get("/health/ready").json().path("store").asText()).isEqualTo(RedisTestSupport.URL);
+      assertThat(http.get("/health/ready").json().path("store").asText())
+          .isEqualTo(RedisTestSupport.URL);
 
-      assertThat(http.post("/api/streams/scans/events",
-          "[{\"seller_id\":10,\"package_id\":\"AAAAAA\"},{\"seller_id\":10,\"package_id\":\"BBBBBB\"},{\"seller_id\":20,\"package_id\":\"XXXXXX\"}]")
-          .status()).isEqualTo(201);
+      assertThat(
+              http.post(
+                      "/api/streams/scans/events",
+                      "[{\"seller_id\":10,\"package_id\":\"AAAAAA\"},{\"seller_id\":10,\"package_id\":\"BBBBBB\"},{\"seller_id\":20,\"package_id\":\"XXXXXX\"}]")
+                  .status())
+          .isEqualTo(201);
 
-      await().atMost(Duration.ofSeconds(15)).until(() -> http.get("/api/notifications").json().path("notifications").size() == 2);
+      await()
+          .atMost(Duration.ofSeconds(15))
+          .until(() -> http.get("/api/notifications").json().path("notifications").size() == 2);
       List<String> lines = new ArrayList<>();
       for (JsonNode n : http.get("/api/notifications").json().path("notifications")) {
         lines.add(n.path("recipient").asText() + ":" + n.path("items"));
       }
       assertThat(lines).containsExactlyInAnyOrder("10:[\"AAAAAA\",\"BBBBBB\"]", "20:[\"XXXXXX\"]");
-      String id = http.get("/api/notifications?recipient=10").json().path("notifications").path(0).path("id").asText();
-      await().atMost(Duration.ofSeconds(10)).until(() ->
-          http.get("/api/notifications/" + id).json().path("deliveries").path(0).path("state").asText().equals("DELIVERED"));
+      String id =
+          http.get("/api/notifications?recipient=10")
+              .json()
+              .path("notifications")
+              .path(0)
+              .path("id")
+              .asText();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  http.get("/api/notifications/" + id)
+                      .json()
+                      .path("deliveries")
+                      .path(0)
+                      .path("state")
+                      .asText()
+                      .equals("DELIVERED"));
       assertThat(http.get("/api/streams/notifications/events").json().path("events")).hasSize(2);
-      assertThat(http.get("/api/digests").json().path("digests").path(0).path("openBuckets").asInt()).isZero();
+      assertThat(
+              http.get("/api/digests").json().path("digests").path(0).path("openBuckets").asInt())
+          .isZero();
     }
   }
 
@@ -58,28 +81,39 @@ class RedisServerIT {
     a = a.withServer(a.server().withStore(RedisTestSupport.URL, prefix));
     HeraldConfig b = ServerFixture.config(dir.resolve("b"), LiveApiTest.TOPICS);
     b = b.withServer(b.server().withStore(RedisTestSupport.URL, prefix));
-    try (HeraldServer first = HeraldServer.start(a, InstantSource.system()); HeraldServer second = HeraldServer.start(b, InstantSource.system())) {
+    try (HeraldServer first = HeraldServer.start(a, InstantSource.system());
+        HeraldServer second = HeraldServer.start(b, InstantSource.system())) {
       java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
-      var response = client.send(java.net.http.HttpRequest.newBuilder(
-          java.net.URI.create("http://127.0.0.1:" + first.port() + "/api/streams/chat.general/live")).build(),
-          java.net.http.HttpResponse.BodyHandlers.ofLines());
-      java.util.concurrent.BlockingQueue<String> data = new java.util.concurrent.LinkedBlockingQueue<>();
-      Thread reader = Thread.ofVirtual().start(() -> {
-        try {
-          response.body().filter(l -> l.startsWith("data: ")).forEach(data::add);
-        } catch (RuntimeException closed) {
-          // closed at the end of the test
-        }
-      });
+      var response =
+          client.send(
+              java.net.http.HttpRequest.newBuilder(
+                      java.net.URI.create(
+                          "http://127.0.0.1:" + first.port() + "/api/streams/chat.general/live"))
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofLines());
+      java.util.concurrent.BlockingQueue<String> data =
+          new java.util.concurrent.LinkedBlockingQueue<>();
+      Thread reader =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      response.body().filter(l -> l.startsWith("data: ")).forEach(data::add);
+                    } catch (RuntimeException closed) {
+                      // closed at the end of the test
+                    }
+                  });
       TestHttp viaB = new TestHttp(second.port());
       for (int i = 0; i < 50; i++) {
-        assertThat(viaB.post("/api/streams/chat.general/events", "{\"n\":" + i + "}").status()).isEqualTo(201);
+        assertThat(viaB.post("/api/streams/chat.general/events", "{\"n\":" + i + "}").status())
+            .isEqualTo(201);
       }
       List<Integer> received = new ArrayList<>();
       while (received.size() < 50) {
         String line = data.poll(10, java.util.concurrent.TimeUnit.SECONDS);
         assertThat(line).as("event " + received.size() + " within 10 s").isNotNull();
-        received.add(dev.herald.json.Json.parseTrusted(line.substring(6)).path("data").path("n").asInt());
+        received.add(
+            dev.herald.json.Json.parseTrusted(line.substring(6)).path("data").path("n").asInt());
       }
       assertThat(received).isEqualTo(java.util.stream.IntStream.range(0, 50).boxed().toList());
       response.body().close();

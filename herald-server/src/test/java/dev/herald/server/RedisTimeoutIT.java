@@ -35,43 +35,87 @@ class RedisTimeoutIT {
   }
 
   private void startRedis() throws IOException {
-    redis = new ProcessBuilder("redis-server", "--port", Integer.toString(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-        .redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
-    await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
-      try (java.net.Socket socket = new java.net.Socket("127.0.0.1", redisPort)) {
-        return true;
-      }
-    });
+    redis =
+        new ProcessBuilder(
+                "redis-server",
+                "--port",
+                Integer.toString(redisPort),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no")
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("redis.log").toFile())
+            .start();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              try (java.net.Socket socket = new java.net.Socket("127.0.0.1", redisPort)) {
+                return true;
+              }
+            });
   }
 
   @Test
   void shouldSayMayHaveBeenStoredOnATimeoutAndStoreARetryWithTheSameKeyOnce() throws Exception {
     startRedis();
     HeraldConfig config = ServerFixture.config(dir, ServerFixture.SELLER_SCANS.formatted("PT1H"));
-    config = config.withServer(config.server().withStore("redis://127.0.0.1:" + redisPort + "/0", "timeout:"));
+    config =
+        config.withServer(
+            config.server().withStore("redis://127.0.0.1:" + redisPort + "/0", "timeout:"));
     try (HeraldServer server = HeraldServer.start(config, InstantSource.system())) {
       TestHttp http = new TestHttp(server.port());
-      HttpRequest post = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/api/streams/scans/events"))
-          .header("Content-Type", "application/json").header("Idempotency-Key", "scan-batch-1")
-          .POST(HttpRequest.BodyPublishers.ofString("[{\"seller_id\":10,\"package_id\":\"A\"},{\"seller_id\":10,\"package_id\":\"B\"}]")).build();
+      HttpRequest post =
+          HttpRequest.newBuilder(
+                  URI.create("http://127.0.0.1:" + server.port() + "/api/streams/scans/events"))
+              .header("Content-Type", "application/json")
+              .header("Idempotency-Key", "scan-batch-1")
+              .POST(
+                  HttpRequest.BodyPublishers.ofString(
+                      "[{\"seller_id\":10,\"package_id\":\"A\"},{\"seller_id\":10,\"package_id\":\"B\"}]"))
+              .build();
 
-      // loads the append script first: a pause that held SCRIPT LOAD would leave nothing to run later
-      HttpRequest warmUp = HttpRequest.newBuilder(post.uri()).header("Content-Type", "application/json").header("Idempotency-Key", "warm-up")
-          .POST(HttpRequest.BodyPublishers.ofString("{\"seller_id\":1,\"package_id\":\"W\"}")).build();
+      // loads the append script first: a pause that held SCRIPT LOAD would leave nothing to run
+      // later
+      HttpRequest warmUp =
+          HttpRequest.newBuilder(post.uri())
+              .header("Content-Type", "application/json")
+              .header("Idempotency-Key", "warm-up")
+              .POST(HttpRequest.BodyPublishers.ofString("{\"seller_id\":1,\"package_id\":\"W\"}"))
+              .build();
       assertThat(http.send(warmUp).status()).isEqualTo(201);
-      Process pause = new ProcessBuilder("redis-cli", "-p", Integer.toString(redisPort), "CLIENT", "PAUSE", "7000", "WRITE").start();
+      Process pause =
+          new ProcessBuilder(
+                  "redis-cli",
+                  "-p",
+                  Integer.toString(redisPort),
+                  "CLIENT",
+                  "PAUSE",
+                  "7000",
+                  "WRITE")
+              .start();
       assertThat(pause.waitFor(10, TimeUnit.SECONDS)).isTrue();
       Answer timedOut = http.send(post);
 
       assertThat(timedOut.status()).isEqualTo(503);
-      assertThat(timedOut.json().path("detail").asText()).contains("may have been stored").contains("Idempotency-Key")
+      assertThat(timedOut.json().path("detail").asText())
+          .contains("may have been stored")
+          .contains("Idempotency-Key")
           .doesNotContain("nothing was stored");
       // the paused command runs once the pause ends: the events were stored after all
-      await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .ignoreExceptions()
           .until(() -> http.get("/api/streams/scans/events").json().path("events").size() == 3);
       Answer retry = http.send(post);
       assertThat(retry.status()).isEqualTo(201);
-      assertThat(http.get("/api/streams/scans/events").json().path("events")).as("stored once").hasSize(3);
+      assertThat(http.get("/api/streams/scans/events").json().path("events"))
+          .as("stored once")
+          .hasSize(3);
       assertThat(retry.json().path("ids").size()).isEqualTo(2);
     }
   }

@@ -21,17 +21,37 @@ class RestartTest {
     String yaml = ServerFixture.SELLER_SCANS.formatted("PT1H");
     try (HeraldServer first = ServerFixture.start(dir, yaml, clock)) {
       TestHttp http = new TestHttp(first.port());
-      http.post("/api/streams/scans/events", "[{\"seller_id\":10,\"package_id\":\"AAAAAA\"},{\"seller_id\":10,\"package_id\":\"BBBBBB\"}]");
+      http.post(
+          "/api/streams/scans/events",
+          "[{\"seller_id\":10,\"package_id\":\"AAAAAA\"},{\"seller_id\":10,\"package_id\":\"BBBBBB\"}]");
       clock.advance(Duration.ofMinutes(30));
-      http.post("/api/streams/scans/events", "[{\"seller_id\":20,\"package_id\":\"XXXXXX\"},{\"seller_id\":10,\"package_id\":\"CCCCCC\"}]");
-      await().atMost(Duration.ofSeconds(5)).until(() -> http.get("/api/digests").json().path("digests").path(0).path("openBuckets").asInt() == 2
-          && http.get("/api/digests/seller-scans/pending/10").json().path("count").asInt() == 3);
+      http.post(
+          "/api/streams/scans/events",
+          "[{\"seller_id\":20,\"package_id\":\"XXXXXX\"},{\"seller_id\":10,\"package_id\":\"CCCCCC\"}]");
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(
+              () ->
+                  http.get("/api/digests")
+                              .json()
+                              .path("digests")
+                              .path(0)
+                              .path("openBuckets")
+                              .asInt()
+                          == 2
+                      && http.get("/api/digests/seller-scans/pending/10")
+                              .json()
+                              .path("count")
+                              .asInt()
+                          == 3);
     }
 
     clock.set(Instant.parse("2022-06-28T13:30:00Z"));
     try (HeraldServer second = ServerFixture.start(dir, yaml, clock)) {
       TestHttp http = new TestHttp(second.port());
-      await().atMost(Duration.ofSeconds(5)).until(() -> http.get("/api/notifications").json().path("notifications").size() == 2);
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> http.get("/api/notifications").json().path("notifications").size() == 2);
       JsonNode notifications = http.get("/api/notifications").json().path("notifications");
       for (JsonNode n : notifications) {
         assertThat(n.path("dueAt").asText()).isEqualTo("2022-06-28T13:30:00Z");

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The reviews scenario over HTTP: directories, routing, inboxes, pulls, cleans and alerts. */
 class ReviewsApiTest {
 
-  static final String REVIEWS = """
+  static final String REVIEWS =
+      """
       streams:
         reviews: {}
         reviews.by-user: {}
@@ -75,7 +76,10 @@ class ReviewsApiTest {
 
   private List<String> keys(String recipient) {
     List<String> keys = new ArrayList<>();
-    http.get("/api/inboxes/reviews/" + recipient).json().path("items").forEach(i -> keys.add(i.path("key").asText()));
+    http.get("/api/inboxes/reviews/" + recipient)
+        .json()
+        .path("items")
+        .forEach(i -> keys.add(i.path("key").asText()));
     return keys;
   }
 
@@ -86,10 +90,13 @@ class ReviewsApiTest {
   @Test
   void reviewsFanOutCoalesceAndArePulledAsOneBatch() {
     review("{\"brand\":\"Brand1\",\"review_id\":\"r7\",\"action\":\"created\"}");
-    review("[{\"brand\":\"Brand1\",\"review_id\":\"r7\",\"action\":\"updated\",\"stars\":4},"
-        + "{\"brand\":\"Brand2\",\"review_id\":\"r8\",\"action\":\"created\"}]");
+    review(
+        "[{\"brand\":\"Brand1\",\"review_id\":\"r7\",\"action\":\"updated\",\"stars\":4},"
+            + "{\"brand\":\"Brand2\",\"review_id\":\"r8\",\"action\":\"created\"}]");
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> keys("1").size() == 1 && keys("2").size() == 1 && keys("4").size() == 1);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> keys("1").size() == 1 && keys("2").size() == 1 && keys("4").size() == 1);
     clock.advance(Duration.ofSeconds(3));
     Answer pull = http.post("/api/inboxes/reviews/1/pull", "");
 
@@ -106,7 +113,8 @@ class ReviewsApiTest {
     assertThat(r7.path("firstAt").asText()).isEqualTo("2022-06-28T12:00:00Z");
     assertThat(keys("1")).isEmpty();
     assertThat(keys("2")).containsExactly("r7");
-    assertThat(http.get("/api/inboxes/reviews/1").json().path("lastPulledAt").asText()).isEqualTo("2022-06-28T12:00:03Z");
+    assertThat(http.get("/api/inboxes/reviews/1").json().path("lastPulledAt").asText())
+        .isEqualTo("2022-06-28T12:00:03Z");
 
     JsonNode list = http.get("/api/inboxes/reviews").json().path("inboxes");
     assertThat(list).hasSize(3);
@@ -119,14 +127,19 @@ class ReviewsApiTest {
     review("{\"brand\":\"Brand9\",\"review_id\":\"r1\"}");
     review("{\"brand\":\"Brand1\",\"review_id\":\"r2\",\"user_id\":9}");
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> http.get("/api/alerts").json().path("alerts").size() == 2);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> http.get("/api/alerts").json().path("alerts").size() == 2);
     JsonNode invalid = http.get("/api/streams/reviews.invalid/events").json().path("events");
     assertThat(invalid).hasSize(2);
-    assertThat(invalid.path(0).path("data").path("reason").asText()).contains("unknown brand 'Brand9'");
-    assertThat(invalid.path(1).path("data").path("reason").asText()).contains("user_id 9 is not responsible for brand 'Brand1'");
+    assertThat(invalid.path(0).path("data").path("reason").asText())
+        .contains("unknown brand 'Brand9'");
+    assertThat(invalid.path(1).path("data").path("reason").asText())
+        .contains("user_id 9 is not responsible for brand 'Brand1'");
     JsonNode alert = http.get("/api/alerts").json().path("alerts").path(0);
     assertThat(alert.path("type").asText()).isEqualTo("invalid-event");
-    assertThat(alert.path("subject").asText()).isEqualTo("reviews.invalid/" + invalid.path(0).path("id").asText());
+    assertThat(alert.path("subject").asText())
+        .isEqualTo("reviews.invalid/" + invalid.path(0).path("id").asText());
     assertThat(alert.path("detail").asText()).contains("Brand9");
     assertThat(alert.path("raisedAt").asText()).isEqualTo("2022-06-28T12:00:00Z");
     assertThat(activeAlerts()).isEmpty();
@@ -149,8 +162,11 @@ class ReviewsApiTest {
     assertThat(stale.path(0).path("recipient").asText()).isEqualTo("4");
     assertThat(stale.path(0).path("stale").asBoolean()).isTrue();
     assertThat(http.get("/metrics").body())
-        .contains("herald_inboxes{inbox=\"reviews\"} 1", "herald_inbox_pending_items{inbox=\"reviews\"} 1",
-            "herald_inbox_oldest_pending_seconds{inbox=\"reviews\"}", "herald_alerts_active 1");
+        .contains(
+            "herald_inboxes{inbox=\"reviews\"} 1",
+            "herald_inbox_pending_items{inbox=\"reviews\"} 1",
+            "herald_inbox_oldest_pending_seconds{inbox=\"reviews\"}",
+            "herald_alerts_active 1");
 
     http.post("/api/inboxes/reviews/4/pull", "");
 
@@ -158,7 +174,8 @@ class ReviewsApiTest {
     JsonNode history = http.get("/api/alerts").json().path("alerts");
     assertThat(history).hasSize(2);
     assertThat(history.path(1).path("resolvedAt").asText()).isEqualTo("2022-06-28T12:00:21Z");
-    assertThat(history.path(1).path("detail").asText()).isEqualTo("inbox reviews/4 was pulled at 2022-06-28T12:00:21Z");
+    assertThat(history.path(1).path("detail").asText())
+        .isEqualTo("inbox reviews/4 was pulled at 2022-06-28T12:00:21Z");
   }
 
   @Test
@@ -184,9 +201,15 @@ class ReviewsApiTest {
     assertThat(pull.path("reservedUntil").asText()).isEqualTo("2022-06-28T12:01:00Z");
     assertThat(pull.path("items")).hasSize(1);
     assertThat(keys("4")).isEmpty();
-    assertThat(http.post("/api/inboxes/reviews/4/pull", "").json().path("pullId").isNull()).as("nothing left to reserve").isTrue();
-    assertThat(http.post("/api/inboxes/reviews/4/pull/" + pullId + "/ack", "").status()).isEqualTo(204);
-    assertProblem(http.post("/api/inboxes/reviews/4/pull/" + pullId + "/ack", ""), 404, "has no pull '" + pullId + "'");
+    assertThat(http.post("/api/inboxes/reviews/4/pull", "").json().path("pullId").isNull())
+        .as("nothing left to reserve")
+        .isTrue();
+    assertThat(http.post("/api/inboxes/reviews/4/pull/" + pullId + "/ack", "").status())
+        .isEqualTo(204);
+    assertProblem(
+        http.post("/api/inboxes/reviews/4/pull/" + pullId + "/ack", ""),
+        404,
+        "has no pull '" + pullId + "'");
     clock.advance(Duration.ofMinutes(5));
     assertThat(http.post("/api/inboxes/reviews/4/pull", "").json().path("items")).isEmpty();
   }
@@ -200,11 +223,14 @@ class ReviewsApiTest {
     clock.advance(Duration.ofSeconds(61));
 
     await().atMost(Duration.ofSeconds(10)).until(() -> keys("4").size() == 1);
-    assertProblem(http.post("/api/inboxes/reviews/4/pull/" + lost + "/ack", ""), 404, "has no pull");
+    assertProblem(
+        http.post("/api/inboxes/reviews/4/pull/" + lost + "/ack", ""), 404, "has no pull");
     JsonNode again = http.post("/api/inboxes/reviews/4/pull", "").json();
     assertThat(again.path("items").path(0).path("key").asText()).isEqualTo("r1");
     clock.advance(Duration.ofSeconds(61));
-    assertProblem(http.post("/api/inboxes/reviews/4/pull/" + again.path("pullId").asText() + "/ack", ""), 409,
+    assertProblem(
+        http.post("/api/inboxes/reviews/4/pull/" + again.path("pullId").asText() + "/ack", ""),
+        409,
         "was not acknowledged within PT1M (ackTimeout): its items are pending again");
     assertThat(keys("4")).containsExactly("r1");
   }
@@ -220,7 +246,10 @@ class ReviewsApiTest {
     assertThat(pull.path("pullId").isNull()).isTrue();
     clock.advance(Duration.ofMinutes(5));
     assertThat(http.post("/api/inboxes/reviews/4/pull", "").json().path("items")).isEmpty();
-    assertProblem(http.post("/api/inboxes/reviews/4/pull?autoAck=maybe", ""), 400, "'autoAck' must be true or false");
+    assertProblem(
+        http.post("/api/inboxes/reviews/4/pull?autoAck=maybe", ""),
+        400,
+        "'autoAck' must be true or false");
   }
 
   @Test
@@ -233,10 +262,17 @@ class ReviewsApiTest {
 
   @Test
   void rejectsAReviewWithoutTheRoutingFieldWith422AndStoresNothing() {
-    assertProblem(http.post("/api/streams/reviews/events", "[{\"brand\":\"Brand1\",\"review_id\":\"r1\"},{\"review_id\":\"r2\"}]"),
-        422, "event 1 of the batch: the event has no \"brand\" field, which route 'review-recipients' routes by");
+    assertProblem(
+        http.post(
+            "/api/streams/reviews/events",
+            "[{\"brand\":\"Brand1\",\"review_id\":\"r1\"},{\"review_id\":\"r2\"}]"),
+        422,
+        "event 1 of the batch: the event has no \"brand\" field, which route 'review-recipients' routes by");
     assertThat(http.get("/api/streams/reviews/events").json().path("events")).isEmpty();
-    assertProblem(http.post("/api/streams/reviews.by-user/events", "{\"review_id\":\"r2\"}"), 403, "written by route 'review-recipients'");
+    assertProblem(
+        http.post("/api/streams/reviews.by-user/events", "{\"review_id\":\"r2\"}"),
+        403,
+        "written by route 'review-recipients'");
   }
 
   @Test
@@ -249,9 +285,15 @@ class ReviewsApiTest {
 
     assertThat(replaced.status()).isEqualTo(200);
     assertThat(Files.readString(victim)).isEqualTo("untouched");
-    assertThat(Files.readString(dir.resolve("brand-users.json"))).contains("\"Brand1\"").contains("3");
+    assertThat(Files.readString(dir.resolve("brand-users.json")))
+        .contains("\"Brand1\"")
+        .contains("3");
     try (var left = Files.list(dir)) {
-      assertThat(left.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".brand-users.json."))).as("no temporary file left").isEmpty();
+      assertThat(
+              left.map(p -> p.getFileName().toString())
+                  .filter(n -> n.startsWith(".brand-users.json.")))
+          .as("no temporary file left")
+          .isEmpty();
     }
   }
 
@@ -264,59 +306,86 @@ class ReviewsApiTest {
 
     Answer failed = http.put("/api/directories/brand-users", "{\"Brand1\":[9]}");
 
-    assertProblem(failed, 500, "directory 'brand-users' could not be written to its file brand-users.json");
-    assertThat(failed.json().path("detail").asText()).contains("it was not changed").doesNotContain(dir.toString());
-    assertThat(http.get("/api/directories/brand-users").json().toString()).isEqualTo("{\"Brand1\":[1,2],\"Brand2\":[4]}");
+    assertProblem(
+        failed, 500, "directory 'brand-users' could not be written to its file brand-users.json");
+    assertThat(failed.json().path("detail").asText())
+        .contains("it was not changed")
+        .doesNotContain(dir.toString());
+    assertThat(http.get("/api/directories/brand-users").json().toString())
+        .isEqualTo("{\"Brand1\":[1,2],\"Brand2\":[4]}");
   }
 
   @Test
   void aRecipientWithASlashIsPeekedPulledAcknowledgedAndCleanedPercentEncoded() throws IOException {
     http.put("/api/directories/brand-users", "{\"Brand1\":[\"team/ann\"]}");
     review("{\"brand\":\"Brand1\",\"review_id\":\"r1\"}");
-    await().atMost(Duration.ofSeconds(10)).until(() -> http.get("/api/inboxes/reviews/team%2Fann").json().path("items").size() == 1);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> http.get("/api/inboxes/reviews/team%2Fann").json().path("items").size() == 1);
 
     JsonNode pull = http.post("/api/inboxes/reviews/team%2Fann/pull", "").json();
 
     assertThat(pull.path("recipient").asText()).isEqualTo("team/ann");
     assertThat(pull.path("items")).hasSize(1);
-    assertThat(http.post("/api/inboxes/reviews/team%2Fann/pull/" + pull.path("pullId").asText() + "/ack", "").status()).isEqualTo(204);
+    assertThat(
+            http.post(
+                    "/api/inboxes/reviews/team%2Fann/pull/" + pull.path("pullId").asText() + "/ack",
+                    "")
+                .status())
+        .isEqualTo(204);
     assertThat(http.delete("/api/inboxes/reviews/team%2Fann").status()).isEqualTo(204);
   }
 
   @Test
   void anUnknownInboxIs404() {
-    assertProblem(http.get("/api/inboxes/nope/1"), 404, "inbox 'nope' is not declared; inboxes: [reviews]");
-    assertProblem(http.get("/api/inboxes/reviews?stale=maybe"), 400, "'stale' must be true or false");
+    assertProblem(
+        http.get("/api/inboxes/nope/1"), 404, "inbox 'nope' is not declared; inboxes: [reviews]");
+    assertProblem(
+        http.get("/api/inboxes/reviews?stale=maybe"), 400, "'stale' must be true or false");
   }
 
   @Test
   void aDirectoryIsReadAndReplacedAtRuntimeAndWrittenBackToItsFile() throws IOException {
-    assertThat(http.get("/api/directories/brand-users").json().toString()).isEqualTo("{\"Brand1\":[1,2],\"Brand2\":[4]}");
+    assertThat(http.get("/api/directories/brand-users").json().toString())
+        .isEqualTo("{\"Brand1\":[1,2],\"Brand2\":[4]}");
 
-    Answer replaced = http.put("/api/directories/brand-users", "{\"Brand1\": [1], \"Brand2\": [5, \"6\"]}");
+    Answer replaced =
+        http.put("/api/directories/brand-users", "{\"Brand1\": [1], \"Brand2\": [5, \"6\"]}");
     assertThat(replaced.status()).isEqualTo(200);
     review("{\"brand\":\"Brand2\",\"review_id\":\"r1\"}");
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> keys("5").size() == 1 && keys("6").size() == 1);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> keys("5").size() == 1 && keys("6").size() == 1);
     assertThat(keys("4")).isEmpty();
     assertThat(Files.readString(dir.resolve("brand-users.json"))).contains("\"Brand2\" : [ 5, 6 ]");
-    assertThat(http.get("/api/directories").json().path("directories").path(0).path("keys").asInt()).isEqualTo(2);
+    assertThat(http.get("/api/directories").json().path("directories").path(0).path("keys").asInt())
+        .isEqualTo(2);
   }
 
   @Test
   void aBadDirectoryReplacementIs400AndKeepsTheOldOne() {
-    assertProblem(http.put("/api/directories/brand-users", "{\"Brand1\": 1}"), 400,
+    assertProblem(
+        http.put("/api/directories/brand-users", "{\"Brand1\": 1}"),
+        400,
         "directory 'brand-users': entry \"Brand1\" must be an array of recipients, but was 1; the directory was not changed");
-    assertProblem(http.put("/api/directories/brand-users", "[1, 2]"), 400, "must be a JSON object of arrays");
-    assertProblem(http.put("/api/directories/brand-users", "{\"Brand1\": [[1]]}"), 400, "entry \"Brand1\", recipient 1");
+    assertProblem(
+        http.put("/api/directories/brand-users", "[1, 2]"), 400, "must be a JSON object of arrays");
+    assertProblem(
+        http.put("/api/directories/brand-users", "{\"Brand1\": [[1]]}"),
+        400,
+        "entry \"Brand1\", recipient 1");
     assertProblem(http.put("/api/directories/brand-users", "{nope"), 400, "not valid JSON");
     assertProblem(http.put("/api/directories/nope", "{}"), 404, "directory 'nope' is not declared");
-    assertThat(http.get("/api/directories/brand-users").json().toString()).isEqualTo("{\"Brand1\":[1,2],\"Brand2\":[4]}");
+    assertThat(http.get("/api/directories/brand-users").json().toString())
+        .isEqualTo("{\"Brand1\":[1,2],\"Brand2\":[4]}");
   }
 
   @Test
-  void aBadDirectoryFileStopsTheServerNamingTheFileAndEntry(@TempDir Path other) throws IOException {
-    Files.writeString(other.resolve("brand-users.json"), "{\"Brand1\": [1, 2],\n \"Brand2\": \"4\"}");
+  void aBadDirectoryFileStopsTheServerNamingTheFileAndEntry(@TempDir Path other)
+      throws IOException {
+    Files.writeString(
+        other.resolve("brand-users.json"), "{\"Brand1\": [1, 2],\n \"Brand2\": \"4\"}");
     assertThatThrownBy(() -> ServerFixture.config(other, REVIEWS))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining(other.resolve("brand-users.json").toString())
@@ -328,6 +397,7 @@ class ReviewsApiTest {
         .hasMessageContaining("brand-users.json:2: directory 'brand-users' is not valid JSON");
 
     Files.delete(other.resolve("brand-users.json"));
-    assertThatThrownBy(() -> ServerFixture.config(other, REVIEWS)).hasMessageContaining("the file does not exist");
+    assertThatThrownBy(() -> ServerFixture.config(other, REVIEWS))
+        .hasMessageContaining("the file does not exist");
   }
 }

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A Redis that requires a password and a webhook whose URL carries its secret in the path, as
- * Slack's do: neither secret may appear in any answer, in the metrics, in a stored delivery or
- * the failed-notifications stream, or in the server's log, while things work and while they fail.
+ * Slack's do: neither secret may appear in any answer, in the metrics, in a stored delivery or the
+ * failed-notifications stream, or in the server's log, while things work and while they fail.
  */
 class SecretsRedactionIT {
 
@@ -45,27 +45,50 @@ class SecretsRedactionIT {
   }
 
   private void startRedis() throws IOException {
-    redis = new ProcessBuilder("redis-server", "--port", Integer.toString(redisPort), "--bind", "127.0.0.1", "--requirepass", REDIS_PASSWORD,
-        "--save", "", "--appendonly", "no").redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
-    await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
-      try (java.net.Socket socket = new java.net.Socket("127.0.0.1", redisPort)) {
-        return true;
-      }
-    });
+    redis =
+        new ProcessBuilder(
+                "redis-server",
+                "--port",
+                Integer.toString(redisPort),
+                "--bind",
+                "127.0.0.1",
+                "--requirepass",
+                REDIS_PASSWORD,
+                "--save",
+                "",
+                "--appendonly",
+                "no")
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("redis.log").toFile())
+            .start();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              try (java.net.Socket socket = new java.net.Socket("127.0.0.1", redisPort)) {
+                return true;
+              }
+            });
   }
 
   @Test
   void shouldShowNeitherTheRedisPasswordNorTheWebhookSecretAnywhere() throws Exception {
     startRedis();
     hook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    hook.createContext("/", exchange -> {
-      exchange.sendResponseHeaders(500, -1);
-      exchange.close();
-    });
+    hook.createContext(
+        "/",
+        exchange -> {
+          exchange.sendResponseHeaders(500, -1);
+          exchange.close();
+        });
     hook.start();
-    String hookUrl = "http://127.0.0.1:" + hook.getAddress().getPort() + "/services/T000/B000/" + HOOK_SECRET;
+    String hookUrl =
+        "http://127.0.0.1:" + hook.getAddress().getPort() + "/services/T000/B000/" + HOOK_SECRET;
     Path config = dir.resolve("herald.yaml");
-    Files.writeString(config, """
+    Files.writeString(
+        config,
+        """
         streams:
           scans: {}
         digests:
@@ -80,18 +103,38 @@ class SecretsRedactionIT {
           maxAttempts: 2
           initialBackoff: PT0.1S
           maxBackoff: PT0.2S
-        """.formatted(hookUrl));
+        """
+            .formatted(hookUrl));
     int port = ServerProcess.freePort();
     Path log = dir.resolve("server.log");
-    Process process = ServerProcess.herald(log, Map.of("HERALD_STORE", "redis://:" + REDIS_PASSWORD + "@127.0.0.1:" + redisPort + "/0",
-        "HERALD_STORE_PREFIX", "secrets:"), "server", "--config", config.toString(), "--data", dir.resolve("data").toString(), "--port",
-        Integer.toString(port));
+    Process process =
+        ServerProcess.herald(
+            log,
+            Map.of(
+                "HERALD_STORE",
+                "redis://:" + REDIS_PASSWORD + "@127.0.0.1:" + redisPort + "/0",
+                "HERALD_STORE_PREFIX",
+                "secrets:"),
+            "server",
+            "--config",
+            config.toString(),
+            "--data",
+            dir.resolve("data").toString(),
+            "--port",
+            Integer.toString(port));
     List<String> seen = new ArrayList<>();
     try (ServerProcess server = ServerProcess.awaitReady(process, port, log)) {
       TestHttp http = new TestHttp(port);
-      assertThat(http.post("/api/streams/scans/events", "{\"seller_id\":10,\"package_id\":\"AAAAAA\"}").status()).isEqualTo(201);
-      await().atMost(Duration.ofSeconds(30))
-          .until(() -> http.get("/api/streams/notifications.failed/events").json().path("events").size() == 1);
+      assertThat(
+              http.post("/api/streams/scans/events", "{\"seller_id\":10,\"package_id\":\"AAAAAA\"}")
+                  .status())
+          .isEqualTo(201);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  http.get("/api/streams/notifications.failed/events").json().path("events").size()
+                      == 1);
       JsonNode notification = http.get("/api/notifications").json().path("notifications").path(0);
 
       Answer about = http.get("/api");
@@ -102,12 +145,18 @@ class SecretsRedactionIT {
       seen.add(http.get("/api/notifications").body());
       seen.add(http.get("/api/notifications/" + notification.path("id").asText()).body());
       seen.add(http.get("/api/streams/notifications.failed/events").body());
-      assertThat(about.json().path("store").asText()).isEqualTo("redis://:***@127.0.0.1:" + redisPort + "/0");
-      assertThat(http.get("/metrics").body()).contains("herald_delivery_failures_total{sink=\"webhook:127.0.0.1:" + hook.getAddress().getPort() + "#");
+      assertThat(about.json().path("store").asText())
+          .isEqualTo("redis://:***@127.0.0.1:" + redisPort + "/0");
+      assertThat(http.get("/metrics").body())
+          .contains(
+              "herald_delivery_failures_total{sink=\"webhook:127.0.0.1:"
+                  + hook.getAddress().getPort()
+                  + "#");
 
       redis.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       await().atMost(Duration.ofSeconds(10)).until(() -> http.get("/health/ready").status() == 503);
-      Answer refused = http.post("/api/streams/scans/events", "{\"seller_id\":10,\"package_id\":\"BBBBBB\"}");
+      Answer refused =
+          http.post("/api/streams/scans/events", "{\"seller_id\":10,\"package_id\":\"BBBBBB\"}");
       assertThat(refused.status()).isEqualTo(503);
       seen.add(refused.body());
       seen.add(http.get("/health/ready").body());

@@ -14,7 +14,8 @@ public final class ServerFixture {
 
   private ServerFixture() {}
 
-  public static final String SELLER_SCANS = """
+  public static final String SELLER_SCANS =
+      """
       streams:
         scans: {}
         notifications: {}

@@ -31,24 +31,50 @@ public final class ServerProcess implements AutoCloseable {
     }
   }
 
-  /** Runs {@code herald ARGS...} in a new JVM with the test class path; output goes to {@code log}. */
+  /**
+   * Runs {@code herald ARGS...} in a new JVM with the test class path; output goes to {@code log}.
+   */
   public static Process herald(Path log, Map<String, String> env, String... args) {
     return herald(List.of(), "512m", log, env, args);
   }
 
-  /** As {@link #herald(Path, Map, String...)}, in a process that may open at most {@code files} files. */
+  /**
+   * As {@link #herald(Path, Map, String...)}, in a process that may open at most {@code files}
+   * files.
+   */
   public static Process heraldWithFileLimit(int files, Path log, String... args) {
-    return herald(List.of("bash", "-c", "ulimit -n " + files + " && exec \"$0\" \"$@\""), "512m", log, Map.of(), args);
+    return herald(
+        List.of("bash", "-c", "ulimit -n " + files + " && exec \"$0\" \"$@\""),
+        "512m",
+        log,
+        Map.of(),
+        args);
   }
 
-  /** Starts {@code herald server} with a heap of at most {@code heap} (e.g. {@code 96m}) and waits until it is ready. */
-  public static ServerProcess startWithHeap(String heap, Path config, Path data, int port, Path log) {
-    Process process = herald(List.of(), heap, log, Map.of(), "server", "--config", config.toString(), "--data", data.toString(), "--port",
-        Integer.toString(port));
+  /**
+   * Starts {@code herald server} with a heap of at most {@code heap} (e.g. {@code 96m}) and waits
+   * until it is ready.
+   */
+  public static ServerProcess startWithHeap(
+      String heap, Path config, Path data, int port, Path log) {
+    Process process =
+        herald(
+            List.of(),
+            heap,
+            log,
+            Map.of(),
+            "server",
+            "--config",
+            config.toString(),
+            "--data",
+            data.toString(),
+            "--port",
+            Integer.toString(port));
     return awaitReady(process, port, log);
   }
 
-  private static Process herald(List<String> prefix, String heap, Path log, Map<String, String> env, String... args) {
+  private static Process herald(
+      List<String> prefix, String heap, Path log, Map<String, String> env, String... args) {
     List<String> command = new ArrayList<>(prefix);
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.add("-Xmx" + heap);
@@ -57,7 +83,8 @@ public final class ServerProcess implements AutoCloseable {
     command.add(System.getProperty("java.class.path"));
     command.add(Main.class.getName());
     command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().putAll(env);
     try {
       return builder.start();
@@ -68,7 +95,17 @@ public final class ServerProcess implements AutoCloseable {
 
   /** Starts {@code herald server} and waits until it answers {@code /health/ready}. */
   public static ServerProcess start(Path config, Path data, int port, Path log) {
-    Process process = herald(log, Map.of(), "server", "--config", config.toString(), "--data", data.toString(), "--port", Integer.toString(port));
+    Process process =
+        herald(
+            log,
+            Map.of(),
+            "server",
+            "--config",
+            config.toString(),
+            "--data",
+            data.toString(),
+            "--port",
+            Integer.toString(port));
     return awaitReady(process, port, log);
   }
 
@@ -85,12 +122,14 @@ public final class ServerProcess implements AutoCloseable {
         .atMost(timeout)
         .pollInterval(Duration.ofMillis(100))
         .ignoreExceptionsInstanceOf(UncheckedIOException.class)
-        .until(() -> {
-          if (!process.isAlive()) {
-            throw new IllegalStateException("the server exited with " + process.exitValue() + "; see " + log);
-          }
-          return http.get("/health/ready").status() == 200;
-        });
+        .until(
+            () -> {
+              if (!process.isAlive()) {
+                throw new IllegalStateException(
+                    "the server exited with " + process.exitValue() + "; see " + log);
+              }
+              return http.get("/health/ready").status() == 200;
+            });
   }
 
   public int port() {

@@ -18,9 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Live subscribers whose clients stop reading, so that the server's writes to them block: once
- * one falls more than {@code live.maxLag} events behind, it is disconnected and released, rather
- * than waiting on its write forever.
+ * Live subscribers whose clients stop reading, so that the server's writes to them block: once one
+ * falls more than {@code live.maxLag} events behind, it is disconnected and released, rather than
+ * waiting on its write forever.
  */
 class StalledSubscriberTest {
 
@@ -30,14 +30,18 @@ class StalledSubscriberTest {
 
   @BeforeEach
   void start() {
-    server = ServerFixture.start(dir, """
+    server =
+        ServerFixture.start(
+            dir,
+            """
         server:
           idleTimeout: PT5M
         topics: [chat.general]
         live:
           maxLag: 50
           ringCapacity: 100
-        """, InstantSource.system());
+        """,
+            InstantSource.system());
     http = new TestHttp(server.port());
   }
 
@@ -47,7 +51,13 @@ class StalledSubscriberTest {
   }
 
   private String metric(String name) {
-    return http.get("/metrics").body().lines().filter(l -> l.startsWith(name + " ")).map(l -> l.split(" ")[1]).findFirst().orElseThrow();
+    return http.get("/metrics")
+        .body()
+        .lines()
+        .filter(l -> l.startsWith(name + " "))
+        .map(l -> l.split(" ")[1])
+        .findFirst()
+        .orElseThrow();
   }
 
   /**
@@ -59,7 +69,11 @@ class StalledSubscriberTest {
     String text = "y".repeat(1000);
     StringBuilder batch = new StringBuilder("[");
     for (int i = 0; i < 20; i++) {
-      batch.append(i == 0 ? "" : ",").append("{\"user\":\"bot\",\"text\":\"").append(text).append("\"}");
+      batch
+          .append(i == 0 ? "" : ",")
+          .append("{\"user\":\"bot\",\"text\":\"")
+          .append(text)
+          .append("\"}");
     }
     String body = batch.append("]").toString();
     for (int i = 0; i < 2000 && !metric("herald_live_subscribers").equals("0"); i++) {
@@ -72,21 +86,32 @@ class StalledSubscriberTest {
     try (Socket client = new Socket()) {
       client.setReceiveBufferSize(4096);
       client.connect(new InetSocketAddress("127.0.0.1", server.port()));
-      client.getOutputStream().write("GET /api/streams/chat.general/live HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-      await().atMost(Duration.ofSeconds(10)).until(() -> metric("herald_live_subscribers").equals("1"));
+      client
+          .getOutputStream()
+          .write(
+              "GET /api/streams/chat.general/live HTTP/1.1\r\nHost: localhost\r\n\r\n"
+                  .getBytes(StandardCharsets.US_ASCII));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> metric("herald_live_subscribers").equals("1"));
 
       flood();
 
-      await().atMost(Duration.ofSeconds(20)).until(() -> metric("herald_live_subscribers").equals("0"));
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> metric("herald_live_subscribers").equals("0"));
       assertThat(metric("herald_live_too_slow_total")).isEqualTo("1");
     }
   }
 
   @Test
   void shouldDisconnectAWebSocketSubscriberThatStoppedReading() {
-    try (RawWebSocket silent = RawWebSocket.open(server.port(), "/ws/streams/chat.general", Optional.empty())) {
+    try (RawWebSocket silent =
+        RawWebSocket.open(server.port(), "/ws/streams/chat.general", Optional.empty())) {
       assertThat(silent.handshake()).startsWith("HTTP/1.1 101");
-      await().atMost(Duration.ofSeconds(10)).until(() -> metric("herald_live_subscribers").equals("1"));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> metric("herald_live_subscribers").equals("1"));
 
       try {
         flood();
@@ -94,7 +119,9 @@ class StalledSubscriberTest {
         // not expected from the publisher's side; reported by the assertions below if it matters
       }
 
-      await().atMost(Duration.ofSeconds(20)).until(() -> metric("herald_live_subscribers").equals("0"));
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> metric("herald_live_subscribers").equals("0"));
       assertThat(metric("herald_live_too_slow_total")).isEqualTo("1");
     }
   }

@@ -14,14 +14,16 @@ import java.time.Duration;
 public final class TestHttp {
 
   /** An answer: status, content type and body. */
-  public record Answer(int status, String contentType, String body, java.net.http.HttpHeaders headers) {
+  public record Answer(
+      int status, String contentType, String body, java.net.http.HttpHeaders headers) {
     public JsonNode json() {
       return Json.parseTrusted(body);
     }
   }
 
   private final String base;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   public TestHttp(int port) {
     this.base = "http://127.0.0.1:" + port;
@@ -36,13 +38,19 @@ public final class TestHttp {
   }
 
   public Answer post(String path, String contentType, String body) {
-    return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", contentType)
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+    return send(
+        HttpRequest.newBuilder(URI.create(base + path))
+            .header("Content-Type", contentType)
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build());
   }
 
   public Answer put(String path, String body) {
-    return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
-        .PUT(HttpRequest.BodyPublishers.ofString(body)).build());
+    return send(
+        HttpRequest.newBuilder(URI.create(base + path))
+            .header("Content-Type", "application/json")
+            .PUT(HttpRequest.BodyPublishers.ofString(body))
+            .build());
   }
 
   public Answer delete(String path) {
@@ -52,7 +60,11 @@ public final class TestHttp {
   public Answer send(HttpRequest request) {
     try {
       HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-      return new Answer(response.statusCode(), response.headers().firstValue("Content-Type").orElse(""), response.body(), response.headers());
+      return new Answer(
+          response.statusCode(),
+          response.headers().firstValue("Content-Type").orElse(""),
+          response.body(),
+          response.headers());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {

@@ -7,11 +7,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code herald alerts [--follow|--active]}: the alerts stream of a running server. */
-@Command(name = "alerts", mixinStandardHelpOptions = true,
-    description = "List alerts (raised and resolved); --active lists only the active ones; --follow prints new ones as they come.")
+@Command(
+    name = "alerts",
+    mixinStandardHelpOptions = true,
+    description =
+        "List alerts (raised and resolved); --active lists only the active ones; --follow prints new ones as they come.")
 public final class AlertsCommand implements Callable<Integer> {
 
-  @Option(names = {"-f", "--follow"}, description = "Keep running and print new alerts as they are raised or resolved.")
+  @Option(
+      names = {"-f", "--follow"},
+      description = "Keep running and print new alerts as they are raised or resolved.")
   boolean follow;
 
   @Option(names = "--active", description = "Only alerts active now.")
@@ -20,7 +25,9 @@ public final class AlertsCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print each alert as one JSON line.")
   boolean json;
 
-  @Option(names = "--server", description = "Herald server URL (default: $HERALD_URL, else http://localhost:8080).")
+  @Option(
+      names = "--server",
+      description = "Herald server URL (default: $HERALD_URL, else http://localhost:8080).")
   String server = HeraldClient.defaultServer();
 
   @Override
@@ -34,7 +41,10 @@ public final class AlertsCommand implements Callable<Integer> {
     }
     String cursor = "";
     while (true) {
-      JsonNode page = client.get("api/alerts?limit=1000" + (cursor.isEmpty() ? "" : "&after=" + HeraldClient.encode(cursor)));
+      JsonNode page =
+          client.get(
+              "api/alerts?limit=1000"
+                  + (cursor.isEmpty() ? "" : "&after=" + HeraldClient.encode(cursor)));
       for (JsonNode alert : page.path("alerts")) {
         System.out.println(json ? Json.write(alert) : line(alert));
       }
@@ -51,7 +61,13 @@ public final class AlertsCommand implements Callable<Integer> {
 
   static String line(JsonNode alert) {
     boolean resolved = alert.hasNonNull("resolvedAt");
-    return (resolved ? alert.path("resolvedAt").asText() + "  RESOLVED " : alert.path("raisedAt").asText() + "  RAISED   ")
-        + alert.path("type").asText() + "  " + alert.path("subject").asText() + "  " + alert.path("detail").asText();
+    return (resolved
+            ? alert.path("resolvedAt").asText() + "  RESOLVED "
+            : alert.path("raisedAt").asText() + "  RAISED   ")
+        + alert.path("type").asText()
+        + "  "
+        + alert.path("subject").asText()
+        + "  "
+        + alert.path("detail").asText();
   }
 }

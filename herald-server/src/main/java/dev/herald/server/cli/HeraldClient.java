@@ -17,7 +17,8 @@ import java.time.Duration;
 final class HeraldClient {
 
   private final URI base;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   HeraldClient(String server) {
     this.base = URI.create(server.endsWith("/") ? server : server + "/");
@@ -32,10 +33,11 @@ final class HeraldClient {
   }
 
   JsonNode post(String path, String json) {
-    return send(HttpRequest.newBuilder(base.resolve(path))
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(json))
-        .build());
+    return send(
+        HttpRequest.newBuilder(base.resolve(path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build());
   }
 
   JsonNode delete(String path) {
@@ -51,7 +53,10 @@ final class HeraldClient {
     try {
       response = http.send(request, HttpResponse.BodyHandlers.ofString());
     } catch (ConnectException e) {
-      throw new HeraldException("cannot reach the Herald server at " + base + " (is `herald server` running? set --server or HERALD_URL)");
+      throw new HeraldException(
+          "cannot reach the Herald server at "
+              + base
+              + " (is `herald server` running? set --server or HERALD_URL)");
     } catch (IOException e) {
       throw new HeraldException("request to " + request.uri() + " failed: " + e);
     } catch (InterruptedException e) {

@@ -11,8 +11,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code herald inbox pull|clean|list}: work with per-recipient inboxes of a running server. */
-@Command(name = "inbox", mixinStandardHelpOptions = true, description = "Pull, clean and list per-recipient inboxes.",
-    subcommands = {InboxCommand.Pull.class, InboxCommand.Clean.class, InboxCommand.ListInboxes.class})
+@Command(
+    name = "inbox",
+    mixinStandardHelpOptions = true,
+    description = "Pull, clean and list per-recipient inboxes.",
+    subcommands = {
+      InboxCommand.Pull.class,
+      InboxCommand.Clean.class,
+      InboxCommand.ListInboxes.class
+    })
 public final class InboxCommand implements Runnable {
 
   @Override
@@ -25,7 +32,9 @@ public final class InboxCommand implements Runnable {
     @Option(names = "--inbox", description = "Inbox set (default: ${DEFAULT-VALUE}).")
     String inbox = "reviews";
 
-    @Option(names = "--server", description = "Herald server URL (default: $HERALD_URL, else http://localhost:8080).")
+    @Option(
+        names = "--server",
+        description = "Herald server URL (default: $HERALD_URL, else http://localhost:8080).")
     String server = HeraldClient.defaultServer();
 
     @Option(names = "--json", description = "Print JSON.")
@@ -36,7 +45,10 @@ public final class InboxCommand implements Runnable {
     }
   }
 
-  @Command(name = "pull", mixinStandardHelpOptions = true, description = "Take every pending item of a user, or of every user with --all.")
+  @Command(
+      name = "pull",
+      mixinStandardHelpOptions = true,
+      description = "Take every pending item of a user, or of every user with --all.")
   static final class Pull implements Callable<Integer> {
 
     static final class Who {
@@ -50,8 +62,7 @@ public final class InboxCommand implements Runnable {
     @ArgGroup(multiplicity = "1")
     Who who;
 
-    @picocli.CommandLine.Mixin
-    Target target = new Target();
+    @picocli.CommandLine.Mixin Target target = new Target();
 
     @Override
     public Integer call() {
@@ -60,12 +71,18 @@ public final class InboxCommand implements Runnable {
       if (who.all) {
         String after = "";
         while (true) {
-          JsonNode page = client.get(target.path() + "?limit=1000" + (after.isEmpty() ? "" : "&after=" + HeraldClient.encode(after)));
-          page.path("inboxes").forEach(i -> {
-            if (i.path("pending").asLong() > 0) {
-              users.add(i.path("recipient").asText());
-            }
-          });
+          JsonNode page =
+              client.get(
+                  target.path()
+                      + "?limit=1000"
+                      + (after.isEmpty() ? "" : "&after=" + HeraldClient.encode(after)));
+          page.path("inboxes")
+              .forEach(
+                  i -> {
+                    if (i.path("pending").asLong() > 0) {
+                      users.add(i.path("recipient").asText());
+                    }
+                  });
           if (page.path("next").isNull() || page.path("next").isMissingNode()) {
             break;
           }
@@ -82,16 +99,31 @@ public final class InboxCommand implements Runnable {
         if (target.json) {
           System.out.println(Json.write(pull));
         } else {
-          System.out.println("user " + user + ": " + pull.path("items").size() + " item(s), pulled at " + pull.path("pulledAt").asText());
+          System.out.println(
+              "user "
+                  + user
+                  + ": "
+                  + pull.path("items").size()
+                  + " item(s), pulled at "
+                  + pull.path("pulledAt").asText());
           for (JsonNode item : pull.path("items")) {
-            System.out.println("  " + item.path("key").asText() + "  (" + item.path("changes").asInt() + " change(s), last "
-                + item.path("lastAt").asText() + ")  " + Json.write(item.path("data")));
+            System.out.println(
+                "  "
+                    + item.path("key").asText()
+                    + "  ("
+                    + item.path("changes").asInt()
+                    + " change(s), last "
+                    + item.path("lastAt").asText()
+                    + ")  "
+                    + Json.write(item.path("data")));
           }
         }
-        // printed, so taken: a pull the command did not live to acknowledge comes back after the inbox's ackTimeout
+        // printed, so taken: a pull the command did not live to acknowledge comes back after the
+        // inbox's ackTimeout
         System.out.flush();
         if (pull.hasNonNull("pullId")) {
-          client.post(inbox + "/pull/" + HeraldClient.encode(pull.path("pullId").asText()) + "/ack", "");
+          client.post(
+              inbox + "/pull/" + HeraldClient.encode(pull.path("pullId").asText()) + "/ack", "");
         }
       }
       if (who.all && !target.json) {
@@ -101,13 +133,15 @@ public final class InboxCommand implements Runnable {
     }
   }
 
-  @Command(name = "clean", mixinStandardHelpOptions = true, description = "Remove a user's inbox and its pull record.")
+  @Command(
+      name = "clean",
+      mixinStandardHelpOptions = true,
+      description = "Remove a user's inbox and its pull record.")
   static final class Clean implements Callable<Integer> {
     @Parameters(paramLabel = "USER", description = "The recipient whose inbox to remove.")
     String user;
 
-    @picocli.CommandLine.Mixin
-    Target target = new Target();
+    @picocli.CommandLine.Mixin Target target = new Target();
 
     @Override
     public Integer call() {
@@ -117,21 +151,35 @@ public final class InboxCommand implements Runnable {
     }
   }
 
-  @Command(name = "list", mixinStandardHelpOptions = true, description = "List inboxes, or only the stale ones with --stale.")
+  @Command(
+      name = "list",
+      mixinStandardHelpOptions = true,
+      description = "List inboxes, or only the stale ones with --stale.")
   static final class ListInboxes implements Callable<Integer> {
-    @Option(names = "--stale", description = "Only inboxes whose oldest item waited longer than staleAfter.")
+    @Option(
+        names = "--stale",
+        description = "Only inboxes whose oldest item waited longer than staleAfter.")
     boolean stale;
 
-    @picocli.CommandLine.Mixin
-    Target target = new Target();
+    @picocli.CommandLine.Mixin Target target = new Target();
 
     @Override
     public Integer call() {
-      JsonNode page = new HeraldClient(target.server).get(target.path() + "?limit=1000" + (stale ? "&stale=true" : ""));
+      JsonNode page =
+          new HeraldClient(target.server)
+              .get(target.path() + "?limit=1000" + (stale ? "&stale=true" : ""));
       for (JsonNode inbox : page.path("inboxes")) {
-        System.out.println(target.json ? Json.write(inbox) : inbox.path("recipient").asText() + "  pending " + inbox.path("pending").asLong()
-            + "  oldest " + inbox.path("oldestPendingAt").asText("-") + "  last pulled " + inbox.path("lastPulledAt").asText("never")
-            + (inbox.path("stale").asBoolean() ? "  STALE" : ""));
+        System.out.println(
+            target.json
+                ? Json.write(inbox)
+                : inbox.path("recipient").asText()
+                    + "  pending "
+                    + inbox.path("pending").asLong()
+                    + "  oldest "
+                    + inbox.path("oldestPendingAt").asText("-")
+                    + "  last pulled "
+                    + inbox.path("lastPulledAt").asText("never")
+                    + (inbox.path("stale").asBoolean() ? "  STALE" : ""));
       }
       if (page.path("inboxes").isEmpty() && !target.json) {
         System.out.println(stale ? "no stale inbox" : "no inbox");
@@ -139,5 +187,4 @@ public final class InboxCommand implements Runnable {
       return 0;
     }
   }
-
 }

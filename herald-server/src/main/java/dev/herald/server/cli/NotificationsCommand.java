@@ -10,12 +10,18 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code herald notifications [--follow]}: lists notifications, or prints each as it is emitted. */
-@Command(name = "notifications", mixinStandardHelpOptions = true,
+/**
+ * {@code herald notifications [--follow]}: lists notifications, or prints each as it is emitted.
+ */
+@Command(
+    name = "notifications",
+    mixinStandardHelpOptions = true,
     description = "List notifications; with --follow, print each new one as it is emitted.")
 public final class NotificationsCommand implements Callable<Integer> {
 
-  @Option(names = {"-f", "--follow"}, description = "Keep running and print new notifications as they are emitted.")
+  @Option(
+      names = {"-f", "--follow"},
+      description = "Keep running and print new notifications as they are emitted.")
   boolean follow;
 
   @Option(names = "--rule", description = "Only this digest rule's.")
@@ -27,7 +33,9 @@ public final class NotificationsCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print each notification as one JSON line.")
   boolean json;
 
-  @Option(names = "--server", description = "Herald server URL (default: $HERALD_URL, else http://localhost:8080).")
+  @Option(
+      names = "--server",
+      description = "Herald server URL (default: $HERALD_URL, else http://localhost:8080).")
   String server = HeraldClient.defaultServer();
 
   @Override
@@ -36,7 +44,11 @@ public final class NotificationsCommand implements Callable<Integer> {
     String cursor = "";
     boolean print = !follow;
     while (true) {
-      JsonNode page = client.get("api/notifications?limit=1000" + filters() + (cursor.isEmpty() ? "" : "&after=" + cursor));
+      JsonNode page =
+          client.get(
+              "api/notifications?limit=1000"
+                  + filters()
+                  + (cursor.isEmpty() ? "" : "&after=" + cursor));
       for (JsonNode n : page.path("notifications")) {
         if (print) {
           System.out.println(json ? Json.write(n) : line(n));
@@ -53,7 +65,8 @@ public final class NotificationsCommand implements Callable<Integer> {
         }
         if (!print) {
           // on stderr, so that what goes to stdout stays notifications only
-          System.err.println("herald: following new notifications of " + server + " (Ctrl-C to stop)");
+          System.err.println(
+              "herald: following new notifications of " + server + " (Ctrl-C to stop)");
         }
         print = true;
         System.out.flush();
@@ -76,7 +89,16 @@ public final class NotificationsCommand implements Callable<Integer> {
   static String line(JsonNode n) {
     List<String> items = new ArrayList<>();
     n.path("items").forEach(i -> items.add(i.isTextual() ? i.asText() : Json.write(i)));
-    return n.path("createdAt").asText() + "  " + n.path("rule").asText() + " -> " + n.path("recipient").asText()
-        + "  (" + items.size() + " items, due " + n.path("dueAt").asText() + ")  " + String.join(", ", items);
+    return n.path("createdAt").asText()
+        + "  "
+        + n.path("rule").asText()
+        + " -> "
+        + n.path("recipient").asText()
+        + "  ("
+        + items.size()
+        + " items, due "
+        + n.path("dueAt").asText()
+        + ")  "
+        + String.join(", ", items);
   }
 }

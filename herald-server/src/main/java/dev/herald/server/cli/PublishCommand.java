@@ -12,23 +12,31 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code herald publish STREAM k=v k:=json ...}: appends one event, HTTPie style. */
-@Command(name = "publish", mixinStandardHelpOptions = true,
+@Command(
+    name = "publish",
+    mixinStandardHelpOptions = true,
     description = "Append one event to a stream. k=v sets a string field, k:=v a raw JSON value.")
 public final class PublishCommand implements Callable<Integer> {
 
   @Parameters(index = "0", description = "The stream, e.g. scans.")
   String stream;
 
-  @Parameters(index = "1..*", arity = "1..*", description = "Fields: name=text or name:=json (e.g. count:=3).")
+  @Parameters(
+      index = "1..*",
+      arity = "1..*",
+      description = "Fields: name=text or name:=json (e.g. count:=3).")
   List<String> fields;
 
-  @Option(names = "--server", description = "Herald server URL (default: $HERALD_URL, else http://localhost:8080).")
+  @Option(
+      names = "--server",
+      description = "Herald server URL (default: $HERALD_URL, else http://localhost:8080).")
   String server = HeraldClient.defaultServer();
 
   @Override
   public Integer call() {
     ObjectNode event = event(fields);
-    JsonNode answer = new HeraldClient(server).post("api/streams/" + stream + "/events", Json.write(event));
+    JsonNode answer =
+        new HeraldClient(server).post("api/streams/" + stream + "/events", Json.write(event));
     System.out.println(answer.path("ids").path(0).asText());
     return 0;
   }
@@ -43,7 +51,10 @@ public final class PublishCommand implements Callable<Integer> {
         try {
           event.set(field.substring(0, raw), Json.MAPPER.readTree(value));
         } catch (JsonProcessingException e) {
-          throw new HeraldException("field '" + field + "': the value after := must be JSON, e.g. count:=3 or tags:='[\"a\"]'");
+          throw new HeraldException(
+              "field '"
+                  + field
+                  + "': the value after := must be JSON, e.g. count:=3 or tags:='[\"a\"]'");
         }
       } else if (text > 0) {
         event.put(field.substring(0, text), field.substring(text + 1));

@@ -11,15 +11,24 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code herald server}: runs the HTTP API and every engine until stopped. */
-@Command(name = "server", mixinStandardHelpOptions = true, description = "Run the HTTP API and the engines.")
+@Command(
+    name = "server",
+    mixinStandardHelpOptions = true,
+    description = "Run the HTTP API and the engines.")
 public final class ServerCommand implements Callable<Integer> {
 
   @Mixin ConfigOptions options;
 
-  @Option(names = "--port", description = "HTTP port (default: server.port, $HERALD_PORT, else 8080; 0 picks a free one).")
+  @Option(
+      names = "--port",
+      description =
+          "HTTP port (default: server.port, $HERALD_PORT, else 8080; 0 picks a free one).")
   Integer port;
 
-  @Option(names = "--data", description = "Data folder of the embedded store (default: server.data, $HERALD_DATA, else ./data).")
+  @Option(
+      names = "--data",
+      description =
+          "Data folder of the embedded store (default: server.data, $HERALD_DATA, else ./data).")
   Path data;
 
   @Override
@@ -33,10 +42,14 @@ public final class ServerCommand implements Callable<Integer> {
     }
     HeraldServer server = HeraldServer.start(loaded, InstantSource.system());
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      server.close();
-      stopped.countDown();
-    }, "herald-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.close();
+                  stopped.countDown();
+                },
+                "herald-shutdown"));
     stopped.await();
     return 0;
   }

@@ -27,23 +27,35 @@ import picocli.CommandLine.Parameters;
  * the last id printed in a cursor file, so a restarted subscriber resumes exactly after it; it
  * reconnects by itself when the connection drops.
  */
-@Command(name = "subscribe", mixinStandardHelpOptions = true,
-    description = "Print a stream's events as they are appended; resume after a restart from a cursor file.")
+@Command(
+    name = "subscribe",
+    mixinStandardHelpOptions = true,
+    description =
+        "Print a stream's events as they are appended; resume after a restart from a cursor file.")
 public final class SubscribeCommand implements Callable<Integer> {
 
   @Parameters(paramLabel = "STREAM", description = "The stream to follow.")
   String stream;
 
-  @Option(names = "--after", description = "Where to start when there is no cursor file: earliest, latest (default) or an event id.")
+  @Option(
+      names = "--after",
+      description =
+          "Where to start when there is no cursor file: earliest, latest (default) or an event id.")
   String after = "latest";
 
-  @Option(names = "--cursor-file", description = "Where the last id received is kept (default: .herald-STREAM.cursor).")
+  @Option(
+      names = "--cursor-file",
+      description = "Where the last id received is kept (default: .herald-STREAM.cursor).")
   Path cursorFile;
 
-  @Option(names = "--json", description = "Print each event as one JSON line {\"id\",\"time\",\"data\"}.")
+  @Option(
+      names = "--json",
+      description = "Print each event as one JSON line {\"id\",\"time\",\"data\"}.")
   boolean json;
 
-  @Option(names = "--server", description = "Herald server URL (default: $HERALD_URL, else http://localhost:8080).")
+  @Option(
+      names = "--server",
+      description = "Herald server URL (default: $HERALD_URL, else http://localhost:8080).")
   String server = HeraldClient.defaultServer();
 
   @Override
@@ -54,8 +66,13 @@ public final class SubscribeCommand implements Callable<Integer> {
     URI base = URI.create(server.endsWith("/") ? server : server + "/");
     long backoff = 250;
     while (true) {
-      HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve("api/streams/" + HeraldClient.encode(stream) + "/live"
-          + (cursor == null ? "?after=" + HeraldClient.encode(after) : "")));
+      HttpRequest.Builder request =
+          HttpRequest.newBuilder(
+              base.resolve(
+                  "api/streams/"
+                      + HeraldClient.encode(stream)
+                      + "/live"
+                      + (cursor == null ? "?after=" + HeraldClient.encode(after) : "")));
       if (cursor != null) {
         request.header("Last-Event-ID", cursor);
       }
@@ -87,11 +104,19 @@ public final class SubscribeCommand implements Callable<Integer> {
           } else if (line.startsWith("data: ")) {
             JsonNode data = Json.parseTrusted(line.substring(6));
             if (type.equals("message")) {
-              System.out.println(json ? Json.write(data) : data.path("id").asText() + "  " + data.path("time").asText() + "  " + Json.write(data.path("data")));
+              System.out.println(
+                  json
+                      ? Json.write(data)
+                      : data.path("id").asText()
+                          + "  "
+                          + data.path("time").asText()
+                          + "  "
+                          + Json.write(data.path("data")));
               cursor = data.path("id").asText();
               writeCursor(cursorPath, cursor);
             } else {
-              System.err.println("herald: " + type + ": " + data.path("detail").asText(Json.write(data)));
+              System.err.println(
+                  "herald: " + type + ": " + data.path("detail").asText(Json.write(data)));
             }
             type = "message";
           } else if (line.isEmpty()) {
@@ -101,14 +126,19 @@ public final class SubscribeCommand implements Callable<Integer> {
       } catch (UncheckedIOException e) {
         // the connection dropped: reconnect after the last id printed
       }
-      System.err.println("herald: connection to " + base + " closed; resuming after " + (cursor == null ? "the start" : cursor));
+      System.err.println(
+          "herald: connection to "
+              + base
+              + " closed; resuming after "
+              + (cursor == null ? "the start" : cursor));
       Thread.sleep(backoff);
     }
   }
 
   private static String readCursor(Path file) {
     try {
-      String text = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8).strip() : "";
+      String text =
+          Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8).strip() : "";
       return text.isEmpty() ? null : text;
     } catch (IOException e) {
       throw new HeraldException("cannot read the cursor file " + file + ": " + e.getMessage());

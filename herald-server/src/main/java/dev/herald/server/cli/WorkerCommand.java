@@ -9,14 +9,16 @@ import java.util.concurrent.CountDownLatch;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /**
  * {@code herald worker}: the engines and deliveries without the HTTP API, to scale background work
  * apart from request handling. It shares the store with the servers, so the store must be Redis.
  */
-@Command(name = "worker", mixinStandardHelpOptions = true,
-    description = "Run the digest engine and deliveries without the HTTP API, on a shared store (Redis).")
+@Command(
+    name = "worker",
+    mixinStandardHelpOptions = true,
+    description =
+        "Run the digest engine and deliveries without the HTTP API, on a shared store (Redis).")
 public final class WorkerCommand implements Callable<Integer> {
 
   @Mixin ConfigOptions options;
@@ -25,17 +27,25 @@ public final class WorkerCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     HeraldConfig loaded = options.load();
     if (!loaded.server().redis()) {
-      throw new ConfigException("herald worker shares the store with the servers, so it needs a Redis store"
-          + " (store: redis://host:port/db, HERALD_STORE or --store); the embedded SQLite store belongs to one process");
+      throw new ConfigException(
+          "herald worker shares the store with the servers, so it needs a Redis store"
+              + " (store: redis://host:port/db, HERALD_STORE or --store); the embedded SQLite store belongs to one process");
     }
     HeraldEngines engines = new HeraldEngines(loaded, InstantSource.system());
-    LoggerFactory.getLogger(WorkerCommand.class).info("Herald worker running on {} ({} digest rules)",
-        engines.backend().describe(), loaded.digests().size());
+    LoggerFactory.getLogger(WorkerCommand.class)
+        .info(
+            "Herald worker running on {} ({} digest rules)",
+            engines.backend().describe(),
+            loaded.digests().size());
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      engines.close();
-      stopped.countDown();
-    }, "herald-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  engines.close();
+                  stopped.countDown();
+                },
+                "herald-shutdown"));
     stopped.await();
     return 0;
   }

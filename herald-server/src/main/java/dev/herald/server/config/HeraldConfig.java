@@ -1,8 +1,8 @@
 package dev.herald.server.config;
 
 import dev.herald.digest.DigestRule;
-import dev.herald.notify.RetryPolicy;
 import dev.herald.inbox.InboxRule;
+import dev.herald.notify.RetryPolicy;
 import dev.herald.route.RouteRule;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,8 +24,15 @@ import java.util.Optional;
  * @param live chat topics and live subscription settings
  */
 public record HeraldConfig(
-    Path source, ServerSettings server, Map<String, StreamConfig> streams, List<DigestRule> digests, RetryPolicy retry,
-    Map<String, DirectoryConfig> directories, List<RouteRule> routes, List<InboxRule> inboxes, AlertSettings alerts,
+    Path source,
+    ServerSettings server,
+    Map<String, StreamConfig> streams,
+    List<DigestRule> digests,
+    RetryPolicy retry,
+    Map<String, DirectoryConfig> directories,
+    List<RouteRule> routes,
+    List<InboxRule> inboxes,
+    AlertSettings alerts,
     LiveSettings live) {
 
   /** The stream that receives notifications whose delivery was given up. */
@@ -45,11 +52,13 @@ public record HeraldConfig(
     for (DigestRule rule : digests) {
       for (dev.herald.notify.Sink sink : rule.deliver()) {
         if (sink instanceof dev.herald.notify.StreamSink stream) {
-          writers.putIfAbsent(stream.stream(), "digest rule '" + rule.name() + "' (its notifications)");
+          writers.putIfAbsent(
+              stream.stream(), "digest rule '" + rule.name() + "' (its notifications)");
         }
       }
     }
-    writers.putIfAbsent(FAILED_STREAM, "the dispatcher (notifications whose delivery was given up)");
+    writers.putIfAbsent(
+        FAILED_STREAM, "the dispatcher (notifications whose delivery was given up)");
     return writers;
   }
 
@@ -58,6 +67,7 @@ public record HeraldConfig(
   }
 
   public HeraldConfig withServer(ServerSettings settings) {
-    return new HeraldConfig(source, settings, streams, digests, retry, directories, routes, inboxes, alerts, live);
+    return new HeraldConfig(
+        source, settings, streams, digests, retry, directories, routes, inboxes, alerts, live);
   }
 }

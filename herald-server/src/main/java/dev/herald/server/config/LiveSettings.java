@@ -12,7 +12,8 @@ import java.util.List;
  * @param ringCapacity how many recent events each live stream keeps in memory
  */
 public record LiveSettings(List<String> topics, Duration heartbeat, int maxLag, int ringCapacity) {
-  public static final LiveSettings DEFAULT = new LiveSettings(List.of(), Duration.ofSeconds(15), 1024, 4096);
+  public static final LiveSettings DEFAULT =
+      new LiveSettings(List.of(), Duration.ofSeconds(15), 1024, 4096);
 
   public LiveSettings {
     topics = List.copyOf(topics);

@@ -17,8 +17,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * A YAML document read into a JSON tree that remembers the line of every node, so that a
- * validation error can say where in the file the problem is.
+ * A YAML document read into a JSON tree that remembers the line of every node, so that a validation
+ * error can say where in the file the problem is.
  */
 final class LocatedYaml {
 
@@ -41,25 +41,32 @@ final class LocatedYaml {
     } catch (NoSuchFileException e) {
       throw new ConfigException("configuration file " + file + " does not exist");
     } catch (IOException e) {
-      throw new ConfigException("cannot read configuration file " + file + ": " + e.getMessage(), e);
+      throw new ConfigException(
+          "cannot read configuration file " + file + ": " + e.getMessage(), e);
     }
     Map<String, Integer> lines = new HashMap<>();
     try (JsonParser parser = YAML.getFactory().createParser(text)) {
       JsonToken first = parser.nextToken();
       if (first == null || first == JsonToken.VALUE_NULL) {
-        throw new ConfigException("configuration file " + file + " is empty: declare at least one stream (streams:) or topic (topics:);"
-            + " the README's configuration reference lists every setting, and the shipped herald.yaml is a start");
+        throw new ConfigException(
+            "configuration file "
+                + file
+                + " is empty: declare at least one stream (streams:) or topic (topics:);"
+                + " the README's configuration reference lists every setting, and the shipped herald.yaml is a start");
       }
       return new LocatedYaml(file, node(parser, "", lines, file), lines);
     } catch (JsonProcessingException e) {
       int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
-      throw new ConfigException(file + " line " + line + ": not valid YAML: " + e.getOriginalMessage(), e);
+      throw new ConfigException(
+          file + " line " + line + ": not valid YAML: " + e.getOriginalMessage(), e);
     } catch (IOException e) {
-      throw new ConfigException("cannot read configuration file " + file + ": " + e.getMessage(), e);
+      throw new ConfigException(
+          "cannot read configuration file " + file + ": " + e.getMessage(), e);
     }
   }
 
-  private static JsonNode node(JsonParser parser, String pointer, Map<String, Integer> lines, Path file) throws IOException {
+  private static JsonNode node(
+      JsonParser parser, String pointer, Map<String, Integer> lines, Path file) throws IOException {
     lines.putIfAbsent(pointer, parser.currentTokenLocation().getLineNr());
     JsonToken token = parser.currentToken();
     if (token == JsonToken.START_OBJECT) {
@@ -69,9 +76,19 @@ final class LocatedYaml {
         String child = pointer + "/" + name;
         int line = parser.currentTokenLocation().getLineNr();
         if (object.has(name)) {
-          // YAML parsers let the last one win: a setting written twice would silently lose the first
-          throw new ConfigException(file + " line " + line + " (" + child.substring(1).replace('/', '.') + "): '" + name
-              + "' is set twice, first at line " + lines.get(child) + "; keep one of them");
+          // YAML parsers let the last one win: a setting written twice would silently lose the
+          // first
+          throw new ConfigException(
+              file
+                  + " line "
+                  + line
+                  + " ("
+                  + child.substring(1).replace('/', '.')
+                  + "): '"
+                  + name
+                  + "' is set twice, first at line "
+                  + lines.get(child)
+                  + "; keep one of them");
         }
         lines.put(child, line);
         parser.nextToken();
@@ -87,7 +104,9 @@ final class LocatedYaml {
       }
       return array;
     }
-    return parser.readValueAsTree() instanceof JsonNode scalar ? scalar : JsonNodeFactory.instance.nullNode();
+    return parser.readValueAsTree() instanceof JsonNode scalar
+        ? scalar
+        : JsonNodeFactory.instance.nullNode();
   }
 
   Path file() {

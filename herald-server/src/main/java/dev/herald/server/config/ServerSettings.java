@@ -16,7 +16,14 @@ import java.nio.file.Path;
  * @param http how the HTTP listener protects itself from clients
  */
 public record ServerSettings(
-    String host, int port, Path data, long maxBodyBytes, SqliteDatabase.Sync sync, String store, String storePrefix, HttpSettings http) {
+    String host,
+    int port,
+    Path data,
+    long maxBodyBytes,
+    SqliteDatabase.Sync sync,
+    String store,
+    String storePrefix,
+    HttpSettings http) {
 
   public static final long DEFAULT_MAX_BODY = 1024 * 1024;
 

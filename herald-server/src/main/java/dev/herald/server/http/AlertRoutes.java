@@ -36,7 +36,8 @@ public final class AlertRoutes implements HttpService {
   private void list(ServerRequest req, ServerResponse res) {
     String active = HttpJson.query(req, "active").orElse("false");
     if (!active.equals("true") && !active.equals("false")) {
-      throw ProblemException.badRequest("query parameter 'active' must be true or false, but was '" + active + "'");
+      throw ProblemException.badRequest(
+          "query parameter 'active' must be true or false, but was '" + active + "'");
     }
     ObjectNode body = Json.object();
     ArrayNode array = body.putArray("alerts");
@@ -53,11 +54,13 @@ public final class AlertRoutes implements HttpService {
       throw ProblemException.badRequest("query parameter 'after': " + e.getMessage());
     }
     for (Event event : events) {
-      Alert.fromJson(event.data()).ifPresent(alert -> {
-        ObjectNode json = alert.toJson();
-        json.put("id", event.id());
-        array.add(json);
-      });
+      Alert.fromJson(event.data())
+          .ifPresent(
+              alert -> {
+                ObjectNode json = alert.toJson();
+                json.put("id", event.id());
+                array.add(json);
+              });
     }
     body.put("next", events.isEmpty() ? after : events.getLast().id());
     HttpJson.send(res, 200, body);

@@ -1,27 +1,27 @@
 package dev.herald.server.http;
 
+import dev.herald.server.listener.ForwardingConnectionContext;
+import dev.herald.server.listener.ForwardingServerConnection;
 import io.helidon.common.buffers.BufferData;
+import io.helidon.common.buffers.DataWriter;
 import io.helidon.common.concurrency.limits.Limit;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HttpPrologue;
 import io.helidon.http.RequestException;
 import io.helidon.http.Status;
-import io.helidon.webserver.CloseConnectionException;
-import io.helidon.websocket.WsCloseCodes;
-import java.util.Optional;
-import io.helidon.common.buffers.DataWriter;
-import dev.herald.server.listener.ForwardingConnectionContext;
-import dev.herald.server.listener.ForwardingServerConnection;
-import io.helidon.http.HttpPrologue;
 import io.helidon.http.WritableHeaders;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.ConnectionContext;
 import io.helidon.webserver.spi.ServerConnection;
 import io.helidon.webserver.websocket.WsConfig;
 import io.helidon.webserver.websocket.WsUpgrader;
+import io.helidon.websocket.WsCloseCodes;
 import io.helidon.websocket.WsSession;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Map;
+import java.util.Optional;
 import java.util.WeakHashMap;
 
 /**
@@ -34,8 +34,8 @@ import java.util.WeakHashMap;
  *
  * <p>A connection's listener takes its {@link Frames} in {@code onOpen}. Frames that the thread
  * holding them sends are collected and written on {@link Frames#release()} (or once they pass
- * {@value #FLUSH_BYTES} bytes); frames sent by other threads meanwhile (Helidon answering a
- * ping) are written at once, as before. Whoever holds must keep other threads from sending on the
+ * {@value #FLUSH_BYTES} bytes); frames sent by other threads meanwhile (Helidon answering a ping)
+ * are written at once, as before. Whoever holds must keep other threads from sending on the
  * connection until it releases, as for any send.
  */
 public final class CoalescingWsUpgrader extends WsUpgrader {
@@ -47,7 +47,8 @@ public final class CoalescingWsUpgrader extends WsUpgrader {
    * because Helidon does not open a connection it refuses for its concurrency limit, and such an
    * entry would otherwise stay forever.
    */
-  private static final Map<WsSession, Frames> UNCLAIMED = Collections.synchronizedMap(new WeakHashMap<>());
+  private static final Map<WsSession, Frames> UNCLAIMED =
+      Collections.synchronizedMap(new WeakHashMap<>());
 
   private final OriginPolicy origins;
 
@@ -56,17 +57,29 @@ public final class CoalescingWsUpgrader extends WsUpgrader {
     this.origins = origins;
   }
 
-  /** An upgrader with Helidon's default WebSocket settings (its frame size limit), for pages of the allowed origins. */
+  /**
+   * An upgrader with Helidon's default WebSocket settings (its frame size limit), for pages of the
+   * allowed origins.
+   */
   public static CoalescingWsUpgrader create(OriginPolicy origins) {
     return new CoalescingWsUpgrader(WsConfig.builder().build(), origins);
   }
 
   @Override
-  public ServerConnection upgrade(ConnectionContext ctx, HttpPrologue prologue, WritableHeaders<?> headers) {
+  public ServerConnection upgrade(
+      ConnectionContext ctx, HttpPrologue prologue, WritableHeaders<?> headers) {
     Optional<String> origin = headers.first(HeaderNames.ORIGIN);
     if (origin.isPresent() && !origins.allows(origin.get(), headers.first(HeaderNames.HOST))) {
-      throw RequestException.builder().type(DirectHandler.EventType.FORBIDDEN).status(Status.FORBIDDEN_403).safeMessage(true)
-          .message("a WebSocket from a page of origin '" + origin.get() + "' is refused: " + origins.describe()).build();
+      throw RequestException.builder()
+          .type(DirectHandler.EventType.FORBIDDEN)
+          .status(Status.FORBIDDEN_403)
+          .safeMessage(true)
+          .message(
+              "a WebSocket from a page of origin '"
+                  + origin.get()
+                  + "' is refused: "
+                  + origins.describe())
+          .build();
     }
     CoalescingContext coalescing = new CoalescingContext(ctx);
     ServerConnection connection = super.upgrade(coalescing, prologue, headers);
@@ -77,7 +90,10 @@ public final class CoalescingWsUpgrader extends WsUpgrader {
     return connection;
   }
 
-  /** The WebSocket connection, closed with 1002 on a frame it cannot read, and reported when it ends. */
+  /**
+   * The WebSocket connection, closed with 1002 on a frame it cannot read, and reported when it
+   * ends.
+   */
   private static final class GuardedWs extends ForwardingServerConnection {
     private final WsSession session;
     private final Frames frames;
@@ -95,7 +111,8 @@ public final class CoalescingWsUpgrader extends WsUpgrader {
       } catch (IllegalArgumentException unreadable) {
         // Helidon's frame reader refuses reserved opcodes this way
         try {
-          session.close(WsCloseCodes.PROTOCOL_ERROR, "protocol error: a frame with a reserved opcode");
+          session.close(
+              WsCloseCodes.PROTOCOL_ERROR, "protocol error: a frame with a reserved opcode");
         } catch (RuntimeException e) {
           // the peer is gone
         }
@@ -132,8 +149,8 @@ public final class CoalescingWsUpgrader extends WsUpgrader {
     }
 
     /**
-     * Registers what to run once the connection has ended, however it ended (a close frame, a
-     * read failing, the idle timeout): the listener hears of the last only this way.
+     * Registers what to run once the connection has ended, however it ended (a close frame, a read
+     * failing, the idle timeout): the listener hears of the last only this way.
      */
     void onEnd(Runnable action) {
       if (socket != null) {

@@ -30,17 +30,27 @@ public final class DigestRoutes implements HttpService {
 
   @Override
   public void routing(HttpRules rules) {
-    rules.get("/", this::list)
+    rules
+        .get("/", this::list)
         .get("/{rule}/pending", this::pending)
-        // a key may hold '/' (sent as %2F, which Helidon decodes before matching): the rest of the path
+        // a key may hold '/' (sent as %2F, which Helidon decodes before matching): the rest of the
+        // path
         .post("/{rule}/pending/{+key}/flush", this::flush)
         .get("/{rule}/pending/{+key}", this::bucket);
   }
 
   private DigestRule rule(ServerRequest req) {
     String name = req.path().pathParameters().get("rule");
-    return engine.rule(name).orElseThrow(() -> ProblemException.notFound("unknown-digest",
-        "digest rule '" + name + "' does not exist; rules: " + engine.rules().stream().map(DigestRule::name).toList()));
+    return engine
+        .rule(name)
+        .orElseThrow(
+            () ->
+                ProblemException.notFound(
+                    "unknown-digest",
+                    "digest rule '"
+                        + name
+                        + "' does not exist; rules: "
+                        + engine.rules().stream().map(DigestRule::name).toList()));
   }
 
   private void list(ServerRequest req, ServerResponse res) {
@@ -56,7 +66,8 @@ public final class DigestRoutes implements HttpService {
       rule.maxWait().ifPresent(w -> json.put("maxWait", w.toString()));
       rule.maxItems().ifPresent(m -> json.put("maxItems", m));
       rule.timeField().ifPresent(f -> json.put("timeField", f));
-      json.set("deliver", Json.MAPPER.valueToTree(rule.deliver().stream().map(s -> s.name()).toList()));
+      json.set(
+          "deliver", Json.MAPPER.valueToTree(rule.deliver().stream().map(s -> s.name()).toList()));
       json.put("openBuckets", store.openBucketCount(rule.name()));
       store.nextDue(rule.name()).ifPresent(d -> json.put("nextDueAt", d.toString()));
     }
@@ -66,7 +77,8 @@ public final class DigestRoutes implements HttpService {
   private void pending(ServerRequest req, ServerResponse res) {
     DigestRule rule = rule(req);
     int limit = HttpJson.limit(req, 100, 1000);
-    List<Bucket> buckets = store.openBuckets(rule.name(), HttpJson.query(req, "after").orElse(""), limit);
+    List<Bucket> buckets =
+        store.openBuckets(rule.name(), HttpJson.query(req, "after").orElse(""), limit);
     ObjectNode body = Json.object();
     ArrayNode array = body.putArray("buckets");
     buckets.forEach(b -> array.add(bucketJson(b)));
@@ -107,6 +119,8 @@ public final class DigestRoutes implements HttpService {
   }
 
   private static ProblemException noBucket(DigestRule rule, String key) {
-    return ProblemException.notFound("no-open-bucket", "digest rule '" + rule.name() + "' has no open bucket for key '" + key + "'");
+    return ProblemException.notFound(
+        "no-open-bucket",
+        "digest rule '" + rule.name() + "' has no open bucket for key '" + key + "'");
   }
 }

@@ -16,7 +16,8 @@ import java.util.Objects;
 /** {@code /api/directories}: read and replace the directories routes look recipients up in. */
 public final class DirectoryRoutes implements HttpService {
 
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DirectoryRoutes.class);
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(DirectoryRoutes.class);
 
   private final Directories directories;
   private final EventBodies bodies;
@@ -33,8 +34,16 @@ public final class DirectoryRoutes implements HttpService {
 
   private Directory directory(ServerRequest req) {
     String name = req.path().pathParameters().get("name");
-    return directories.get(name).orElseThrow(() -> ProblemException.notFound("unknown-directory",
-        "directory '" + name + "' is not declared; directories: " + directories.names()));
+    return directories
+        .get(name)
+        .orElseThrow(
+            () ->
+                ProblemException.notFound(
+                    "unknown-directory",
+                    "directory '"
+                        + name
+                        + "' is not declared; directories: "
+                        + directories.names()));
   }
 
   private void list(ServerRequest req, ServerResponse res) {
@@ -45,7 +54,9 @@ public final class DirectoryRoutes implements HttpService {
       ObjectNode json = array.addObject();
       json.put("name", name);
       json.put("keys", directory.entries().size());
-      json.put("recipients", directory.entries().values().stream().flatMap(java.util.List::stream).distinct().count());
+      json.put(
+          "recipients",
+          directory.entries().values().stream().flatMap(java.util.List::stream).distinct().count());
     }
     HttpJson.send(res, 200, body);
   }
@@ -60,7 +71,12 @@ public final class DirectoryRoutes implements HttpService {
     try {
       replacement = Directory.parse(current.name(), bodies.document(req));
     } catch (InvalidDirectoryException e) {
-      throw ProblemException.badRequest("directory '" + current.name() + "': " + e.getMessage() + "; the directory was not changed");
+      throw ProblemException.badRequest(
+          "directory '"
+              + current.name()
+              + "': "
+              + e.getMessage()
+              + "; the directory was not changed");
     }
     try {
       directories.replace(replacement);

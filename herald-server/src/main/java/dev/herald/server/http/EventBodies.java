@@ -19,21 +19,22 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.HexFormat;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * Reads the events of a POST body: one JSON object, a JSON array of objects (a batch), or NDJSON
- * (one object per line, with {@code Content-Type: application/x-ndjson}). Any bad part rejects
- * the whole body, so nothing is stored partially: bytes that are not UTF-8 (named by offset), an
- * event nested deeper than {@link Json#MAX_EVENT_DEPTH} levels. Numbers are kept exactly as
- * written ({@link Json#MAPPER}).
+ * (one object per line, with {@code Content-Type: application/x-ndjson}). Any bad part rejects the
+ * whole body, so nothing is stored partially: bytes that are not UTF-8 (named by offset), an event
+ * nested deeper than {@link Json#MAX_EVENT_DEPTH} levels. Numbers are kept exactly as written
+ * ({@link Json#MAPPER}).
  */
 final class EventBodies {
 
-  private static final ObjectReader STRICT = Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  private static final ObjectReader STRICT =
+      Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private final long maxBytes;
 
@@ -43,12 +44,18 @@ final class EventBodies {
 
   List<ObjectNode> read(ServerRequest req) {
     byte[] body = bytes(req);
-    String contentType = req.headers().first(HeaderNames.CONTENT_TYPE).orElse("application/json").toLowerCase(Locale.ROOT);
+    String contentType =
+        req.headers()
+            .first(HeaderNames.CONTENT_TYPE)
+            .orElse("application/json")
+            .toLowerCase(Locale.ROOT);
     String text = utf8(body);
     if (text.isBlank()) {
-      throw ProblemException.badRequest("the body is empty; send a JSON object, an array of objects, or NDJSON");
+      throw ProblemException.badRequest(
+          "the body is empty; send a JSON object, an array of objects, or NDJSON");
     }
-    if (contentType.startsWith("application/x-ndjson") || contentType.startsWith("application/jsonl")) {
+    if (contentType.startsWith("application/x-ndjson")
+        || contentType.startsWith("application/jsonl")) {
       return ndjson(text);
     }
     JsonNode root = parse(text, "the body");
@@ -63,15 +70,20 @@ final class EventBodies {
       List<ObjectNode> events = new ArrayList<>(root.size());
       for (int i = 0; i < root.size(); i++) {
         if (!(root.get(i) instanceof ObjectNode object)) {
-          throw ProblemException.badRequest("element " + i + " of the array must be a JSON object, but was " + kind(root.get(i))
-              + "; nothing was stored");
+          throw ProblemException.badRequest(
+              "element "
+                  + i
+                  + " of the array must be a JSON object, but was "
+                  + kind(root.get(i))
+                  + "; nothing was stored");
         }
         checkDepth(object, "element " + i + " of the array");
         events.add(object);
       }
       return events;
     }
-    throw ProblemException.badRequest("the body must be a JSON object, an array of objects, or NDJSON, but was " + kind(root));
+    throw ProblemException.badRequest(
+        "the body must be a JSON object, an array of objects, or NDJSON, but was " + kind(root));
   }
 
   /** Reads the body as one JSON document of any kind. */
@@ -100,8 +112,12 @@ final class EventBodies {
   }
 
   private ProblemException tooLarge() {
-    return new ProblemException(413, "body-too-large", "the body is larger than the limit of " + maxBytes
-        + " bytes (server.maxBodySize); split it into smaller batches");
+    return new ProblemException(
+        413,
+        "body-too-large",
+        "the body is larger than the limit of "
+            + maxBytes
+            + " bytes (server.maxBodySize); split it into smaller batches");
   }
 
   private static List<ObjectNode> ndjson(String text) {
@@ -113,8 +129,12 @@ final class EventBodies {
       }
       JsonNode node = parse(lines[i], "line " + (i + 1) + " of the NDJSON body");
       if (!(node instanceof ObjectNode object)) {
-        throw ProblemException.badRequest("line " + (i + 1) + " of the NDJSON body must be a JSON object, but was " + kind(node)
-            + "; nothing was stored");
+        throw ProblemException.badRequest(
+            "line "
+                + (i + 1)
+                + " of the NDJSON body must be a JSON object, but was "
+                + kind(node)
+                + "; nothing was stored");
       }
       checkDepth(object, "line " + (i + 1) + " of the NDJSON body");
       events.add(object);
@@ -133,16 +153,22 @@ final class EventBodies {
     if (text.indexOf('\uFFFD') < 0) {
       return text;
     }
-    CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(CodingErrorAction.REPORT)
-        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    CharsetDecoder decoder =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
     ByteBuffer in = ByteBuffer.wrap(body);
     CharBuffer out = CharBuffer.allocate(body.length);
     CoderResult result = decoder.decode(in, out, true);
     if (result.isError()) {
       int at = in.position();
-      throw ProblemException.badRequest("the body is not valid UTF-8: byte " + at + " (0x" + HexFormat.of().toHexDigits(body[at])
-          + ") does not start or continue a UTF-8 character; send the text encoded as UTF-8");
+      throw ProblemException.badRequest(
+          "the body is not valid UTF-8: byte "
+              + at
+              + " (0x"
+              + HexFormat.of().toHexDigits(body[at])
+              + ") does not start or continue a UTF-8 character; send the text encoded as UTF-8");
     }
     decoder.flush(out);
     return out.flip().toString();
@@ -152,8 +178,13 @@ final class EventBodies {
   static void checkDepth(ObjectNode event, String what) {
     int depth = Json.depth(event);
     if (depth > Json.MAX_EVENT_DEPTH) {
-      throw ProblemException.badRequest(what + " nests objects and arrays " + depth + " levels deep; at most " + Json.MAX_EVENT_DEPTH
-          + " are allowed; nothing was stored");
+      throw ProblemException.badRequest(
+          what
+              + " nests objects and arrays "
+              + depth
+              + " levels deep; at most "
+              + Json.MAX_EVENT_DEPTH
+              + " are allowed; nothing was stored");
     }
   }
 
@@ -161,12 +192,32 @@ final class EventBodies {
     try {
       return STRICT.readTree(text);
     } catch (StreamConstraintsException e) {
-      String where = e.getLocation() == null ? "" : " (at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
-      throw ProblemException.badRequest(what + " nests objects and arrays deeper than " + Json.MAX_EVENT_DEPTH + " levels" + where
-          + "; at most " + Json.MAX_EVENT_DEPTH + " are allowed; nothing was stored");
+      String where =
+          e.getLocation() == null
+              ? ""
+              : " (at line "
+                  + e.getLocation().getLineNr()
+                  + ", column "
+                  + e.getLocation().getColumnNr()
+                  + ")";
+      throw ProblemException.badRequest(
+          what
+              + " nests objects and arrays deeper than "
+              + Json.MAX_EVENT_DEPTH
+              + " levels"
+              + where
+              + "; at most "
+              + Json.MAX_EVENT_DEPTH
+              + " are allowed; nothing was stored");
     } catch (JsonParseException e) {
-      throw ProblemException.badRequest(what + " is not valid JSON at line " + e.getLocation().getLineNr() + ", column "
-          + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());
+      throw ProblemException.badRequest(
+          what
+              + " is not valid JSON at line "
+              + e.getLocation().getLineNr()
+              + ", column "
+              + e.getLocation().getColumnNr()
+              + ": "
+              + e.getOriginalMessage());
     } catch (JsonProcessingException e) {
       throw ProblemException.badRequest(what + " is not valid JSON: " + e.getOriginalMessage());
     }

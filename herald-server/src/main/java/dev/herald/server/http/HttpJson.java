@@ -38,6 +38,11 @@ final class HttpJson {
     } catch (NumberFormatException ignored) {
       // reported below
     }
-    throw ProblemException.badRequest("query parameter 'limit' must be a whole number from 1 to " + max + ", but was '" + raw.get() + "'");
+    throw ProblemException.badRequest(
+        "query parameter 'limit' must be a whole number from 1 to "
+            + max
+            + ", but was '"
+            + raw.get()
+            + "'");
   }
 }

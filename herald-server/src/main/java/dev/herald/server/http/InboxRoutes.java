@@ -20,9 +20,9 @@ import java.util.Objects;
 
 /**
  * {@code /api/inboxes}: peek, pull and clean per-recipient inboxes, and list the stale ones. A pull
- * reserves what it takes until {@code POST …/pull/{pullId}/ack} (or the inbox's {@code
- * ackTimeout}, after which the items are pending again), so a batch lost on its way to the
- * client comes back; {@code ?autoAck=true} takes it for good at once (at most once).
+ * reserves what it takes until {@code POST …/pull/{pullId}/ack} (or the inbox's {@code ackTimeout},
+ * after which the items are pending again), so a batch lost on its way to the client comes back;
+ * {@code ?autoAck=true} takes it for good at once (at most once).
  */
 public final class InboxRoutes implements HttpService {
 
@@ -31,7 +31,8 @@ public final class InboxRoutes implements HttpService {
   private final InstantSource clock;
   private final Runnable onPulledOrCleaned;
 
-  public InboxRoutes(List<InboxRule> rules, InboxStore store, InstantSource clock, Runnable onPulledOrCleaned) {
+  public InboxRoutes(
+      List<InboxRule> rules, InboxStore store, InstantSource clock, Runnable onPulledOrCleaned) {
     this.rules = List.copyOf(rules);
     this.store = Objects.requireNonNull(store, "store");
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -40,8 +41,10 @@ public final class InboxRoutes implements HttpService {
 
   @Override
   public void routing(HttpRules rules) {
-    // a recipient may hold '/' (sent as %2F, which Helidon decodes before matching): the rest of the path
-    rules.get("/", this::sets)
+    // a recipient may hold '/' (sent as %2F, which Helidon decodes before matching): the rest of
+    // the path
+    rules
+        .get("/", this::sets)
         .get("/{inbox}", this::list)
         .post("/{inbox}/{+recipient}/pull/{pullId}/ack", this::ack)
         .post("/{inbox}/{+recipient}/pull", this::pull)
@@ -51,8 +54,17 @@ public final class InboxRoutes implements HttpService {
 
   private InboxRule rule(ServerRequest req) {
     String name = req.path().pathParameters().get("inbox");
-    return rules.stream().filter(r -> r.name().equals(name)).findFirst().orElseThrow(() -> ProblemException.notFound("unknown-inbox",
-        "inbox '" + name + "' is not declared; inboxes: " + rules.stream().map(InboxRule::name).toList()));
+    return rules.stream()
+        .filter(r -> r.name().equals(name))
+        .findFirst()
+        .orElseThrow(
+            () ->
+                ProblemException.notFound(
+                    "unknown-inbox",
+                    "inbox '"
+                        + name
+                        + "' is not declared; inboxes: "
+                        + rules.stream().map(InboxRule::name).toList()));
   }
 
   private void sets(ServerRequest req, ServerResponse res) {
@@ -70,7 +82,12 @@ public final class InboxRoutes implements HttpService {
       json.put("withPending", stats.inboxes());
       json.put("pendingItems", stats.pendingItems());
       stats.oldestPendingAt().ifPresent(at -> json.put("oldestPendingAt", at.toString()));
-      json.put("stale", stats.oldestPendingAt().map(at -> !at.isAfter(now.minus(rule.staleAfter()))).orElse(false));
+      json.put(
+          "stale",
+          stats
+              .oldestPendingAt()
+              .map(at -> !at.isAfter(now.minus(rule.staleAfter())))
+              .orElse(false));
     }
     HttpJson.send(res, 200, body);
   }
@@ -80,7 +97,8 @@ public final class InboxRoutes implements HttpService {
     int limit = HttpJson.limit(req, 100, 1000);
     String staleParam = HttpJson.query(req, "stale").orElse("false");
     if (!staleParam.equals("true") && !staleParam.equals("false")) {
-      throw ProblemException.badRequest("query parameter 'stale' must be true or false, but was '" + staleParam + "'");
+      throw ProblemException.badRequest(
+          "query parameter 'stale' must be true or false, but was '" + staleParam + "'");
     }
     Instant now = clock.instant();
     Instant cutoff = now.minus(rule.staleAfter());
@@ -93,7 +111,8 @@ public final class InboxRoutes implements HttpService {
         array.add(summaryJson(summary, cutoff));
       }
     } else {
-      List<InboxSummary> page = store.list(rule.name(), HttpJson.query(req, "after").orElse(""), limit);
+      List<InboxSummary> page =
+          store.list(rule.name(), HttpJson.query(req, "after").orElse(""), limit);
       page.forEach(s -> array.add(summaryJson(s, cutoff)));
       if (page.size() == limit) {
         body.put("next", page.getLast().recipient());
@@ -108,8 +127,15 @@ public final class InboxRoutes implements HttpService {
     ObjectNode json = Json.object();
     json.put("recipient", summary.recipient());
     json.put("pending", summary.pending());
-    summary.oldestPendingAt().ifPresentOrElse(at -> json.put("oldestPendingAt", at.toString()), () -> json.putNull("oldestPendingAt"));
-    summary.lastPulledAt().ifPresentOrElse(at -> json.put("lastPulledAt", at.toString()), () -> json.putNull("lastPulledAt"));
+    summary
+        .oldestPendingAt()
+        .ifPresentOrElse(
+            at -> json.put("oldestPendingAt", at.toString()),
+            () -> json.putNull("oldestPendingAt"));
+    summary
+        .lastPulledAt()
+        .ifPresentOrElse(
+            at -> json.put("lastPulledAt", at.toString()), () -> json.putNull("lastPulledAt"));
     json.put("stale", summary.oldestPendingAt().map(at -> !at.isAfter(cutoff)).orElse(false));
     return json;
   }
@@ -133,8 +159,11 @@ public final class InboxRoutes implements HttpService {
     ObjectNode body = Json.object();
     body.put("recipient", recipient);
     body.set("items", itemsJson(store.peek(rule.name(), recipient)));
-    store.summary(rule.name(), recipient).flatMap(InboxSummary::lastPulledAt)
-        .ifPresentOrElse(at -> body.put("lastPulledAt", at.toString()), () -> body.putNull("lastPulledAt"));
+    store
+        .summary(rule.name(), recipient)
+        .flatMap(InboxSummary::lastPulledAt)
+        .ifPresentOrElse(
+            at -> body.put("lastPulledAt", at.toString()), () -> body.putNull("lastPulledAt"));
     HttpJson.send(res, 200, body);
   }
 
@@ -143,16 +172,21 @@ public final class InboxRoutes implements HttpService {
     String recipient = req.path().pathParameters().get("recipient");
     String autoAck = HttpJson.query(req, "autoAck").orElse("false");
     if (!autoAck.equals("true") && !autoAck.equals("false")) {
-      throw ProblemException.badRequest("query parameter 'autoAck' must be true or false, but was '" + autoAck + "'");
+      throw ProblemException.badRequest(
+          "query parameter 'autoAck' must be true or false, but was '" + autoAck + "'");
     }
     Instant now = clock.instant();
-    InboxPull pull = autoAck.equals("true") ? store.pull(rule.name(), recipient, now)
-        : store.reserve(rule.name(), recipient, now, now.plus(rule.ackTimeout()));
+    InboxPull pull =
+        autoAck.equals("true")
+            ? store.pull(rule.name(), recipient, now)
+            : store.reserve(rule.name(), recipient, now, now.plus(rule.ackTimeout()));
     onPulledOrCleaned.run();
     ObjectNode body = Json.object();
     body.put("recipient", pull.recipient());
     pull.pullId().ifPresentOrElse(id -> body.put("pullId", id), () -> body.putNull("pullId"));
-    pull.reservedUntil().ifPresentOrElse(at -> body.put("reservedUntil", at.toString()), () -> body.putNull("reservedUntil"));
+    pull.reservedUntil()
+        .ifPresentOrElse(
+            at -> body.put("reservedUntil", at.toString()), () -> body.putNull("reservedUntil"));
     body.set("items", itemsJson(pull.items()));
     body.put("pulledAt", pull.pulledAt().toString());
     HttpJson.send(res, 200, body);
@@ -164,12 +198,28 @@ public final class InboxRoutes implements HttpService {
     String pullId = req.path().pathParameters().get("pullId");
     switch (store.acknowledge(rule.name(), recipient, pullId, clock.instant())) {
       case ACKNOWLEDGED -> res.status(204).send();
-      case UNKNOWN -> throw ProblemException.notFound("unknown-pull", "inbox '" + rule.name() + "' of recipient '" + recipient
-          + "' has no pull '" + pullId + "' waiting for its acknowledgement: it was acknowledged already, given back, cleaned, or never made");
+      case UNKNOWN ->
+          throw ProblemException.notFound(
+              "unknown-pull",
+              "inbox '"
+                  + rule.name()
+                  + "' of recipient '"
+                  + recipient
+                  + "' has no pull '"
+                  + pullId
+                  + "' waiting for its acknowledgement: it was acknowledged already, given back, cleaned, or never made");
       case EXPIRED -> {
         onPulledOrCleaned.run();
-        throw new ProblemException(409, "pull-expired", "pull '" + pullId + "' of inbox '" + rule.name() + "' was not acknowledged within "
-            + rule.ackTimeout() + " (ackTimeout): its items are pending again and come with the next pull");
+        throw new ProblemException(
+            409,
+            "pull-expired",
+            "pull '"
+                + pullId
+                + "' of inbox '"
+                + rule.name()
+                + "' was not acknowledged within "
+                + rule.ackTimeout()
+                + " (ackTimeout): its items are pending again and come with the next pull");
       }
     }
   }
@@ -178,8 +228,13 @@ public final class InboxRoutes implements HttpService {
     InboxRule rule = rule(req);
     String recipient = req.path().pathParameters().get("recipient");
     if (!store.clean(rule.name(), recipient)) {
-      throw ProblemException.notFound("unknown-recipient", "inbox '" + rule.name() + "' has nothing for recipient '" + recipient
-          + "': no pending items and no pull recorded");
+      throw ProblemException.notFound(
+          "unknown-recipient",
+          "inbox '"
+              + rule.name()
+              + "' has nothing for recipient '"
+              + recipient
+              + "': no pending items and no pull recorded");
     }
     onPulledOrCleaned.run();
     res.status(204).send();

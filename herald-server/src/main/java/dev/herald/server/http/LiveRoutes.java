@@ -24,11 +24,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code GET /api/streams/{stream}/live}: server-sent events, each with {@code id:} = its event
- * id, resuming after {@code Last-Event-ID} (or the {@code lastEventId} query parameter, which a
- * browser's first EventSource connection can set; the header wins), or {@code after=ID},
- * {@code after=earliest} (all retained history) or {@code after=latest} (the default: only new
- * events).
+ * {@code GET /api/streams/{stream}/live}: server-sent events, each with {@code id:} = its event id,
+ * resuming after {@code Last-Event-ID} (or the {@code lastEventId} query parameter, which a
+ * browser's first EventSource connection can set; the header wins), or {@code after=ID}, {@code
+ * after=earliest} (all retained history) or {@code after=latest} (the default: only new events).
  */
 public final class LiveRoutes implements HttpService {
 
@@ -50,7 +49,8 @@ public final class LiveRoutes implements HttpService {
   }
 
   /** Resolves where a subscriber starts, from what it sent; throws a 400 problem when unusable. */
-  static Subscription subscribe(Topics topics, String stream, Optional<String> lastEventId, Optional<String> after) {
+  static Subscription subscribe(
+      Topics topics, String stream, Optional<String> lastEventId, Optional<String> after) {
     if (lastEventId.isEmpty() && (after.isEmpty() || after.get().equals("latest"))) {
       return topics.subscribeToNew(stream);
     }
@@ -69,23 +69,49 @@ public final class LiveRoutes implements HttpService {
     reset.put("type", "reset");
     reset.put("requested", subscription.cursor());
     reset.put("oldestId", oldest);
-    reset.put("detail", "events after " + subscription.cursor() + " up to " + oldest + " were trimmed; continuing from " + oldest);
+    reset.put(
+        "detail",
+        "events after "
+            + subscription.cursor()
+            + " up to "
+            + oldest
+            + " were trimmed; continuing from "
+            + oldest);
     return reset;
   }
 
   private void live(ServerRequest req, ServerResponse res) {
     String stream = StreamRoutes.knownStream(config, req);
-    Optional<String> lastEventId = req.headers().first(HeaderNames.create("Last-Event-ID")).filter(v -> !v.isBlank())
-        .or(() -> HttpJson.query(req, "lastEventId"));
-    Subscription subscription = subscribe(topics, stream, lastEventId, HttpJson.query(req, "after"));
+    Optional<String> lastEventId =
+        req.headers()
+            .first(HeaderNames.create("Last-Event-ID"))
+            .filter(v -> !v.isBlank())
+            .or(() -> HttpJson.query(req, "lastEventId"));
+    Subscription subscription =
+        subscribe(topics, stream, lastEventId, HttpJson.query(req, "after"));
     // a client that stops reading blocks this thread in a write; interrupting it closes the socket
     subscription.onOverrun(Thread.currentThread()::interrupt);
     res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
     res.header(HeaderNames.CACHE_CONTROL, "no-cache");
     res.header("X-Accel-Buffering", "no");
-    try (subscription; OutputStream out = res.outputStream()) {
-      write(out, "retry: 1000\n: subscribed to " + stream + " after " + (subscription.cursor().isEmpty() ? "the start" : subscription.cursor()) + "\n\n");
-      subscription.reset().ifPresent(oldest -> write(out, "event: reset\ndata: " + Json.write(resetJson(subscription, oldest)) + "\n\n"));
+    try (subscription;
+        OutputStream out = res.outputStream()) {
+      write(
+          out,
+          "retry: 1000\n: subscribed to "
+              + stream
+              + " after "
+              + (subscription.cursor().isEmpty() ? "the start" : subscription.cursor())
+              + "\n\n");
+      subscription
+          .reset()
+          .ifPresent(
+              oldest ->
+                  write(
+                      out,
+                      "event: reset\ndata: "
+                          + Json.write(resetJson(subscription, oldest))
+                          + "\n\n"));
       while (true) {
         List<LiveEvent> events;
         try {

@@ -27,9 +27,9 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code /ws/streams/{stream}?after=ID}: one WebSocket connection. It streams the events after
  * {@code after} ({@code earliest}, {@code latest} — the default — or an id) as JSON text messages
- * {@code {"id","time","data"}}, and takes {@code {"publish": {...}}} messages, answered with
- * {@code {"published": ID}} (and the client's {@code ref}, if it sent one); a message's {@code
- * key}, like a POST's {@code Idempotency-Key}, makes a resent message append once. A bad message gets an
+ * {@code {"id","time","data"}}, and takes {@code {"publish": {...}}} messages, answered with {@code
+ * {"published": ID}} (and the client's {@code ref}, if it sent one); a message's {@code key}, like
+ * a POST's {@code Idempotency-Key}, makes a resent message append once. A bad message gets an
  * {@code {"error": ...}} message and closes nothing; an unknown stream or a bad cursor closes the
  * connection with code 1008 and the reason; a subscriber that falls too far behind is closed with
  * 1013 and resumes with its last id. Binary messages close the connection with 1003.
@@ -38,8 +38,8 @@ import org.slf4j.LoggerFactory;
  * {@code server.idleTimeout} is closed by the listener, and its subscription released. Pings from
  * the client are answered.
  *
- * <p>One instance per connection. Sends are serialised by a lock: the subscription's thread and
- * the connection's reader both send.
+ * <p>One instance per connection. Sends are serialised by a lock: the subscription's thread and the
+ * connection's reader both send.
  */
 public final class LiveSocket implements WsListener {
 
@@ -66,7 +66,10 @@ public final class LiveSocket implements WsListener {
   @Override
   public Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers) {
     String path = prologue.uriPath().path();
-    stream = path.startsWith(PREFIX) ? java.net.URLDecoder.decode(path.substring(PREFIX.length()), StandardCharsets.UTF_8) : "";
+    stream =
+        path.startsWith(PREFIX)
+            ? java.net.URLDecoder.decode(path.substring(PREFIX.length()), StandardCharsets.UTF_8)
+            : "";
     after = prologue.query().first("after").asOptional().filter(v -> !v.isBlank());
     return Optional.empty();
   }
@@ -76,7 +79,10 @@ public final class LiveSocket implements WsListener {
     frames = CoalescingWsUpgrader.frames(session);
     frames.onEnd(this::stop);
     if (!config.streams().containsKey(stream)) {
-      close(session, 1008, "unknown stream '" + stream + "'; known streams: " + config.streams().keySet());
+      close(
+          session,
+          1008,
+          "unknown stream '" + stream + "'; known streams: " + config.streams().keySet());
       return;
     }
     try {
@@ -85,7 +91,8 @@ public final class LiveSocket implements WsListener {
       close(session, 1008, e.getMessage());
       return;
     }
-    pump = Thread.ofVirtual().name("herald-ws-" + stream).unstarted(() -> pump(session, subscription));
+    pump =
+        Thread.ofVirtual().name("herald-ws-" + stream).unstarted(() -> pump(session, subscription));
     // a client that stops reading blocks the pump in a write; interrupting it closes the socket
     subscription.onOverrun(pump::interrupt);
     pump.start();
@@ -93,9 +100,13 @@ public final class LiveSocket implements WsListener {
 
   private void pump(WsSession session, Subscription subscription) {
     try (subscription) {
-      subscription.reset().ifPresent(oldest -> send(session, Json.write(LiveRoutes.resetJson(subscription, oldest))));
+      subscription
+          .reset()
+          .ifPresent(
+              oldest -> send(session, Json.write(LiveRoutes.resetJson(subscription, oldest))));
       // often enough that a live client's pongs reach the listener well within its idle timeout
-      Duration heartbeat = min(config.live().heartbeat(), config.server().http().idleTimeout().dividedBy(3));
+      Duration heartbeat =
+          min(config.live().heartbeat(), config.server().http().idleTimeout().dividedBy(3));
       while (!Thread.currentThread().isInterrupted()) {
         List<LiveEvent> events;
         try {
@@ -154,7 +165,12 @@ public final class LiveSocket implements WsListener {
   public void onMessage(WsSession session, String text, boolean last) {
     if (fragments.length() + text.length() > config.server().maxBodyBytes()) {
       fragments.setLength(0);
-      error(session, Optional.empty(), "the message is larger than the limit of " + config.server().maxBodyBytes() + " bytes (server.maxBodySize)");
+      error(
+          session,
+          Optional.empty(),
+          "the message is larger than the limit of "
+              + config.server().maxBodyBytes()
+              + " bytes (server.maxBodySize)");
       return;
     }
     fragments.append(text);
@@ -176,12 +192,17 @@ public final class LiveSocket implements WsListener {
       return;
     }
     if (!(json.get("publish") instanceof ObjectNode event)) {
-      error(session, ref, "\"publish\" must be a JSON object, but was " + json.get("publish").getNodeType().toString().toLowerCase(java.util.Locale.ROOT));
+      error(
+          session,
+          ref,
+          "\"publish\" must be a JSON object, but was "
+              + json.get("publish").getNodeType().toString().toLowerCase(java.util.Locale.ROOT));
       return;
     }
     try {
       EventBodies.checkDepth(event, "\"publish\"");
-      Optional<String> key = Optional.ofNullable(json.get("key")).filter(JsonNode::isTextual).map(JsonNode::textValue);
+      Optional<String> key =
+          Optional.ofNullable(json.get("key")).filter(JsonNode::isTextual).map(JsonNode::textValue);
       if (key.isPresent() && !key.get().matches("[\\x21-\\x7e]{1,255}")) {
         error(session, ref, "\"key\" must be 1 to 255 visible ASCII characters");
         return;
@@ -214,7 +235,9 @@ public final class LiveSocket implements WsListener {
     }
   }
 
-  /** Sends the events as one socket write (of one message each), see {@link CoalescingWsUpgrader}. */
+  /**
+   * Sends the events as one socket write (of one message each), see {@link CoalescingWsUpgrader}.
+   */
   private void send(WsSession session, List<LiveEvent> events) {
     if (events.isEmpty()) {
       return;
@@ -237,7 +260,8 @@ public final class LiveSocket implements WsListener {
   private void close(WsSession session, int code, String reason) {
     byte[] bytes = reason.getBytes(StandardCharsets.UTF_8);
     // a close reason holds at most 123 bytes
-    String fitted = bytes.length <= 123 ? reason : new String(bytes, 0, 120, StandardCharsets.UTF_8) + "...";
+    String fitted =
+        bytes.length <= 123 ? reason : new String(bytes, 0, 120, StandardCharsets.UTF_8) + "...";
     sending.lock();
     try {
       session.close(code, fitted);

@@ -1,8 +1,8 @@
 package dev.herald.server.http;
 
-import dev.herald.Redaction;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.Redaction;
 import dev.herald.json.Json;
 import dev.herald.notify.Delivery;
 import dev.herald.notify.Notification;
@@ -15,7 +15,9 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.Objects;
 
-/** {@code /api/notifications}: the outbox, page by page, and one notification with its deliveries. */
+/**
+ * {@code /api/notifications}: the outbox, page by page, and one notification with its deliveries.
+ */
 public final class NotificationRoutes implements HttpService {
 
   private final NotificationStore store;
@@ -30,8 +32,12 @@ public final class NotificationRoutes implements HttpService {
   }
 
   private void list(ServerRequest req, ServerResponse res) {
-    NotificationQuery query = new NotificationQuery(HttpJson.query(req, "rule"), HttpJson.query(req, "recipient"),
-        HttpJson.query(req, "after"), HttpJson.limit(req, 100, 1000));
+    NotificationQuery query =
+        new NotificationQuery(
+            HttpJson.query(req, "rule"),
+            HttpJson.query(req, "recipient"),
+            HttpJson.query(req, "after"),
+            HttpJson.limit(req, 100, 1000));
     NotificationPage page;
     try {
       page = store.list(query);
@@ -51,8 +57,13 @@ public final class NotificationRoutes implements HttpService {
 
   private void one(ServerRequest req, ServerResponse res) {
     String id = req.path().pathParameters().get("id");
-    Notification notification = store.find(id)
-        .orElseThrow(() -> ProblemException.notFound("unknown-notification", "there is no notification with id '" + id + "'"));
+    Notification notification =
+        store
+            .find(id)
+            .orElseThrow(
+                () ->
+                    ProblemException.notFound(
+                        "unknown-notification", "there is no notification with id '" + id + "'"));
     ObjectNode body = notification.toJson();
     ArrayNode deliveries = body.putArray("deliveries");
     for (Delivery d : store.deliveries(id)) {

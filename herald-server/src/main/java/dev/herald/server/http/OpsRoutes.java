@@ -15,8 +15,8 @@ import io.helidon.webserver.http.ServerResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.Supplier;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /** {@code /health/live}, {@code /health/ready} and {@code /metrics}. */
 public final class OpsRoutes implements HttpService {
@@ -28,10 +28,14 @@ public final class OpsRoutes implements HttpService {
 
   /**
    * @param listening whether the HTTP listener accepts connections (backs {@code /health/live})
-   * @param agents how the background agents are doing (a stopped or failing one makes the
-   *     server not ready)
+   * @param agents how the background agents are doing (a stopped or failing one makes the server
+   *     not ready)
    */
-  public OpsRoutes(Backend backend, HeraldMetrics metrics, BooleanSupplier listening, Supplier<List<AgentHealth>> agents) {
+  public OpsRoutes(
+      Backend backend,
+      HeraldMetrics metrics,
+      BooleanSupplier listening,
+      Supplier<List<AgentHealth>> agents) {
     this.backend = Objects.requireNonNull(backend, "backend");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.listening = Objects.requireNonNull(listening, "listening");
@@ -40,7 +44,10 @@ public final class OpsRoutes implements HttpService {
 
   @Override
   public void routing(HttpRules rules) {
-    rules.get("/health/live", this::live).get("/health/ready", this::ready).get("/metrics", this::metrics);
+    rules
+        .get("/health/live", this::live)
+        .get("/health/ready", this::ready)
+        .get("/metrics", this::metrics);
   }
 
   private void live(ServerRequest req, ServerResponse res) {
@@ -48,7 +55,8 @@ public final class OpsRoutes implements HttpService {
     ObjectNode body = Json.object();
     body.put("status", up ? "UP" : "DOWN");
     if (!up) {
-      body.put("detail", "the HTTP listener stopped accepting connections; it is being started again");
+      body.put(
+          "detail", "the HTTP listener stopped accepting connections; it is being started again");
     }
     HttpJson.send(res, up ? 200 : 503, body);
   }

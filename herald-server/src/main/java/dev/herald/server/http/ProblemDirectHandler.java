@@ -17,13 +17,26 @@ public final class ProblemDirectHandler implements DirectHandler {
   private static final String HELIDON_UNSAFE = "Bad request, see server log for more information";
 
   @Override
-  public TransportResponse handle(TransportRequest request, EventType eventType, Status status, ServerResponseHeaders headers,
+  public TransportResponse handle(
+      TransportRequest request,
+      EventType eventType,
+      Status status,
+      ServerResponseHeaders headers,
       String message) {
     String path = request.path();
-    byte[] body = ProblemResponses.body(status.code(), type(eventType), detail(eventType, message),
-        path == null || path.isEmpty() ? Optional.empty() : Optional.of(path));
+    byte[] body =
+        ProblemResponses.body(
+            status.code(),
+            type(eventType),
+            detail(eventType, message),
+            path == null || path.isEmpty() ? Optional.empty() : Optional.of(path));
     headers.set(HeaderNames.CONTENT_TYPE, "application/problem+json");
-    return TransportResponse.builder().status(status).headers(headers).keepAlive(eventType.keepAlive()).entity(body).build();
+    return TransportResponse.builder()
+        .status(status)
+        .headers(headers)
+        .keepAlive(eventType.keepAlive())
+        .entity(body)
+        .build();
   }
 
   private static String type(EventType eventType) {
@@ -38,11 +51,14 @@ public final class ProblemDirectHandler implements DirectHandler {
 
   private static String detail(EventType eventType, String message) {
     return switch (eventType) {
-      case HTTP_VERSION_NOT_SUPPORTED -> "Herald speaks HTTP/1.1 only; send the request as HTTP/1.1 (curl does by default)";
-      case INTERNAL_ERROR, OTHER -> "Herald failed while reading this request; the server log has the details";
-      default -> message == null || message.isEmpty() || message.equals(HELIDON_UNSAFE)
-          ? "the request is not valid HTTP/1.1: its request line or headers cannot be read"
-          : message;
+      case HTTP_VERSION_NOT_SUPPORTED ->
+          "Herald speaks HTTP/1.1 only; send the request as HTTP/1.1 (curl does by default)";
+      case INTERNAL_ERROR, OTHER ->
+          "Herald failed while reading this request; the server log has the details";
+      default ->
+          message == null || message.isEmpty() || message.equals(HELIDON_UNSAFE)
+              ? "the request is not valid HTTP/1.1: its request line or headers cannot be read"
+              : message;
     };
   }
 }

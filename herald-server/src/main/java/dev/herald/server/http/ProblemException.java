@@ -3,8 +3,8 @@ package dev.herald.server.http;
 import dev.herald.HeraldException;
 
 /**
- * A request Herald refuses, with the HTTP status and the sentence that says why. Rendered as
- * {@code application/problem+json} by {@link ProblemResponses}.
+ * A request Herald refuses, with the HTTP status and the sentence that says why. Rendered as {@code
+ * application/problem+json} by {@link ProblemResponses}.
  */
 public final class ProblemException extends HeraldException {
 

@@ -1,10 +1,10 @@
 package dev.herald.server.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.herald.log.InvalidEventException;
-import dev.herald.json.Json;
 import dev.herald.Redaction;
+import dev.herald.json.Json;
 import dev.herald.log.IdempotencyConflictException;
+import dev.herald.log.InvalidEventException;
 import dev.herald.log.StoreTimeoutException;
 import dev.herald.log.StoreUnavailableException;
 import io.helidon.http.HeaderNames;
@@ -28,26 +28,52 @@ public final class ProblemResponses {
   private ProblemResponses() {}
 
   public static void register(HttpRouting.Builder routing) {
-    routing.error(ProblemException.class, (req, res, e) -> send(req, res, e.status(), e.type(), e.getMessage()));
-    routing.error(InvalidEventException.class, (req, res, e) -> send(req, res, 422, "invalid-event", e.getMessage()));
-    routing.error(IdempotencyConflictException.class, (req, res, e) -> send(req, res, 422, "idempotency-key-reused", e.getMessage()));
-    routing.error(StoreUnavailableException.class, (req, res, e) -> {
-      LOG.warn("store unavailable while serving {} {}: {}", req.prologue().method().text(), req.path().absolute().path(),
-          Redaction.redact(e.getMessage()));
-      res.header(HeaderNames.RETRY_AFTER, "1");
-      send(req, res, 503, "store-unavailable", storeUnavailable(e));
-    });
-    routing.error(Exception.class, (req, res, e) -> {
-      String id = errorId();
-      // one line per failure: a deep structure's stack trace alone was a thousand lines
-      LOG.error("unexpected error {} serving {} {}: {}", id, req.prologue().method().text(), req.path().absolute().path(), oneLine(e));
-      LOG.debug("unexpected error {}", id, e);
-      send(req, res, 500, "internal-error", "Herald failed unexpectedly while serving this request; the server log has the details "
-          + "under error " + id);
-    });
+    routing.error(
+        ProblemException.class,
+        (req, res, e) -> send(req, res, e.status(), e.type(), e.getMessage()));
+    routing.error(
+        InvalidEventException.class,
+        (req, res, e) -> send(req, res, 422, "invalid-event", e.getMessage()));
+    routing.error(
+        IdempotencyConflictException.class,
+        (req, res, e) -> send(req, res, 422, "idempotency-key-reused", e.getMessage()));
+    routing.error(
+        StoreUnavailableException.class,
+        (req, res, e) -> {
+          LOG.warn(
+              "store unavailable while serving {} {}: {}",
+              req.prologue().method().text(),
+              req.path().absolute().path(),
+              Redaction.redact(e.getMessage()));
+          res.header(HeaderNames.RETRY_AFTER, "1");
+          send(req, res, 503, "store-unavailable", storeUnavailable(e));
+        });
+    routing.error(
+        Exception.class,
+        (req, res, e) -> {
+          String id = errorId();
+          // one line per failure: a deep structure's stack trace alone was a thousand lines
+          LOG.error(
+              "unexpected error {} serving {} {}: {}",
+              id,
+              req.prologue().method().text(),
+              req.path().absolute().path(),
+              oneLine(e));
+          LOG.debug("unexpected error {}", id, e);
+          send(
+              req,
+              res,
+              500,
+              "internal-error",
+              "Herald failed unexpectedly while serving this request; the server log has the details "
+                  + "under error "
+                  + id);
+        });
   }
 
-  /** What a client is told when the store failed: never the store's own message (file paths, URLs). */
+  /**
+   * What a client is told when the store failed: never the store's own message (file paths, URLs).
+   */
   public static String storeUnavailable(StoreUnavailableException e) {
     if (e instanceof StoreTimeoutException) {
       return "the store did not answer in time: the change may have been stored or not; retry with the same Idempotency-Key "
@@ -97,11 +123,18 @@ public final class ProblemResponses {
    */
   public static byte[] rawClosing(int status, String type, String detail) {
     byte[] body = body(status, type, detail, Optional.empty());
-    String head = "HTTP/1.1 " + status + " " + Status.create(status).reasonPhrase() + "\r\n"
-        + "Content-Type: application/problem+json\r\n"
-        + "Content-Length: " + body.length + "\r\n"
-        + (status == 503 ? "Retry-After: 1\r\n" : "")
-        + "Connection: close\r\n\r\n";
+    String head =
+        "HTTP/1.1 "
+            + status
+            + " "
+            + Status.create(status).reasonPhrase()
+            + "\r\n"
+            + "Content-Type: application/problem+json\r\n"
+            + "Content-Length: "
+            + body.length
+            + "\r\n"
+            + (status == 503 ? "Retry-After: 1\r\n" : "")
+            + "Connection: close\r\n\r\n";
     byte[] head8 = head.getBytes(StandardCharsets.US_ASCII);
     byte[] all = new byte[head8.length + body.length];
     System.arraycopy(head8, 0, all, 0, head8.length);

@@ -28,13 +28,13 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
-import java.util.Optional;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /** {@code /api/streams/{stream}/events}: append events, read them back. */
@@ -44,8 +44,10 @@ public final class StreamRoutes implements HttpService {
   private final EventLog log;
   private final HeraldMetrics metrics;
   private final EventBodies bodies;
+
   /** What each consumer of a stream needs from its events, checked before anything is stored. */
   private final Map<String, List<Consumer<ObjectNode>>> checks = new HashMap<>();
+
   /** Streams Herald writes and clients may not, with who writes each. */
   private final Map<String, String> readOnly = new HashMap<>();
 
@@ -55,25 +57,37 @@ public final class StreamRoutes implements HttpService {
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.bodies = new EventBodies(config.server().maxBodyBytes());
     for (DigestRule rule : config.digests()) {
-      checks.computeIfAbsent(rule.stream(), s -> new ArrayList<>()).add(data -> DigestItem.check(rule, data));
+      checks
+          .computeIfAbsent(rule.stream(), s -> new ArrayList<>())
+          .add(data -> DigestItem.check(rule, data));
     }
     for (RouteRule rule : config.routes()) {
-      checks.computeIfAbsent(rule.stream(), s -> new ArrayList<>()).add(data -> Routing.check(rule, data));
+      checks
+          .computeIfAbsent(rule.stream(), s -> new ArrayList<>())
+          .add(data -> Routing.check(rule, data));
     }
     for (InboxRule rule : config.inboxes()) {
-      checks.computeIfAbsent(rule.stream(), s -> new ArrayList<>()).add(data -> InboxDelivery.check(rule, data));
+      checks
+          .computeIfAbsent(rule.stream(), s -> new ArrayList<>())
+          .add(data -> InboxDelivery.check(rule, data));
     }
-    config.writtenByHerald().forEach((stream, writer) -> {
-      StreamConfig declared = config.streams().get(stream);
-      if (declared != null && !declared.external()) {
-        readOnly.put(stream, writer);
-      }
-    });
+    config
+        .writtenByHerald()
+        .forEach(
+            (stream, writer) -> {
+              StreamConfig declared = config.streams().get(stream);
+              if (declared != null && !declared.external()) {
+                readOnly.put(stream, writer);
+              }
+            });
   }
 
   @Override
   public void routing(HttpRules rules) {
-    rules.get("/", this::list).post("/{stream}/events", this::append).get("/{stream}/events", this::read);
+    rules
+        .get("/", this::list)
+        .post("/{stream}/events", this::append)
+        .get("/{stream}/events", this::read);
   }
 
   static String knownStream(HeraldConfig config, ServerRequest req) {
@@ -85,8 +99,14 @@ public final class StreamRoutes implements HttpService {
   }
 
   static ProblemException unknownStream(HeraldConfig config, String stream) {
-    return ProblemException.notFound("unknown-stream", "stream '" + stream + "' is not declared in " + config.source().getFileName()
-        + "; known streams: " + config.streams().keySet());
+    return ProblemException.notFound(
+        "unknown-stream",
+        "stream '"
+            + stream
+            + "' is not declared in "
+            + config.source().getFileName()
+            + "; known streams: "
+            + config.streams().keySet());
   }
 
   private String knownStream(ServerRequest req) {
@@ -94,8 +114,8 @@ public final class StreamRoutes implements HttpService {
   }
 
   /**
-   * Checks the events against every consumer of the stream and appends them all, or none: the
-   * path shared by POST and WebSocket publishers.
+   * Checks the events against every consumer of the stream and appends them all, or none: the path
+   * shared by POST and WebSocket publishers.
    *
    * @throws dev.herald.log.InvalidEventException naming the event and field when one is unusable
    */
@@ -107,13 +127,23 @@ public final class StreamRoutes implements HttpService {
    * As {@link #publish(String, List)}; with a client's idempotency key, a retry of the same events
    * with the same key gets the ids of the first append and appends nothing.
    */
-  public List<String> publish(String stream, List<ObjectNode> events, Optional<String> idempotencyKey) {
+  public List<String> publish(
+      String stream, List<ObjectNode> events, Optional<String> idempotencyKey) {
     String writer = readOnly.get(stream);
     if (writer != null) {
       // a forged event here would bypass the checks of whoever writes it (a route's directory
       // check), or could carry a source_event that makes a real event look like a duplicate
-      throw new ProblemException(403, "read-only-stream", "stream '" + stream + "' is written by " + writer + "; clients may read it "
-          + "but not append to it (mark it external: true under streams in " + config.source().getFileName() + " to allow both)");
+      throw new ProblemException(
+          403,
+          "read-only-stream",
+          "stream '"
+              + stream
+              + "' is written by "
+              + writer
+              + "; clients may read it "
+              + "but not append to it (mark it external: true under streams in "
+              + config.source().getFileName()
+              + " to allow both)");
     }
     List<Consumer<ObjectNode>> rules = checks.getOrDefault(stream, List.of());
     for (int i = 0; i < events.size(); i++) {
@@ -122,13 +152,19 @@ public final class StreamRoutes implements HttpService {
           rule.accept(events.get(i));
         } catch (InvalidEventException e) {
           String where = events.size() == 1 ? "" : "event " + i + " of the batch: ";
-          throw new InvalidEventException(where + e.getMessage() + (events.size() == 1 ? "" : "; nothing was stored"));
+          throw new InvalidEventException(
+              where + e.getMessage() + (events.size() == 1 ? "" : "; nothing was stored"));
         }
       }
     }
     List<NewEvent> appended = events.stream().map(NewEvent::of).toList();
-    List<String> ids = idempotencyKey.isEmpty() ? log.appendAll(stream, appended)
-        : log.appendAll(stream, appended, new IdempotencyKey(idempotencyKey.get(), fingerprint(appended), IDEMPOTENCY_KEEP));
+    List<String> ids =
+        idempotencyKey.isEmpty()
+            ? log.appendAll(stream, appended)
+            : log.appendAll(
+                stream,
+                appended,
+                new IdempotencyKey(idempotencyKey.get(), fingerprint(appended), IDEMPOTENCY_KEEP));
     metrics.onAppended(stream, ids.size());
     return ids;
   }
@@ -154,8 +190,10 @@ public final class StreamRoutes implements HttpService {
   static Optional<String> idempotencyKey(ServerRequest req) {
     Optional<String> key = req.headers().first(HeaderNames.create("Idempotency-Key"));
     if (key.isPresent() && !key.get().matches("[\\x21-\\x7e]{1,255}")) {
-      throw ProblemException.badRequest("header Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID is a good key), but was '"
-          + key.get() + "'");
+      throw ProblemException.badRequest(
+          "header Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID is a good key), but was '"
+              + key.get()
+              + "'");
     }
     return key;
   }
@@ -207,11 +245,15 @@ public final class StreamRoutes implements HttpService {
     } catch (IllegalArgumentException e) {
       throw ProblemException.badRequest("query parameter 'after': " + e.getMessage());
     }
-    StringBuilder body = new StringBuilder(256 + events.stream().mapToInt(e -> e.json().length() + 64).sum()).append("{\"events\":[");
+    StringBuilder body =
+        new StringBuilder(256 + events.stream().mapToInt(e -> e.json().length() + 64).sum())
+            .append("{\"events\":[");
     for (int i = 0; i < events.size(); i++) {
       body.append(i == 0 ? "" : ",").append(LiveEvent.json(events.get(i)));
     }
-    body.append("],\"next\":").append(Json.quote(events.isEmpty() ? after : events.getLast().id())).append('}');
+    body.append("],\"next\":")
+        .append(Json.quote(events.isEmpty() ? after : events.getLast().id()))
+        .append('}');
     res.header(HeaderNames.CONTENT_TYPE, "application/json");
     res.send(body.toString().getBytes(StandardCharsets.UTF_8));
   }

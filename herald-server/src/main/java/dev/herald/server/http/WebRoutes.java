@@ -13,7 +13,9 @@ import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Objects;
 
-/** The pages: the dashboard at {@code /}, the chat at {@code /chat}, and the topics the chat offers. */
+/**
+ * The pages: the dashboard at {@code /}, the chat at {@code /chat}, and the topics the chat offers.
+ */
 public final class WebRoutes implements HttpService {
 
   private final byte[] dashboard = page("dashboard.html");
@@ -34,7 +36,8 @@ public final class WebRoutes implements HttpService {
 
   @Override
   public void routing(HttpRules rules) {
-    rules.get("/", (req, res) -> html(res, dashboard))
+    rules
+        .get("/", (req, res) -> html(res, dashboard))
         .get("/chat", (req, res) -> html(res, chat))
         .get("/api/topics", this::topics);
   }

@@ -17,12 +17,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The listener's only connection selector, so every accepted connection passes it before a byte
- * is read: it counts the open connections, refuses those past the limit with a {@code 503} that
- * says why (instead of leaving them unanswered in the kernel's queue), and hands the others to
- * Helidon's HTTP/1.1 connection, watched by the {@link HeadDeadlines}. Being the only selector also
- * makes Helidon register each connection at once, so its idle timeout closes connections that
- * never send anything.
+ * The listener's only connection selector, so every accepted connection passes it before a byte is
+ * read: it counts the open connections, refuses those past the limit with a {@code 503} that says
+ * why (instead of leaving them unanswered in the kernel's queue), and hands the others to Helidon's
+ * HTTP/1.1 connection, watched by the {@link HeadDeadlines}. Being the only selector also makes
+ * Helidon register each connection at once, so its idle timeout closes connections that never send
+ * anything.
  *
  * <p>Thread-safety: safe for concurrent use.
  */
@@ -37,10 +37,11 @@ final class ConnectionGuard implements ServerConnectionSelector, AutoCloseable {
   ConnectionGuard(int maxConnections, Duration headerTimeout, Http1Upgrader upgrader) {
     this.maxConnections = maxConnections;
     this.deadlines = new HeadDeadlines(headerTimeout);
-    this.http1 = Http1ConnectionSelector.builder()
-        .config(Http1Config.builder().addReceiveListener(deadlines).build())
-        .addUpgrader(upgrader)
-        .build();
+    this.http1 =
+        Http1ConnectionSelector.builder()
+            .config(Http1Config.builder().addReceiveListener(deadlines).build())
+            .addUpgrader(upgrader)
+            .build();
   }
 
   @Override
@@ -125,8 +126,13 @@ final class ConnectionGuard implements ServerConnectionSelector, AutoCloseable {
     public void handle(Limit limit) {
       try {
         skipHead(ctx.dataReader());
-        ctx.end(ProblemResponses.rawClosing(503, "too-many-connections", "Herald serves at most " + maxConnections
-            + " connections at once (server.maxConnections) and all are in use; retry shortly"));
+        ctx.end(
+            ProblemResponses.rawClosing(
+                503,
+                "too-many-connections",
+                "Herald serves at most "
+                    + maxConnections
+                    + " connections at once (server.maxConnections) and all are in use; retry shortly"));
       } catch (RuntimeException e) {
         ctx.serverSocket().close(); // the client left, or the deadline closed the socket
       } finally {

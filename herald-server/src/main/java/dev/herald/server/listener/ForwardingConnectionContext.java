@@ -13,8 +13,8 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 
 /**
- * A connection's context that forwards everything to Helidon's, for subclasses that change one
- * part of it (the writer of a WebSocket, the state a guard keeps per connection).
+ * A connection's context that forwards everything to Helidon's, for subclasses that change one part
+ * of it (the writer of a WebSocket, the state a guard keeps per connection).
  */
 public abstract class ForwardingConnectionContext implements ConnectionContext {
 

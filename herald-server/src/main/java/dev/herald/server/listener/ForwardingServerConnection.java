@@ -5,7 +5,10 @@ import io.helidon.webserver.spi.ServerConnection;
 import java.time.Duration;
 import java.util.Objects;
 
-/** A connection that forwards everything to Helidon's, for subclasses that act around its {@code handle}. */
+/**
+ * A connection that forwards everything to Helidon's, for subclasses that act around its {@code
+ * handle}.
+ */
 public abstract class ForwardingServerConnection implements ServerConnection {
 
   private final ServerConnection connection;

@@ -19,8 +19,8 @@ import java.util.concurrent.atomic.LongAdder;
  * connection, and enough of them every connection. Idle connections, waiting for their first or
  * next request line, are Helidon's idle timeout's to close.
  *
- * <p>It learns of each head from Helidon's receive events: the request line starts the clock,
- * the end of the headers stops it. A thread of its own checks the heads being read.
+ * <p>It learns of each head from Helidon's receive events: the request line starts the clock, the
+ * end of the headers stops it. A thread of its own checks the heads being read.
  *
  * <p>Thread-safety: the events come from connection threads, the checks run on its own thread.
  */
@@ -36,7 +36,9 @@ final class HeadDeadlines implements Http1ConnectionListener, AutoCloseable {
   HeadDeadlines(Duration timeout) {
     this.timeout = timeout;
     this.timeoutNanos = timeout.toNanos();
-    this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("herald-http-deadlines").daemon(true).factory());
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("herald-http-deadlines").daemon(true).factory());
     long period = Math.max(50, Math.min(1000, timeout.toMillis() / 4));
     timer.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
   }
@@ -78,8 +80,13 @@ final class HeadDeadlines implements Http1ConnectionListener, AutoCloseable {
     for (GuardedContext guarded : reading) {
       if (guarded.headOverdue(now, timeoutNanos) && reading.remove(guarded)) {
         timedOut.increment();
-        guarded.end(ProblemResponses.rawClosing(408, "header-timeout", "the request's headers did not arrive within " + timeout
-            + " (server.headerTimeout); send the whole request head at once"));
+        guarded.end(
+            ProblemResponses.rawClosing(
+                408,
+                "header-timeout",
+                "the request's headers did not arrive within "
+                    + timeout
+                    + " (server.headerTimeout); send the whole request head at once"));
       }
     }
   }

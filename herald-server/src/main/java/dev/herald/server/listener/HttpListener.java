@@ -30,23 +30,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Herald's HTTP listener: Helidon's web server behind a {@link ConnectionGuard}, with the limits
- * of {@link HttpSettings}, and a watchdog that starts it again if it stops listening.
+ * Herald's HTTP listener: Helidon's web server behind a {@link ConnectionGuard}, with the limits of
+ * {@link HttpSettings}, and a watchdog that starts it again if it stops listening.
  *
  * <p>Why a watchdog: when accepting a connection fails (the process ran out of file descriptors,
  * {@code EMFILE}), Helidon's accept loop ends and never listens again while the process lives on.
  * The guard's limit is chosen so that connections alone cannot use up the descriptors, but
- * something else may; so every {@link #PROBE_EVERY} the watchdog connects to its own port, and
- * when that is refused twice in a row it stops the dead server and starts a new one on the same
- * port, again and again until it listens.
+ * something else may; so every {@link #PROBE_EVERY} the watchdog connects to its own port, and when
+ * that is refused twice in a row it stops the dead server and starts a new one on the same port,
+ * again and again until it listens.
  *
  * <p>Thread-safety: {@link #listening()} and the metrics may be called from any thread.
  */
 public final class HttpListener implements AutoCloseable {
 
   static final Duration PROBE_EVERY = Duration.ofSeconds(2);
+
   /** Connections that may be open at once only to be refused, beyond {@code maxConnections}. */
   static final int REFUSAL_SLOTS = 256;
+
   /** File descriptors kept for the store, the jars, outgoing webhooks and the JVM itself. */
   static final int RESERVED_DESCRIPTORS = 1024;
 
@@ -66,15 +68,26 @@ public final class HttpListener implements AutoCloseable {
   private int refusedProbes;
   private long lastRestartLog;
 
-  private HttpListener(String host, int port, HttpSettings settings, Consumer<HttpRouting.Builder> routing, WsRouting.Builder wsRouting) {
+  private HttpListener(
+      String host,
+      int port,
+      HttpSettings settings,
+      Consumer<HttpRouting.Builder> routing,
+      WsRouting.Builder wsRouting) {
     this.host = Objects.requireNonNull(host, "host");
     this.port = port;
     this.settings = Objects.requireNonNull(settings, "settings");
     this.routing = Objects.requireNonNull(routing, "routing");
     this.wsRouting = Objects.requireNonNull(wsRouting, "wsRouting");
     this.maxConnections = maxConnections(settings);
-    this.guard = new ConnectionGuard(maxConnections, settings.headerTimeout(), CoalescingWsUpgrader.create(new OriginPolicy(settings.allowedOrigins())));
-    this.watchdog = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("herald-http-watchdog").daemon(true).factory());
+    this.guard =
+        new ConnectionGuard(
+            maxConnections,
+            settings.headerTimeout(),
+            CoalescingWsUpgrader.create(new OriginPolicy(settings.allowedOrigins())));
+    this.watchdog =
+        Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("herald-http-watchdog").daemon(true).factory());
   }
 
   /**
@@ -82,7 +95,11 @@ public final class HttpListener implements AutoCloseable {
    *
    * @throws ListenerException when the address cannot be bound; nothing is left running
    */
-  public static HttpListener start(String host, int port, HttpSettings settings, Consumer<HttpRouting.Builder> routing,
+  public static HttpListener start(
+      String host,
+      int port,
+      HttpSettings settings,
+      Consumer<HttpRouting.Builder> routing,
       WsRouting.Builder wsRouting) {
     HttpListener listener = new HttpListener(host, port, settings, routing, wsRouting);
     WebServer web = listener.build();
@@ -120,7 +137,12 @@ public final class HttpListener implements AutoCloseable {
   }
 
   private static String unbindable(String host, int port, String situation) {
-    return "cannot listen on " + host + ":" + port + ": the address is already in use" + (situation.isEmpty() ? "" : "; " + situation)
+    return "cannot listen on "
+        + host
+        + ":"
+        + port
+        + ": the address is already in use"
+        + (situation.isEmpty() ? "" : "; " + situation)
         + " (choose another port with --port or HERALD_PORT)";
   }
 
@@ -131,30 +153,32 @@ public final class HttpListener implements AutoCloseable {
       direct.addHandler(type, problems);
     }
     Duration idle = settings.idleTimeout();
-    WebServerConfig.Builder builder = WebServer.builder()
-        .host(host)
-        .port(port)
-        // live subscribers get small frames: without TCP_NODELAY, Nagle's algorithm holds them
-        // back waiting for the previous frame's ACK
-        .connectionOptions(socket -> socket.tcpNoDelay(true))
-        // the buffer of a streamed response (SSE) is allocated whole for each connection; live
-        // frames are written whole and flushed, and larger writes bypass the buffer, so 4 KiB
-        // (the default) would only cost idle subscribers memory
-        .writeBufferSize(512)
-        // the guard is the only selector (none discovered), so it sees every connection first;
-        // WebSocket connections look their settings up among the protocols
-        .protocolsDiscoverServices(false)
-        .addProtocol(WsConfig.create())
-        .addConnectionSelector(guard)
-        // the guard refuses past maxConnections; this hard cap only bounds the descriptors used
-        .maxTcpConnections(maxConnections + REFUSAL_SLOTS)
-        .idleConnectionTimeout(idle)
-        .idleConnectionPeriod(Duration.ofMillis(Math.max(100, Math.min(5000, idle.toMillis() / 4))))
-        .directHandlers(direct.build())
-        // hand the messages Helidon deems safe (and Herald's own) to the direct handler
-        .errorHandling(errors -> errors.includeEntity(true))
-        .routing(routing)
-        .addRouting(wsRouting);
+    WebServerConfig.Builder builder =
+        WebServer.builder()
+            .host(host)
+            .port(port)
+            // live subscribers get small frames: without TCP_NODELAY, Nagle's algorithm holds them
+            // back waiting for the previous frame's ACK
+            .connectionOptions(socket -> socket.tcpNoDelay(true))
+            // the buffer of a streamed response (SSE) is allocated whole for each connection; live
+            // frames are written whole and flushed, and larger writes bypass the buffer, so 4 KiB
+            // (the default) would only cost idle subscribers memory
+            .writeBufferSize(512)
+            // the guard is the only selector (none discovered), so it sees every connection first;
+            // WebSocket connections look their settings up among the protocols
+            .protocolsDiscoverServices(false)
+            .addProtocol(WsConfig.create())
+            .addConnectionSelector(guard)
+            // the guard refuses past maxConnections; this hard cap only bounds the descriptors used
+            .maxTcpConnections(maxConnections + REFUSAL_SLOTS)
+            .idleConnectionTimeout(idle)
+            .idleConnectionPeriod(
+                Duration.ofMillis(Math.max(100, Math.min(5000, idle.toMillis() / 4))))
+            .directHandlers(direct.build())
+            // hand the messages Helidon deems safe (and Herald's own) to the direct handler
+            .errorHandling(errors -> errors.includeEntity(true))
+            .routing(routing)
+            .addRouting(wsRouting);
     return builder.build();
   }
 
@@ -201,7 +225,8 @@ public final class HttpListener implements AutoCloseable {
         restart();
       }
     } catch (SocketTimeoutException e) {
-      refusedProbes = 0; // saturated, not dead: every connection slot is taken and the queue is full
+      refusedProbes =
+          0; // saturated, not dead: every connection slot is taken and the queue is full
     } catch (IOException | RuntimeException e) {
       // the probe itself could not open a socket (descriptors used up): try again next round
       LOG.debug("HTTP listener probe failed: {}", e.toString());
@@ -216,7 +241,10 @@ public final class HttpListener implements AutoCloseable {
     long now = System.nanoTime();
     boolean log = restarts.get() == 0 || now - lastRestartLog > TimeUnit.SECONDS.toNanos(30);
     if (log) {
-      LOG.error("the HTTP listener on {}:{} stopped accepting connections; starting it again", host, port);
+      LOG.error(
+          "the HTTP listener on {}:{} stopped accepting connections; starting it again",
+          host,
+          port);
       lastRestartLog = now;
     }
     try {
@@ -239,7 +267,11 @@ public final class HttpListener implements AutoCloseable {
       listening = true;
       LOG.warn("the HTTP listener on {}:{} listens again", host, port);
     } else if (log) {
-      LOG.error("the HTTP listener on {}:{} could not be started again; retrying every {} s", host, port, PROBE_EVERY.toSeconds());
+      LOG.error(
+          "the HTTP listener on {}:{} could not be started again; retrying every {} s",
+          host,
+          port,
+          PROBE_EVERY.toSeconds());
     }
   }
 
@@ -249,12 +281,17 @@ public final class HttpListener implements AutoCloseable {
    */
   private static int maxConnections(HttpSettings settings) {
     long descriptors = maxFileDescriptors();
-    long room = descriptors <= 0 ? Long.MAX_VALUE : descriptors - RESERVED_DESCRIPTORS - REFUSAL_SLOTS;
+    long room =
+        descriptors <= 0 ? Long.MAX_VALUE : descriptors - RESERVED_DESCRIPTORS - REFUSAL_SLOTS;
     if (settings.maxConnections().isPresent()) {
       int configured = settings.maxConnections().getAsInt();
       if (configured > room) {
-        LOG.warn("server.maxConnections {} is more than the open-file limit {} leaves for connections ({}): past that, accepting "
-            + "connections fails; raise the limit (ulimit -n) or lower maxConnections", configured, descriptors, Math.max(0, room));
+        LOG.warn(
+            "server.maxConnections {} is more than the open-file limit {} leaves for connections ({}): past that, accepting "
+                + "connections fails; raise the limit (ulimit -n) or lower maxConnections",
+            configured,
+            descriptors,
+            Math.max(0, room));
       }
       return configured;
     }
@@ -262,19 +299,24 @@ public final class HttpListener implements AutoCloseable {
       return HttpSettings.DEFAULT_MAX_CONNECTIONS;
     }
     int fitted = (int) Math.max(16, room >= 64 ? room : descriptors / 4);
-    LOG.info("serving at most {} connections at once: what the open-file limit {} leaves (ulimit -n; server.maxConnections)", fitted,
+    LOG.info(
+        "serving at most {} connections at once: what the open-file limit {} leaves (ulimit -n; server.maxConnections)",
+        fitted,
         descriptors);
     return fitted;
   }
 
   private static long maxFileDescriptors() {
-    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+    if (ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
       return unix.getMaxFileDescriptorCount();
     }
     return -1;
   }
 
-  /** Stops the watchdog, then the web server (open requests get its grace period), then the guard. */
+  /**
+   * Stops the watchdog, then the web server (open requests get its grace period), then the guard.
+   */
   @Override
   public void close() {
     watchdog.shutdownNow();

@@ -11,9 +11,9 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Refuses requests whose body length can be read two ways, the ground of request smuggling: a
- * proxy in front of Herald and Herald itself could then disagree on where a request ends and a
- * client's second request hides in the first one's body (RFC 9112 section 6.3).
+ * Refuses requests whose body length can be read two ways, the ground of request smuggling: a proxy
+ * in front of Herald and Herald itself could then disagree on where a request ends and a client's
+ * second request hides in the first one's body (RFC 9112 section 6.3).
  */
 final class RequestFraming {
 
@@ -26,7 +26,8 @@ final class RequestFraming {
     List<String> lengths = headers.all(HeaderNames.CONTENT_LENGTH, List::of);
     List<String> codings = headers.all(HeaderNames.TRANSFER_ENCODING, List::of);
     if (!codings.isEmpty() && !lengths.isEmpty()) {
-      throw badRequest("the request has both Content-Length and Transfer-Encoding; send one of them");
+      throw badRequest(
+          "the request has both Content-Length and Transfer-Encoding; send one of them");
     }
     Set<String> distinct = new LinkedHashSet<>();
     for (String value : lengths) {
@@ -35,15 +36,20 @@ final class RequestFraming {
       }
     }
     if (distinct.size() > 1) {
-      throw badRequest("the request has conflicting Content-Length values " + distinct + "; send one");
+      throw badRequest(
+          "the request has conflicting Content-Length values " + distinct + "; send one");
     }
     for (String coding : codings) {
       if (!coding.trim().toLowerCase(Locale.ROOT).equals("chunked")) {
-        throw badRequest("Transfer-Encoding '" + coding + "' is not supported; send chunked or a Content-Length");
+        throw badRequest(
+            "Transfer-Encoding '"
+                + coding
+                + "' is not supported; send chunked or a Content-Length");
       }
     }
     if (codings.size() > 1) {
-      throw badRequest("Transfer-Encoding is given " + codings.size() + " times; give chunked once");
+      throw badRequest(
+          "Transfer-Encoding is given " + codings.size() + " times; give chunked once");
     }
   }
 

@@ -45,7 +45,9 @@ class ConfigLoaderTest {
 
   @Test
   void shouldReadEveryDigestSetting() throws IOException {
-    HeraldConfig config = load("""
+    HeraldConfig config =
+        load(
+            """
         streams:
           scans: {maxLength: 100, maxAge: P7D}
         digests:
@@ -67,15 +69,18 @@ class ConfigLoaderTest {
     assertThat(rule.maxWait()).contains(Duration.ofHours(4));
     assertThat(rule.maxItems()).hasValue(1000);
     assertThat(rule.timeField()).contains("date_time");
-    assertThat(rule.deliver()).singleElement().isInstanceOfSatisfying(WebhookSink.class,
-        w -> assertThat(w.secret()).contains("s3cret"));
+    assertThat(rule.deliver())
+        .singleElement()
+        .isInstanceOfSatisfying(WebhookSink.class, w -> assertThat(w.secret()).contains("s3cret"));
     assertThat(config.streams().get("scans").maxLength()).hasValue(100);
     assertThat(config.streams().get("scans").maxAge()).contains(Duration.ofDays(7));
   }
 
   @Test
   void shouldNameTheFileLineAndProblemForABadDuration() throws IOException {
-    Path file = write("""
+    Path file =
+        write(
+            """
         streams:
           scans: {}
         digests:
@@ -95,7 +100,10 @@ class ConfigLoaderTest {
 
   @Test
   void shouldRejectAnUnknownSettingNamingIt() {
-    assertThatThrownBy(() -> load("""
+    assertThatThrownBy(
+            () ->
+                load(
+                    """
         streams:
           scans: {}
         digests:
@@ -104,12 +112,17 @@ class ConfigLoaderTest {
             groupBy: seller_id
             quietPeriod: PT1H
             quietperiod: PT2H
-        """)).hasMessageContaining("line 8").hasMessageContaining("unknown setting 'quietperiod'");
+        """))
+        .hasMessageContaining("line 8")
+        .hasMessageContaining("unknown setting 'quietperiod'");
   }
 
   @Test
   void shouldRejectADigestOnAnUndeclaredStream() {
-    assertThatThrownBy(() -> load("""
+    assertThatThrownBy(
+            () ->
+                load(
+                    """
         streams:
           scans: {}
         digests:
@@ -117,13 +130,16 @@ class ConfigLoaderTest {
             stream: scanz
             groupBy: seller_id
             quietPeriod: PT1H
-        """)).hasMessageContaining("line 5").hasMessageContaining("stream 'scanz' is not declared");
+        """))
+        .hasMessageContaining("line 5")
+        .hasMessageContaining("stream 'scanz' is not declared");
   }
 
   @Test
   void shouldReportInvalidYamlWithItsLine() {
     assertThatThrownBy(() -> load("streams:\n  scans: {}\ndigests: [unclosed\n"))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("not valid YAML");
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("not valid YAML");
   }
 
   @Test
@@ -136,46 +152,67 @@ class ConfigLoaderTest {
   void shouldLetTheEnvironmentOverrideServerSettings() throws IOException {
     Path file = write("server:\n  port: 8080\nstreams:\n  scans: {}\n");
 
-    HeraldConfig config = new ConfigLoader(Map.of("HERALD_PORT", "9090", "HERALD_DATA", "/tmp/x", "HERALD_MAX_BODY_SIZE", "2MiB")).load(file);
+    HeraldConfig config =
+        new ConfigLoader(
+                Map.of(
+                    "HERALD_PORT", "9090", "HERALD_DATA", "/tmp/x", "HERALD_MAX_BODY_SIZE", "2MiB"))
+            .load(file);
 
     assertThat(config.server().port()).isEqualTo(9090);
     assertThat(config.server().data()).isEqualTo(Path.of("/tmp/x"));
     assertThat(config.server().maxBodyBytes()).isEqualTo(2 * 1024 * 1024);
     assertThatThrownBy(() -> new ConfigLoader(Map.of("HERALD_PORT", "eighty")).load(file))
-        .hasMessageContaining("HERALD_PORT").hasMessageContaining("but was eighty");
+        .hasMessageContaining("HERALD_PORT")
+        .hasMessageContaining("but was eighty");
   }
 
   @Test
   void shouldSwitchTheStoreByFileOrEnvironment() throws IOException {
-    assertThat(load("store: redis://localhost:6379/2\nstreams:\n  scans: {}\n").server().store()).isEqualTo("redis://localhost:6379/2");
-    HeraldConfig mapped = load("store:\n  url: redis://r:6379/0\n  prefix: 'shop-a:'\nstreams:\n  scans: {}\n");
+    assertThat(load("store: redis://localhost:6379/2\nstreams:\n  scans: {}\n").server().store())
+        .isEqualTo("redis://localhost:6379/2");
+    HeraldConfig mapped =
+        load("store:\n  url: redis://r:6379/0\n  prefix: 'shop-a:'\nstreams:\n  scans: {}\n");
     assertThat(mapped.server().redis()).isTrue();
     assertThat(mapped.server().storePrefix()).isEqualTo("shop-a:");
     assertThat(load("streams:\n  scans: {}\n").server().store()).isEqualTo("sqlite");
     Path file = write("streams:\n  scans: {}\n");
-    assertThat(new ConfigLoader(Map.of("HERALD_STORE", "redis://h:1/0")).load(file).server().store()).isEqualTo("redis://h:1/0");
+    assertThat(
+            new ConfigLoader(Map.of("HERALD_STORE", "redis://h:1/0")).load(file).server().store())
+        .isEqualTo("redis://h:1/0");
     assertThatThrownBy(() -> load("store: postgres://x\nstreams:\n  scans: {}\n"))
-        .hasMessageContaining("line 1").hasMessageContaining("store must be sqlite").hasMessageContaining("postgres://x");
+        .hasMessageContaining("line 1")
+        .hasMessageContaining("store must be sqlite")
+        .hasMessageContaining("postgres://x");
   }
 
   @Test
   void shouldRefuseAKeySetTwiceNamingBothLines() throws IOException {
-    assertThatThrownBy(() -> load("""
+    assertThatThrownBy(
+            () ->
+                load(
+                    """
         server:
           port: 8080
           host: 127.0.0.1
           port: 9090
         streams:
           scans: {}
-        """)).isInstanceOf(ConfigException.class)
-        .hasMessageContaining("line 4 (server.port): 'port' is set twice, first at line 2; keep one of them");
+        """))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(
+            "line 4 (server.port): 'port' is set twice, first at line 2; keep one of them");
   }
 
   @Test
   void shouldRefuseAnEmptyConfigurationAndOneThatDeclaresNothing() throws IOException {
-    assertThatThrownBy(() -> load("")).isInstanceOf(ConfigException.class).hasMessageContaining("is empty: declare at least one stream");
-    assertThatThrownBy(() -> load("# only a comment\n")).isInstanceOf(ConfigException.class).hasMessageContaining("is empty");
-    assertThatThrownBy(() -> load("server:\n  port: 8080\n")).isInstanceOf(ConfigException.class)
+    assertThatThrownBy(() -> load(""))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("is empty: declare at least one stream");
+    assertThatThrownBy(() -> load("# only a comment\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("is empty");
+    assertThatThrownBy(() -> load("server:\n  port: 8080\n"))
+        .isInstanceOf(ConfigException.class)
         .hasMessageContaining("declares no stream and no topic");
   }
 }

@@ -23,10 +23,16 @@ class ProblemResponsesTest {
 
   @Test
   void shouldAnswer500WithoutInternalTextAndLogOneLineWithTheErrorId() {
-    WebServer web = WebServer.builder().port(0).routing(routing -> {
-      ProblemResponses.register(routing);
-      routing.get("/boom", (req, res) -> deepFailure(500));
-    }).build().start();
+    WebServer web =
+        WebServer.builder()
+            .port(0)
+            .routing(
+                routing -> {
+                  ProblemResponses.register(routing);
+                  routing.get("/boom", (req, res) -> deepFailure(500));
+                })
+            .build()
+            .start();
     PrintStream stderr = System.err;
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     Answer answer;
@@ -41,12 +47,21 @@ class ProblemResponsesTest {
     assertThat(answer.status()).isEqualTo(500);
     assertThat(answer.contentType()).isEqualTo("application/problem+json");
     String detail = answer.json().path("detail").asText();
-    assertThat(detail).startsWith("Herald failed unexpectedly while serving this request; the server log has the details under error ")
-        .doesNotContain("/var/lib").doesNotContain("IllegalStateException");
+    assertThat(detail)
+        .startsWith(
+            "Herald failed unexpectedly while serving this request; the server log has the details under error ")
+        .doesNotContain("/var/lib")
+        .doesNotContain("IllegalStateException");
     String id = detail.substring(detail.lastIndexOf(' ') + 1);
     String logged = log.toString(StandardCharsets.UTF_8);
-    assertThat(logged.lines().filter(l -> l.contains("unexpected error")).toList()).singleElement().asString()
-        .contains(id).contains("IllegalStateException").contains("GET /boom");
-    assertThat(logged.lines().count()).as("one line, not the 500-frame stack").isLessThanOrEqualTo(3);
+    assertThat(logged.lines().filter(l -> l.contains("unexpected error")).toList())
+        .singleElement()
+        .asString()
+        .contains(id)
+        .contains("IllegalStateException")
+        .contains("GET /boom");
+    assertThat(logged.lines().count())
+        .as("one line, not the 500-frame stack")
+        .isLessThanOrEqualTo(3);
   }
 }

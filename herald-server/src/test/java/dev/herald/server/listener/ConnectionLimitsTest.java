@@ -24,7 +24,11 @@ class ConnectionLimitsTest {
   private final List<RawSocket> sockets = new ArrayList<>();
 
   private int start(String serverSettings) {
-    server = ServerFixture.start(dir, "server:\n" + serverSettings + ServerFixture.SELLER_SCANS.formatted("PT1H"), InstantSource.system());
+    server =
+        ServerFixture.start(
+            dir,
+            "server:\n" + serverSettings + ServerFixture.SELLER_SCANS.formatted("PT1H"),
+            InstantSource.system());
     return server.port();
   }
 
@@ -51,17 +55,26 @@ class ConnectionLimitsTest {
       connect(port);
     }
 
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-      try (RawSocket extra = new RawSocket(port)) {
-        String answer = extra.send(GET_LIVE).readUntilClosed(Duration.ofSeconds(5));
-        assertThat(answer).startsWith("HTTP/1.1 503").contains("application/problem+json").contains("Retry-After: 1")
-            .contains("at most 4 connections at once (server.maxConnections)");
-      }
-    });
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () -> {
+              try (RawSocket extra = new RawSocket(port)) {
+                String answer = extra.send(GET_LIVE).readUntilClosed(Duration.ofSeconds(5));
+                assertThat(answer)
+                    .startsWith("HTTP/1.1 503")
+                    .contains("application/problem+json")
+                    .contains("Retry-After: 1")
+                    .contains("at most 4 connections at once (server.maxConnections)");
+              }
+            });
 
     sockets.removeFirst().close();
-    await().atMost(Duration.ofSeconds(5)).ignoreExceptions()
-        .untilAsserted(() -> assertThat(new TestHttp(port).get("/health/live").status()).isEqualTo(200));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> assertThat(new TestHttp(port).get("/health/live").status()).isEqualTo(200));
   }
 
   @Test
@@ -72,7 +85,8 @@ class ConnectionLimitsTest {
 
     long started = System.nanoTime();
     assertThat(silent.readUntilClosed(Duration.ofSeconds(10))).isEmpty();
-    assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(900));
+    assertThat(Duration.ofNanos(System.nanoTime() - started))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(900));
   }
 
   @Test
@@ -90,31 +104,43 @@ class ConnectionLimitsTest {
     int port = start("  headerTimeout: PT1S\n  idleTimeout: PT30S\n");
     RawSocket client = connect(port);
     client.send("GET /health/live HTTP/1.1\r\nHost: localhost\r\n");
-    Thread trickle = Thread.ofVirtual().start(() -> {
-      try {
-        for (int i = 0; i < 40; i++) {
-          Thread.sleep(100);
-          client.send("X-Slow-" + i + ": 1\r\n");
-        }
-      } catch (InterruptedException | RuntimeException e) {
-        // the server closed the connection: expected
-      }
-    });
+    Thread trickle =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  try {
+                    for (int i = 0; i < 40; i++) {
+                      Thread.sleep(100);
+                      client.send("X-Slow-" + i + ": 1\r\n");
+                    }
+                  } catch (InterruptedException | RuntimeException e) {
+                    // the server closed the connection: expected
+                  }
+                });
 
     String answer = client.readUntilClosed(Duration.ofSeconds(10));
     trickle.interrupt();
     trickle.join();
 
-    assertThat(answer).startsWith("HTTP/1.1 408").contains("application/problem+json").contains("server.headerTimeout");
+    assertThat(answer)
+        .startsWith("HTTP/1.1 408")
+        .contains("application/problem+json")
+        .contains("server.headerTimeout");
   }
 
   @Test
   void shouldAnswerHttp10With505Problem() {
     int port = start("  idleTimeout: PT30S\n");
 
-    String answer = connect(port).send("GET /health/live HTTP/1.0\r\n\r\n").readUntilClosed(Duration.ofSeconds(10));
+    String answer =
+        connect(port)
+            .send("GET /health/live HTTP/1.0\r\n\r\n")
+            .readUntilClosed(Duration.ofSeconds(10));
 
-    assertThat(answer).contains(" 505 ").contains("application/problem+json").contains("HTTP/1.1 only");
+    assertThat(answer)
+        .contains(" 505 ")
+        .contains("application/problem+json")
+        .contains("HTTP/1.1 only");
   }
 
   @Test
@@ -122,13 +148,32 @@ class ConnectionLimitsTest {
     int port = start("  idleTimeout: PT30S\n");
     String event = "{\"seller_id\":1,\"package_id\":\"A\"}";
 
-    String conflicting = connect(port).send("POST /api/streams/scans/events HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-        + "Content-Length: " + event.length() + "\r\nContent-Length: 5\r\n\r\n" + event).readUntilClosed(Duration.ofSeconds(10));
-    String both = connect(port).send("POST /api/streams/scans/events HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-        + "Content-Length: " + event.length() + "\r\nTransfer-Encoding: chunked\r\n\r\n" + event).readUntilClosed(Duration.ofSeconds(10));
+    String conflicting =
+        connect(port)
+            .send(
+                "POST /api/streams/scans/events HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: "
+                    + event.length()
+                    + "\r\nContent-Length: 5\r\n\r\n"
+                    + event)
+            .readUntilClosed(Duration.ofSeconds(10));
+    String both =
+        connect(port)
+            .send(
+                "POST /api/streams/scans/events HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: "
+                    + event.length()
+                    + "\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + event)
+            .readUntilClosed(Duration.ofSeconds(10));
 
-    assertThat(conflicting).startsWith("HTTP/1.1 400").contains("application/problem+json").contains("conflicting Content-Length");
-    assertThat(both).startsWith("HTTP/1.1 400").contains("both Content-Length and Transfer-Encoding");
+    assertThat(conflicting)
+        .startsWith("HTTP/1.1 400")
+        .contains("application/problem+json")
+        .contains("conflicting Content-Length");
+    assertThat(both)
+        .startsWith("HTTP/1.1 400")
+        .contains("both Content-Length and Transfer-Encoding");
     assertThat(new TestHttp(port).get("/api/streams/scans/events").json().path("events")).isEmpty();
   }
 }

@@ -22,13 +22,14 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
 
 /**
- * A page of another origin (another port) tries, in headless Chromium, what a malicious site
- * would: a "simple" text/plain POST into a chat topic, a POST that pulls a user's inbox, and a
- * WebSocket that reads a stream. None of it may work.
+ * A page of another origin (another port) tries, in headless Chromium, what a malicious site would:
+ * a "simple" text/plain POST into a chat topic, a POST that pulls a user's inbox, and a WebSocket
+ * that reads a stream. None of it may work.
  */
 class CrossOriginBrowserIT {
 
-  private static final String CONFIG = """
+  private static final String CONFIG =
+      """
       streams:
         reviews: {}
         reviews.by-user: {}
@@ -51,7 +52,8 @@ class CrossOriginBrowserIT {
       topics: [chat.general]
       """;
 
-  private static final String EVIL_PAGE = """
+  private static final String EVIL_PAGE =
+      """
       <!doctype html><html><body><pre id="log"></pre><script>
       const herald = 'http://127.0.0.1:%1$d';
       const log = m => { document.getElementById('log').textContent += m + '\\n'; };
@@ -91,12 +93,14 @@ class CrossOriginBrowserIT {
     server = ServerFixture.start(dir, CONFIG, InstantSource.system());
     evil = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     byte[] page = EVIL_PAGE.formatted(server.port()).getBytes(StandardCharsets.UTF_8);
-    evil.createContext("/", exchange -> {
-      exchange.getResponseHeaders().add("Content-Type", "text/html; charset=utf-8");
-      exchange.sendResponseHeaders(200, page.length);
-      exchange.getResponseBody().write(page);
-      exchange.close();
-    });
+    evil.createContext(
+        "/",
+        exchange -> {
+          exchange.getResponseHeaders().add("Content-Type", "text/html; charset=utf-8");
+          exchange.sendResponseHeaders(200, page.length);
+          exchange.getResponseBody().write(page);
+          exchange.close();
+        });
     evil.start();
   }
 
@@ -116,19 +120,36 @@ class CrossOriginBrowserIT {
   @Test
   void shouldNotLetAPageOfAnotherOriginPostPullOrReadAStream() throws Exception {
     TestHttp http = new TestHttp(server.port());
-    assertThat(http.post("/api/streams/chat.general/events", "{\"user\":\"ann\",\"text\":\"hello\"}").status()).isEqualTo(201);
-    assertThat(http.post("/api/streams/reviews/events", "{\"brand\":\"Brand1\",\"review_id\":\"r1\"}").status()).isEqualTo(201);
-    await().atMost(Duration.ofSeconds(10)).until(() -> http.get("/api/inboxes/reviews/1").json().path("items").size() == 1);
+    assertThat(
+            http.post("/api/streams/chat.general/events", "{\"user\":\"ann\",\"text\":\"hello\"}")
+                .status())
+        .isEqualTo(201);
+    assertThat(
+            http.post("/api/streams/reviews/events", "{\"brand\":\"Brand1\",\"review_id\":\"r1\"}")
+                .status())
+        .isEqualTo(201);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> http.get("/api/inboxes/reviews/1").json().path("items").size() == 1);
 
     WebDriver browser = chromium.browser();
     browser.get("http://127.0.0.1:" + evil.getAddress().getPort() + "/");
-    HeadlessChromium.waiting(browser).until(d -> d.findElement(By.id("log")).getText().contains("done"));
+    HeadlessChromium.waiting(browser)
+        .until(d -> d.findElement(By.id("log")).getText().contains("done"));
     String log = browser.findElement(By.id("log")).getText();
     HeadlessChromium.screenshot(browser, "cross-origin-page");
     Files.writeString(dir.resolve("page.log"), log);
 
-    assertThat(log).contains("post-sent").contains("pull-sent").doesNotContain("ws-open").contains("ws-closed 0");
-    assertThat(http.get("/api/streams/chat.general/events").json().path("events")).as("no forged chat message").hasSize(1);
-    assertThat(http.get("/api/inboxes/reviews/1").json().path("items")).as("user 1's inbox untouched").hasSize(1);
+    assertThat(log)
+        .contains("post-sent")
+        .contains("pull-sent")
+        .doesNotContain("ws-open")
+        .contains("ws-closed 0");
+    assertThat(http.get("/api/streams/chat.general/events").json().path("events"))
+        .as("no forged chat message")
+        .hasSize(1);
+    assertThat(http.get("/api/inboxes/reviews/1").json().path("items"))
+        .as("user 1's inbox untouched")
+        .hasSize(1);
   }
 }

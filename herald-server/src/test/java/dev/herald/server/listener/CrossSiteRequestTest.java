@@ -25,8 +25,12 @@ class CrossSiteRequestTest {
 
   @BeforeEach
   void start() {
-    server = ServerFixture.start(dir, "server:\n  allowedOrigins: [https://ops.example.com]\n" + ServerFixture.SELLER_SCANS.formatted("PT1H"),
-        InstantSource.system());
+    server =
+        ServerFixture.start(
+            dir,
+            "server:\n  allowedOrigins: [https://ops.example.com]\n"
+                + ServerFixture.SELLER_SCANS.formatted("PT1H"),
+            InstantSource.system());
     http = new TestHttp(server.port());
     base = "http://127.0.0.1:" + server.port();
   }
@@ -37,7 +41,9 @@ class CrossSiteRequestTest {
   }
 
   private Answer post(String path, String contentType, String origin, String body) {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.ofString(body));
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(base + path))
+            .POST(HttpRequest.BodyPublishers.ofString(body));
     if (contentType != null) {
       request.header("Content-Type", contentType);
     }
@@ -55,11 +61,16 @@ class CrossSiteRequestTest {
 
   @Test
   void shouldRefuseABodyThatIsNotDeclaredJsonWith415() {
-    for (String type : new String[] {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"}) {
+    for (String type :
+        new String[] {
+          "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"
+        }) {
       Answer answer = post("/api/streams/scans/events", type, null, SCAN);
       assertThat(answer.status()).as(type).isEqualTo(415);
       assertThat(answer.contentType()).isEqualTo("application/problem+json");
-      assertThat(answer.json().path("detail").asText()).contains("Content-Type: application/json").contains(type.split(";")[0]);
+      assertThat(answer.json().path("detail").asText())
+          .contains("Content-Type: application/json")
+          .contains(type.split(";")[0]);
     }
     assertThat(post("/api/streams/scans/events", null, null, SCAN).status()).isEqualTo(415);
     assertThat(stored()).isZero();
@@ -67,20 +78,33 @@ class CrossSiteRequestTest {
 
   @Test
   void shouldRefuseAChangeFromAPageOfAForeignOriginWith403() {
-    Answer foreign = post("/api/streams/scans/events", "application/json", "http://evil.example", SCAN);
-    Answer foreignNoBody = post("/api/digests/seller-scans/pending/1/flush", null, "http://evil.example", "");
+    Answer foreign =
+        post("/api/streams/scans/events", "application/json", "http://evil.example", SCAN);
+    Answer foreignNoBody =
+        post("/api/digests/seller-scans/pending/1/flush", null, "http://evil.example", "");
 
     assertThat(foreign.status()).isEqualTo(403);
-    assertThat(foreign.json().path("detail").asText()).contains("origin 'http://evil.example' is refused");
+    assertThat(foreign.json().path("detail").asText())
+        .contains("origin 'http://evil.example' is refused");
     assertThat(foreignNoBody.status()).isEqualTo(403);
     assertThat(stored()).isZero();
   }
 
   @Test
   void shouldAcceptJsonFromTheServersOwnOriginAnAllowedOneAndFromClientsWithoutAnOrigin() {
-    assertThat(post("/api/streams/scans/events", "application/json", base, SCAN).status()).isEqualTo(201);
-    assertThat(post("/api/streams/scans/events", "application/json; charset=utf-8", "https://ops.example.com", SCAN).status()).isEqualTo(201);
-    assertThat(post("/api/streams/scans/events", "application/x-ndjson", null, SCAN + "\n").status()).isEqualTo(201);
+    assertThat(post("/api/streams/scans/events", "application/json", base, SCAN).status())
+        .isEqualTo(201);
+    assertThat(
+            post(
+                    "/api/streams/scans/events",
+                    "application/json; charset=utf-8",
+                    "https://ops.example.com",
+                    SCAN)
+                .status())
+        .isEqualTo(201);
+    assertThat(
+            post("/api/streams/scans/events", "application/x-ndjson", null, SCAN + "\n").status())
+        .isEqualTo(201);
     assertThat(stored()).isEqualTo(3);
   }
 }

@@ -19,7 +19,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A real server process whose listener is taken away: by file descriptors running out, by a taken port. */
+/**
+ * A real server process whose listener is taken away: by file descriptors running out, by a taken
+ * port.
+ */
 class ListenerRecoveryIT {
 
   @TempDir Path dir;
@@ -32,15 +35,28 @@ class ListenerRecoveryIT {
 
   @Test
   void shouldListenAgainAfterAcceptingFailedForWantOfFileDescriptors() throws Exception {
-    // a limit far above what 400 descriptors allow, so that connections do run the process out of them
+    // a limit far above what 400 descriptors allow, so that connections do run the process out of
+    // them
     Path config = config("  maxConnections: 100000\n  idleTimeout: PT5M\n");
     int port = ServerProcess.freePort();
     Path log = dir.resolve("server.log");
-    Process process = ServerProcess.heraldWithFileLimit(400, log, "server", "--config", config.toString(), "--data",
-        dir.resolve("data").toString(), "--port", Integer.toString(port));
+    Process process =
+        ServerProcess.heraldWithFileLimit(
+            400,
+            log,
+            "server",
+            "--config",
+            config.toString(),
+            "--data",
+            dir.resolve("data").toString(),
+            "--port",
+            Integer.toString(port));
     try (ServerProcess server = ServerProcess.awaitReady(process, port, log)) {
       TestHttp http = new TestHttp(port);
-      assertThat(http.post("/api/streams/scans/events", "{\"seller_id\":1,\"package_id\":\"BEFORE\"}").status()).isEqualTo(201);
+      assertThat(
+              http.post("/api/streams/scans/events", "{\"seller_id\":1,\"package_id\":\"BEFORE\"}")
+                  .status())
+          .isEqualTo(201);
 
       List<RawSocket> flood = new ArrayList<>();
       try {
@@ -50,14 +66,21 @@ class ListenerRecoveryIT {
       } catch (UncheckedIOException refused) {
         // the listener is gone: expected at some point
       }
-      await("accepting failed (log: " + log + ")").atMost(Duration.ofSeconds(30))
+      await("accepting failed (log: " + log + ")")
+          .atMost(Duration.ofSeconds(30))
           .until(() -> Files.readString(log).contains("stopped accepting connections"));
       flood.forEach(RawSocket::close);
 
-      await("listening again").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+      await("listening again")
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(200))
+          .ignoreExceptions()
           .untilAsserted(() -> assertThat(http.get("/health/live").status()).isEqualTo(200));
       assertThat(server.alive()).isTrue();
-      assertThat(http.post("/api/streams/scans/events", "{\"seller_id\":1,\"package_id\":\"AFTER\"}").status()).isEqualTo(201);
+      assertThat(
+              http.post("/api/streams/scans/events", "{\"seller_id\":1,\"package_id\":\"AFTER\"}")
+                  .status())
+          .isEqualTo(201);
       assertThat(http.get("/api/streams/scans/events").json().path("events")).hasSize(2);
       assertThat(Files.readString(log)).contains("listens again");
       assertThat(http.get("/metrics").body()).contains("herald_http_listener_restarts_total 1");
@@ -70,16 +93,31 @@ class ListenerRecoveryIT {
     try (ServerSocket taken = new ServerSocket(0)) {
       Path log = dir.resolve("taken.log");
       Path data = dir.resolve("data");
-      Process process = ServerProcess.herald(log, java.util.Map.of(), "server", "--config", config.toString(), "--data", data.toString(),
-          "--port", Integer.toString(taken.getLocalPort()));
+      Process process =
+          ServerProcess.herald(
+              log,
+              java.util.Map.of(),
+              "server",
+              "--config",
+              config.toString(),
+              "--data",
+              data.toString(),
+              "--port",
+              Integer.toString(taken.getLocalPort()));
 
       assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("exited (log: %s)", log).isTrue();
       assertThat(process.exitValue()).isEqualTo(2);
       List<String> lines = Files.readAllLines(log);
       assertThat(lines).hasSize(1);
-      assertThat(lines.getFirst()).isEqualTo("herald: cannot listen on 0.0.0.0:" + taken.getLocalPort() + ": the address is already in use; "
-          + "no Herald process holds the data folder " + data.toAbsolutePath() + ", so another program has the port (choose another port "
-          + "with --port or HERALD_PORT)");
+      assertThat(lines.getFirst())
+          .isEqualTo(
+              "herald: cannot listen on 0.0.0.0:"
+                  + taken.getLocalPort()
+                  + ": the address is already in use; "
+                  + "no Herald process holds the data folder "
+                  + data.toAbsolutePath()
+                  + ", so another program has the port (choose another port "
+                  + "with --port or HERALD_PORT)");
       assertThat(data.resolve("herald.db")).doesNotExist();
     }
   }
@@ -91,13 +129,27 @@ class ListenerRecoveryIT {
     Path data = dir.resolve("data");
     try (ServerProcess first = ServerProcess.start(config, data, port, dir.resolve("first.log"))) {
       Path log = dir.resolve("second.log");
-      Process second = ServerProcess.herald(log, java.util.Map.of(), "server", "--config", config.toString(), "--data", data.toString(),
-          "--port", Integer.toString(port));
+      Process second =
+          ServerProcess.herald(
+              log,
+              java.util.Map.of(),
+              "server",
+              "--config",
+              config.toString(),
+              "--data",
+              data.toString(),
+              "--port",
+              Integer.toString(port));
 
       assertThat(second.waitFor(30, TimeUnit.SECONDS)).isTrue();
       assertThat(second.exitValue()).isEqualTo(2);
-      assertThat(Files.readAllLines(log)).singleElement().asString()
-          .contains("the data folder " + data.toAbsolutePath() + " is locked by another Herald process, probably the one on this port");
+      assertThat(Files.readAllLines(log))
+          .singleElement()
+          .asString()
+          .contains(
+              "the data folder "
+                  + data.toAbsolutePath()
+                  + " is locked by another Herald process, probably the one on this port");
       assertThat(first.alive()).isTrue();
     }
   }

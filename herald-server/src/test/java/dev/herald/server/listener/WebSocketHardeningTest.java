@@ -27,14 +27,18 @@ class WebSocketHardeningTest {
 
   @BeforeEach
   void start() {
-    server = ServerFixture.start(dir, """
+    server =
+        ServerFixture.start(
+            dir,
+            """
         server:
           idleTimeout: PT1.5S
           allowedOrigins: [https://ops.example.com]
         live:
           heartbeat: PT0.3S
         topics: [chat.general]
-        """, InstantSource.system());
+        """,
+            InstantSource.system());
     port = server.port();
   }
 
@@ -51,7 +55,11 @@ class WebSocketHardeningTest {
 
   private int subscribers() {
     String metrics = new TestHttp(port).get("/metrics").body();
-    return metrics.lines().filter(l -> l.startsWith("herald_live_subscribers ")).map(l -> Integer.parseInt(l.split(" ")[1])).findFirst()
+    return metrics
+        .lines()
+        .filter(l -> l.startsWith("herald_live_subscribers "))
+        .map(l -> Integer.parseInt(l.split(" ")[1]))
+        .findFirst()
         .orElseThrow();
   }
 
@@ -93,7 +101,8 @@ class WebSocketHardeningTest {
 
   @Test
   void shouldKeepAClientThatAnswersPingsAndDropOneThatDoesNot() {
-    try (RawWebSocket answering = open(); RawWebSocket silent = open()) {
+    try (RawWebSocket answering = open();
+        RawWebSocket silent = open()) {
       await().atMost(Duration.ofSeconds(5)).until(() -> subscribers() == 2);
       long until = System.nanoTime() + Duration.ofSeconds(4).toNanos();
       while (System.nanoTime() < until) {
@@ -102,7 +111,9 @@ class WebSocketHardeningTest {
         answering.send(RawWebSocket.PONG, ping.get().payload());
       }
 
-      assertThat(silent.closedWithin(Duration.ofSeconds(5))).as("the silent client is closed").isTrue();
+      assertThat(silent.closedWithin(Duration.ofSeconds(5)))
+          .as("the silent client is closed")
+          .isTrue();
       await().atMost(Duration.ofSeconds(5)).until(() -> subscribers() == 1);
       answering.sendText("{\"publish\":{\"user\":\"ann\",\"text\":\"still here\"},\"ref\":1}");
       assertThat(answering.next(RawWebSocket.TEXT, Duration.ofSeconds(5))).isPresent();
@@ -111,11 +122,21 @@ class WebSocketHardeningTest {
 
   @Test
   void shouldRefuseAnUpgradeFromAForeignOriginWith403() {
-    try (RawWebSocket foreign = RawWebSocket.open(port, "/ws/streams/chat.general", Optional.of("http://evil.example"));
-        RawWebSocket own = RawWebSocket.open(port, "/ws/streams/chat.general", Optional.of("http://127.0.0.1:" + port));
-        RawWebSocket allowed = RawWebSocket.open(port, "/ws/streams/chat.general", Optional.of("https://ops.example.com"))) {
-      assertThat(foreign.handshake()).startsWith("HTTP/1.1 403").contains("application/problem+json");
-      assertThat(foreign.rest(400)).contains("origin 'http://evil.example' is refused").contains("server.allowedOrigins");
+    try (RawWebSocket foreign =
+            RawWebSocket.open(
+                port, "/ws/streams/chat.general", Optional.of("http://evil.example"));
+        RawWebSocket own =
+            RawWebSocket.open(
+                port, "/ws/streams/chat.general", Optional.of("http://127.0.0.1:" + port));
+        RawWebSocket allowed =
+            RawWebSocket.open(
+                port, "/ws/streams/chat.general", Optional.of("https://ops.example.com"))) {
+      assertThat(foreign.handshake())
+          .startsWith("HTTP/1.1 403")
+          .contains("application/problem+json");
+      assertThat(foreign.rest(400))
+          .contains("origin 'http://evil.example' is refused")
+          .contains("server.allowedOrigins");
       assertThat(own.handshake()).startsWith("HTTP/1.1 101");
       assertThat(allowed.handshake()).startsWith("HTTP/1.1 101");
     }
