@@ -148,6 +148,7 @@ final class RedisDigestBenchmark {
     private final Thread consumer;
     private final Thread checker;
 
+    @SuppressWarnings("unchecked") // Lettuce's xread takes its stream offsets as generic varargs
     Classic(String url, Ledger ledger) {
       client = RedisClient.create(url);
       pub = client.connect();

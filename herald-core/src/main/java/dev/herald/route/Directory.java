@@ -43,7 +43,7 @@ public record Directory(String name, Map<String, List<String>> entries) {
                   : json.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)));
     }
     Map<String, List<String>> entries = new LinkedHashMap<>();
-    Iterator<Map.Entry<String, JsonNode>> fields = json.fields();
+    Iterator<Map.Entry<String, JsonNode>> fields = json.properties().iterator();
     while (fields.hasNext()) {
       Map.Entry<String, JsonNode> field = fields.next();
       JsonNode value = field.getValue();

@@ -243,6 +243,7 @@ public final class RedisEventLog implements EventLog {
   }
 
   @Override
+  @SuppressWarnings("unchecked") // Lettuce's xreadgroup takes its stream offsets as generic varargs
   public List<Event> readGroup(String stream, String group, String consumer, int limit) {
     try {
       return events(

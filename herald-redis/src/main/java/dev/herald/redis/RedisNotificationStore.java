@@ -213,7 +213,8 @@ public final class RedisNotificationStore implements NotificationStore {
                   new String(
                       Base64.getUrlDecoder().decode(text.substring(PREFIX.length())),
                       StandardCharsets.UTF_8));
-          json.fields()
+          json.properties()
+              .iterator()
               .forEachRemaining(
                   e -> {
                     idParts(e.getValue().asText()); // refuses what is not a stream id

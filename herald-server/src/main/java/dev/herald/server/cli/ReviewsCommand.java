@@ -77,7 +77,8 @@ public final class ReviewsCommand implements Runnable {
       JsonNode entries = client.get("api/directories/" + HeraldClient.encode(directory));
       List<String> brands = new ArrayList<>();
       Set<String> everyUser = new HashSet<>();
-      for (Iterator<Map.Entry<String, JsonNode>> it = entries.fields(); it.hasNext(); ) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = entries.properties().iterator();
+          it.hasNext(); ) {
         Map.Entry<String, JsonNode> entry = it.next();
         if (!entry.getValue().isEmpty()) {
           brands.add(entry.getKey());

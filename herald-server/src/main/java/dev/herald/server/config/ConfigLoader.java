@@ -360,7 +360,7 @@ public final class ConfigLoader {
       return streams;
     }
     requireObject(yaml, node, "/streams");
-    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.properties().iterator(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> entry = it.next();
       String name = entry.getKey();
       String at = "/streams/" + name;
@@ -404,7 +404,7 @@ public final class ConfigLoader {
       return rules;
     }
     requireObject(yaml, node, "/digests");
-    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.properties().iterator(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> entry = it.next();
       rules.add(digest(yaml, entry.getKey(), entry.getValue(), streams));
     }
@@ -556,7 +556,7 @@ public final class ConfigLoader {
       return directories;
     }
     requireObject(yaml, node, "/directories");
-    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.properties().iterator(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> entry = it.next();
       String name = entry.getKey();
       String at = "/directories/" + name;
@@ -595,7 +595,7 @@ public final class ConfigLoader {
       return routes;
     }
     requireObject(yaml, node, "/routes");
-    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.properties().iterator(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> entry = it.next();
       String name = entry.getKey();
       String at = "/routes/" + name;
@@ -652,7 +652,7 @@ public final class ConfigLoader {
       return inboxes;
     }
     requireObject(yaml, node, "/inboxes");
-    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.properties().iterator(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> entry = it.next();
       String name = entry.getKey();
       String at = "/inboxes/" + name;
