@@ -37,4 +37,13 @@ class CoreDependenciesTest {
         .callMethod(java.time.Instant.class, "now")
         .check(core);
   }
+
+  @Test
+  void shouldHaveNoCyclesBetweenItsPackages() {
+    com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices()
+        .matching("dev.herald.(*)..")
+        .should()
+        .beFreeOfCycles()
+        .check(core);
+  }
 }

@@ -7,6 +7,7 @@ import dev.herald.HeraldException;
 import dev.herald.json.Json;
 import dev.herald.log.StoreUnavailableException;
 import dev.herald.server.config.HeraldConfig;
+import dev.herald.server.listener.CoalescingWsUpgrader;
 import dev.herald.topic.LiveEvent;
 import dev.herald.topic.SubscriberTooSlowException;
 import dev.herald.topic.Subscription;

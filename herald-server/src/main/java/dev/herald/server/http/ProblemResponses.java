@@ -1,18 +1,16 @@
 package dev.herald.server.http;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.Redaction;
-import dev.herald.json.Json;
 import dev.herald.log.IdempotencyConflictException;
 import dev.herald.log.InvalidEventException;
 import dev.herald.log.StoreTimeoutException;
 import dev.herald.log.StoreUnavailableException;
+import dev.herald.server.listener.ProblemDocument;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,43 +100,6 @@ public final class ProblemResponses {
   static void send(ServerRequest req, ServerResponse res, int status, String type, String detail) {
     res.status(Status.create(status));
     res.header(HeaderNames.CONTENT_TYPE, "application/problem+json");
-    res.send(body(status, type, detail, Optional.of(req.path().absolute().path())));
-  }
-
-  /** The problem document, as every answer of Herald's carries it. */
-  public static byte[] body(int status, String type, String detail, Optional<String> instance) {
-    ObjectNode problem = Json.object();
-    problem.put("type", "urn:herald:problem:" + type);
-    problem.put("title", Status.create(status).reasonPhrase());
-    problem.put("status", status);
-    problem.put("detail", detail);
-    instance.ifPresent(path -> problem.put("instance", path));
-    return Json.write(problem).getBytes(StandardCharsets.UTF_8);
-  }
-
-  /**
-   * A whole HTTP/1.1 answer with the problem document that closes the connection, for the places
-   * that answer before (or instead of) Helidon's routing: a connection refused past the limit, a
-   * request whose headers came too slowly.
-   */
-  public static byte[] rawClosing(int status, String type, String detail) {
-    byte[] body = body(status, type, detail, Optional.empty());
-    String head =
-        "HTTP/1.1 "
-            + status
-            + " "
-            + Status.create(status).reasonPhrase()
-            + "\r\n"
-            + "Content-Type: application/problem+json\r\n"
-            + "Content-Length: "
-            + body.length
-            + "\r\n"
-            + (status == 503 ? "Retry-After: 1\r\n" : "")
-            + "Connection: close\r\n\r\n";
-    byte[] head8 = head.getBytes(StandardCharsets.US_ASCII);
-    byte[] all = new byte[head8.length + body.length];
-    System.arraycopy(head8, 0, all, 0, head8.length);
-    System.arraycopy(body, 0, all, head8.length, body.length);
-    return all;
+    res.send(ProblemDocument.body(status, type, detail, Optional.of(req.path().absolute().path())));
   }
 }

@@ -1,5 +1,6 @@
 package dev.herald.server.http;
 
+import dev.herald.server.listener.OriginPolicy;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.webserver.http.Filter;

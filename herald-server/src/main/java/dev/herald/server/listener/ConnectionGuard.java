@@ -1,6 +1,5 @@
 package dev.herald.server.listener;
 
-import dev.herald.server.http.ProblemResponses;
 import io.helidon.common.buffers.BufferData;
 import io.helidon.common.buffers.DataReader;
 import io.helidon.common.concurrency.limits.Limit;
@@ -127,7 +126,7 @@ final class ConnectionGuard implements ServerConnectionSelector, AutoCloseable {
       try {
         skipHead(ctx.dataReader());
         ctx.end(
-            ProblemResponses.rawClosing(
+            ProblemDocument.rawClosing(
                 503,
                 "too-many-connections",
                 "Herald serves at most "

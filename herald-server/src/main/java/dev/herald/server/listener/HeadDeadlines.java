@@ -1,6 +1,5 @@
 package dev.herald.server.listener;
 
-import dev.herald.server.http.ProblemResponses;
 import io.helidon.http.Headers;
 import io.helidon.http.HttpPrologue;
 import io.helidon.webserver.ConnectionContext;
@@ -81,7 +80,7 @@ final class HeadDeadlines implements Http1ConnectionListener, AutoCloseable {
       if (guarded.headOverdue(now, timeoutNanos) && reading.remove(guarded)) {
         timedOut.increment();
         guarded.end(
-            ProblemResponses.rawClosing(
+            ProblemDocument.rawClosing(
                 408,
                 "header-timeout",
                 "the request's headers did not arrive within "

@@ -1,9 +1,6 @@
 package dev.herald.server.listener;
 
 import dev.herald.server.config.HttpSettings;
-import dev.herald.server.http.CoalescingWsUpgrader;
-import dev.herald.server.http.OriginPolicy;
-import dev.herald.server.http.ProblemDirectHandler;
 import io.helidon.http.DirectHandler.EventType;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;

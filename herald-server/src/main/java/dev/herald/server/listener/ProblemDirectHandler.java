@@ -1,4 +1,4 @@
-package dev.herald.server.http;
+package dev.herald.server.listener;
 
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
@@ -25,7 +25,7 @@ public final class ProblemDirectHandler implements DirectHandler {
       String message) {
     String path = request.path();
     byte[] body =
-        ProblemResponses.body(
+        ProblemDocument.body(
             status.code(),
             type(eventType),
             detail(eventType, message),

@@ -1,7 +1,5 @@
-package dev.herald.server.http;
+package dev.herald.server.listener;
 
-import dev.herald.server.listener.ForwardingConnectionContext;
-import dev.herald.server.listener.ForwardingServerConnection;
 import io.helidon.common.buffers.BufferData;
 import io.helidon.common.buffers.DataWriter;
 import io.helidon.common.concurrency.limits.Limit;
@@ -127,13 +125,13 @@ public final class CoalescingWsUpgrader extends WsUpgrader {
    * The frames of a session, for its listener to call in {@code onOpen}, once; for a session
    * upgraded by another upgrader, frames whose hold and release change nothing.
    */
-  static Frames frames(WsSession session) {
+  public static Frames frames(WsSession session) {
     Frames frames = UNCLAIMED.remove(session);
     return frames == null ? Frames.DIRECT : frames;
   }
 
   /** A connection's writer: frames sent by the thread that holds it are written together. */
-  static final class Frames implements DataWriter {
+  public static final class Frames implements DataWriter {
 
     private static final Frames DIRECT = new Frames(null);
 
@@ -152,7 +150,7 @@ public final class CoalescingWsUpgrader extends WsUpgrader {
      * Registers what to run once the connection has ended, however it ended (a close frame, a read
      * failing, the idle timeout): the listener hears of the last only this way.
      */
-    void onEnd(Runnable action) {
+    public void onEnd(Runnable action) {
       if (socket != null) {
         onEnd = action;
       }
@@ -163,14 +161,14 @@ public final class CoalescingWsUpgrader extends WsUpgrader {
     }
 
     /** Collects the frames this thread sends from now on, until {@link #release()}. */
-    void hold() {
+    public void hold() {
       if (socket != null) {
         holder = Thread.currentThread();
       }
     }
 
     /** Writes the frames collected since {@link #hold()} and stops collecting. */
-    void release() {
+    public void release() {
       try {
         writeCollected();
       } finally {

@@ -1,4 +1,4 @@
-package dev.herald.server.http;
+package dev.herald.server.listener;
 
 import java.net.URI;
 import java.net.URISyntaxException;

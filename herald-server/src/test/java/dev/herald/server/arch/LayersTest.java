@@ -1,0 +1,62 @@
+package dev.herald.server.arch;
+
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.library.dependencies.SlicesRuleDefinition;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The layers hold across modules: core knows no backend and no server, a backend knows core and no
+ * other backend, and only the server knows them all.
+ */
+class LayersTest {
+
+  private final JavaClasses herald =
+      new ClassFileImporter()
+          .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+          .importPackages("dev.herald");
+
+  @Test
+  void shouldKeepCoreBelowTheBackendsAndTheBackendsBelowTheServer() {
+    layeredArchitecture()
+        .consideringOnlyDependenciesInLayers()
+        .layer("core")
+        .definedBy(
+            "dev.herald",
+            "dev.herald.agent..",
+            "dev.herald.alert..",
+            "dev.herald.digest..",
+            "dev.herald.inbox..",
+            "dev.herald.json..",
+            "dev.herald.log..",
+            "dev.herald.notify..",
+            "dev.herald.route..",
+            "dev.herald.store..",
+            "dev.herald.topic..")
+        .layer("sqlite")
+        .definedBy("dev.herald.jdbc..")
+        .layer("redis")
+        .definedBy("dev.herald.redis..")
+        .layer("server")
+        .definedBy("dev.herald.server..")
+        .whereLayer("server")
+        .mayNotBeAccessedByAnyLayer()
+        .whereLayer("sqlite")
+        .mayOnlyBeAccessedByLayers("server")
+        .whereLayer("redis")
+        .mayOnlyBeAccessedByLayers("server")
+        .check(herald);
+  }
+
+  @Test
+  void shouldHaveNoCyclesBetweenTheServersPackages() {
+    SlicesRuleDefinition.slices()
+        .matching("dev.herald.server.(*)..")
+        .should()
+        .beFreeOfCycles()
+        .check(herald);
+  }
+}
