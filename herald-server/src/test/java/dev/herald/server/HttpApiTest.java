@@ -271,6 +271,9 @@ class HttpApiTest {
   @Test
   void shouldShowAndFlushTheBucketOfAKeyWithASlashPercentEncoded() {
     http.post("/api/streams/scans/events", "{\"seller_id\":\"shop/10\",\"package_id\":\"AAAAAA\"}");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> http.get("/api/digests/seller-scans/pending/shop%2F10").status() == 200);
 
     Answer bucket = http.get("/api/digests/seller-scans/pending/shop%2F10");
     Answer flushed = http.post("/api/digests/seller-scans/pending/shop%2F10/flush", "");

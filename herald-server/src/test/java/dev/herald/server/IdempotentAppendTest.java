@@ -59,8 +59,12 @@ class IdempotentAppendTest {
     assertThat(retry.status()).isEqualTo(201);
     assertThat(retry.json().path("ids")).isEqualTo(first.json().path("ids"));
     assertThat(http.get("/api/streams/scans/events").json().path("events")).hasSize(2);
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> http.get("/api/digests/seller-scans/pending/10").status() == 200);
     assertThat(http.get("/api/digests/seller-scans/pending/10").json().path("count").asInt())
         .isEqualTo(2);
+    // the digest engine took each event once: the retry appended nothing
   }
 
   @Test
