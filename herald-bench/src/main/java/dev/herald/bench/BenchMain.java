@@ -328,9 +328,9 @@ public final class BenchMain {
             bench.run(
                 "embedded (SQLite)",
                 () ->
-                    new dev.herald.jdbc.SqliteBackend(
+                    new dev.herald.sqlite.SqliteBackend(
                         work,
-                        dev.herald.jdbc.SqliteDatabase.Sync.NORMAL,
+                        dev.herald.sqlite.SqliteDatabase.Sync.NORMAL,
                         java.time.InstantSource.system())));
       } finally {
         deleteTree(work);

@@ -15,12 +15,12 @@ import java.util.Objects;
  *
  * <p>Thread ownership: like {@link SqlSession}, used by the thread that owns the session.
  */
-final class MultiRowInsert {
+public final class MultiRowInsert {
 
-  static final int MAX_ROWS = 256;
+  public static final int MAX_ROWS = 256;
 
   /** Sets the parameters of one row, the first of them at {@code parameter}. */
-  interface RowBinder {
+  public interface RowBinder {
     void bind(PreparedStatement statement, int row, int parameter) throws SQLException;
   }
 
@@ -33,14 +33,14 @@ final class MultiRowInsert {
    * @param head the statement up to {@code VALUES}, e.g. {@code INSERT INTO t (a, b)}
    * @param columns parameters per row
    */
-  MultiRowInsert(String head, int columns) {
+  public MultiRowInsert(String head, int columns) {
     this(head, columns, "");
   }
 
   /**
    * @param tail what follows the rows, e.g. {@code ON CONFLICT DO NOTHING}
    */
-  MultiRowInsert(String head, int columns, String tail) {
+  public MultiRowInsert(String head, int columns, String tail) {
     this.head = Objects.requireNonNull(head, "head");
     this.tail = Objects.requireNonNull(tail, "tail");
     if (columns < 1) {
@@ -50,7 +50,7 @@ final class MultiRowInsert {
   }
 
   /** Inserts {@code rows} rows, each bound by {@code binder}. */
-  void run(SqlSession session, int rows, RowBinder binder) throws SQLException {
+  public void run(SqlSession session, int rows, RowBinder binder) throws SQLException {
     int at = 0;
     while (at < rows) {
       int count = rowsPerExecution(rows - at);
@@ -60,7 +60,7 @@ final class MultiRowInsert {
   }
 
   /** How many of {@code remaining} rows the next execution takes. */
-  static int rowsPerExecution(int remaining) {
+  public static int rowsPerExecution(int remaining) {
     return Math.min(MAX_ROWS, Integer.highestOneBit(remaining));
   }
 
@@ -69,7 +69,8 @@ final class MultiRowInsert {
    * #rowsPerExecution} gives it; returns how many rows it inserted (fewer when the statement ends
    * with {@code ON CONFLICT DO NOTHING} and some were there already).
    */
-  int execute(SqlSession session, int first, int count, RowBinder binder) throws SQLException {
+  public int execute(SqlSession session, int first, int count, RowBinder binder)
+      throws SQLException {
     PreparedStatement statement = session.prepare(sql(count));
     for (int r = 0; r < count; r++) {
       binder.bind(statement, first + r, 1 + r * columns);

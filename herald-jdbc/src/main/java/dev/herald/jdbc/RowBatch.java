@@ -19,20 +19,20 @@ import java.util.Objects;
  *
  * <p>Thread ownership: used by the thread that owns the statement's connection.
  */
-final class RowBatch {
+public final class RowBatch {
 
-  static final int CHUNK = 256;
+  public static final int CHUNK = 256;
 
   private final PreparedStatement statement;
   private int pending;
   private final List<int[]> chunks = new ArrayList<>();
 
-  RowBatch(PreparedStatement statement) {
+  public RowBatch(PreparedStatement statement) {
     this.statement = Objects.requireNonNull(statement, "statement");
   }
 
   /** Adds the row whose parameters were just set. */
-  void add() throws SQLException {
+  public void add() throws SQLException {
     statement.addBatch();
     if (++pending == CHUNK) {
       execute();
@@ -40,7 +40,7 @@ final class RowBatch {
   }
 
   /** Executes what is pending; returns the update count of every row added, in order. */
-  int[] finish() throws SQLException {
+  public int[] finish() throws SQLException {
     if (pending > 0) {
       execute();
     }

@@ -15,7 +15,7 @@ public final class SqlSession implements AutoCloseable {
   private final Connection connection;
   private final Map<String, PreparedStatement> statements = new HashMap<>();
 
-  SqlSession(Connection connection) {
+  public SqlSession(Connection connection) {
     this.connection = connection;
   }
 

@@ -1,5 +1,7 @@
-package dev.herald.jdbc;
+package dev.herald.sqlite;
 
+import dev.herald.jdbc.SqlSession;
+import dev.herald.jdbc.SqlWork;
 import dev.herald.log.StoreUnavailableException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;

@@ -1,4 +1,4 @@
-package dev.herald.jdbc;
+package dev.herald.sqlite;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.herald.digest.Bucket;
@@ -6,6 +6,8 @@ import dev.herald.digest.DigestItem;
 import dev.herald.digest.DigestRule;
 import dev.herald.digest.DigestStore;
 import dev.herald.digest.InlineItems;
+import dev.herald.jdbc.RowBatch;
+import dev.herald.jdbc.SqlSession;
 import dev.herald.json.Json;
 import dev.herald.notify.Notification;
 import dev.herald.notify.Sink;

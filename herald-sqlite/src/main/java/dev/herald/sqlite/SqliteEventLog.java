@@ -1,5 +1,7 @@
-package dev.herald.jdbc;
+package dev.herald.sqlite;
 
+import dev.herald.jdbc.MultiRowInsert;
+import dev.herald.jdbc.SqlSession;
 import dev.herald.log.Event;
 import dev.herald.log.EventLog;
 import dev.herald.log.GroupStart;

@@ -1,4 +1,4 @@
-package dev.herald.jdbc;
+package dev.herald.sqlite;
 
 import dev.herald.inbox.InboxDelivery;
 import dev.herald.inbox.InboxItem;
@@ -7,6 +7,8 @@ import dev.herald.inbox.InboxRule;
 import dev.herald.inbox.InboxStats;
 import dev.herald.inbox.InboxStore;
 import dev.herald.inbox.InboxSummary;
+import dev.herald.jdbc.MultiRowInsert;
+import dev.herald.jdbc.SqlSession;
 import dev.herald.json.Json;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,6 +1,7 @@
-package dev.herald.jdbc;
+package dev.herald.sqlite;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.herald.jdbc.RowBatch;
 import dev.herald.json.Json;
 import dev.herald.notify.Delivery;
 import dev.herald.notify.DeliveryOutcome;

@@ -1,4 +1,4 @@
-package dev.herald.jdbc;
+package dev.herald.sqlite;
 
 import java.io.IOException;
 import java.io.InputStream;

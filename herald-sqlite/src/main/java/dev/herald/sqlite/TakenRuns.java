@@ -1,5 +1,6 @@
-package dev.herald.jdbc;
+package dev.herald.sqlite;
 
+import dev.herald.jdbc.SqlSession;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;

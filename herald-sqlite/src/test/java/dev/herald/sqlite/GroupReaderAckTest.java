@@ -1,4 +1,4 @@
-package dev.herald.jdbc;
+package dev.herald.sqlite;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;

@@ -1,4 +1,4 @@
-package dev.herald.jdbc;
+package dev.herald.sqlite;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;

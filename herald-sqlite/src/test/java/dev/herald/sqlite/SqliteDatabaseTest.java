@@ -1,4 +1,4 @@
-package dev.herald.jdbc;
+package dev.herald.sqlite;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.herald.digest.DigestItem;
 import dev.herald.digest.DigestRule;
+import dev.herald.jdbc.SqlSession;
 import dev.herald.json.Json;
 import dev.herald.log.StoreUnavailableException;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.herald.jdbc;
+package dev.herald.sqlite;
 
 import dev.herald.digest.DigestStoreContract;
 import dev.herald.store.Backend;

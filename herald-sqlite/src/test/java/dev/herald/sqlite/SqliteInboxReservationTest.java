@@ -1,4 +1,4 @@
-package dev.herald.jdbc;
+package dev.herald.sqlite;
 
 import dev.herald.inbox.InboxReservationContract;
 import dev.herald.store.Backend;

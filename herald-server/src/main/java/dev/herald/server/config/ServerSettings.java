@@ -1,6 +1,6 @@
 package dev.herald.server.config;
 
-import dev.herald.jdbc.SqliteDatabase;
+import dev.herald.sqlite.SqliteDatabase;
 import java.nio.file.Path;
 
 /**
