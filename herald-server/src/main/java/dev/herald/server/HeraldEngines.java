@@ -11,17 +11,18 @@ import dev.herald.inbox.InboxEngine;
 import dev.herald.log.Event;
 import dev.herald.notify.NotificationDispatcher;
 import dev.herald.notify.Sink;
-import dev.herald.redis.RedisBackend;
 import dev.herald.route.Directories;
 import dev.herald.route.RouteEngine;
 import dev.herald.route.RouteListener;
 import dev.herald.route.RouteRule;
+import dev.herald.server.config.ConfigException;
 import dev.herald.server.config.DirectoryConfig;
 import dev.herald.server.config.DirectoryFiles;
 import dev.herald.server.config.HeraldConfig;
 import dev.herald.server.metrics.HeraldMetrics;
-import dev.herald.sqlite.SqliteBackend;
+import dev.herald.server.store.Backends;
 import dev.herald.store.Backend;
+import dev.herald.store.StoreSettings;
 import dev.herald.topic.Topics;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
@@ -90,7 +91,8 @@ public final class HeraldEngines implements AutoCloseable {
       // Agents that read streams are woken by every local append (onAppended below). On SQLite
       // this process is the only writer, so their polls only catch abandoned batches and can be
       // rare; other processes append to a Redis store, and only a poll finds their events.
-      Duration logIdle = config.server().redis() ? Duration.ofMillis(10) : LOCAL_LOG_IDLE;
+      Duration logIdle =
+          Backends.shared(config.server().logStore()) ? Duration.ofMillis(10) : LOCAL_LOG_IDLE;
       engineRunner = track(new AgentRunner(engine.ingester(), logIdle).start());
       track(new AgentRunner(engine.closer(), Duration.ofMillis(10)).start());
       dispatcherRunner = track(new AgentRunner(dispatcher, Duration.ofMillis(20)).start());
@@ -190,20 +192,26 @@ public final class HeraldEngines implements AutoCloseable {
   }
 
   private static Backend openBackend(HeraldConfig config, InstantSource clock) {
-    if (!config.server().redis()) {
-      return new SqliteBackend(config.server().data(), config.server().sync(), clock);
-    }
     Map<String, Long> maxLengths = new LinkedHashMap<>();
     config
         .streams()
         .values()
         .forEach(s -> s.maxLength().ifPresent(n -> maxLengths.put(s.name(), n)));
-    return new RedisBackend(
-        config.server().store(),
-        config.server().storePrefix(),
-        clock,
-        config.digests().stream().map(DigestRule::name).toList(),
-        maxLengths);
+    StoreSettings settings =
+        new StoreSettings(
+            config.server().store(),
+            config.server().data(),
+            config.server().durability(),
+            config.server().storePrefix(),
+            clock,
+            config.digests().stream().map(DigestRule::name).toList(),
+            maxLengths);
+    try {
+      Backends.checkPairing(config.server().store(), config.server().log());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage());
+    }
+    return Backends.open(settings, config.server().log());
   }
 
   private static String consumerName() {

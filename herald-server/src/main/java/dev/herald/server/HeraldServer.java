@@ -23,6 +23,7 @@ import dev.herald.server.http.WebRoutes;
 import dev.herald.server.listener.HttpListener;
 import dev.herald.server.listener.OriginPolicy;
 import dev.herald.server.metrics.HeraldMetrics;
+import dev.herald.server.store.Backends;
 import dev.herald.sqlite.SqliteDatabase;
 import dev.herald.store.Backend;
 import io.helidon.webserver.http.HttpRouting;
@@ -148,7 +149,7 @@ public final class HeraldServer implements AutoCloseable {
 
   /** Who may hold the port, as far as the data folder's lock tells. */
   private static String lockSituation(HeraldConfig config) {
-    if (config.server().redis()) {
+    if (Backends.shared(config.server().store())) {
       return "";
     }
     Path data = config.server().data().toAbsolutePath();

@@ -120,4 +120,43 @@ class RedisServerIT {
       reader.interrupt();
     }
   }
+
+  /** {@code log:} takes the event log from another Redis database than the state's. */
+  @Test
+  void shouldRunTheSellerDigestWithTheLogInAnotherRedisDatabase() throws Exception {
+    String logUrl = RedisTestSupport.URL.replaceAll("/\\d+$", "") + "/14";
+    HeraldConfig config = ServerFixture.config(dir, ServerFixture.SELLER_SCANS.formatted("PT0.5S"));
+    config =
+        config.withServer(
+            config
+                .server()
+                .withStore(RedisTestSupport.URL, prefix)
+                .withLog(java.util.Optional.of(logUrl)));
+    try (HeraldServer server = HeraldServer.start(config, InstantSource.system());
+        dev.herald.redis.RedisDatabase state =
+            dev.herald.redis.RedisDatabase.connect(RedisTestSupport.URL, prefix);
+        dev.herald.redis.RedisDatabase log =
+            dev.herald.redis.RedisDatabase.connect(logUrl, prefix)) {
+      TestHttp http = new TestHttp(server.port());
+      assertThat(http.get("/health/ready").json().path("store").asText())
+          .isEqualTo(RedisTestSupport.URL + " (log " + logUrl + ")");
+
+      http.post("/api/streams/scans/events", "{\"seller_id\":10,\"package_id\":\"AAAAAA\"}");
+
+      await()
+          .atMost(Duration.ofSeconds(15))
+          .until(() -> http.get("/api/notifications").json().path("notifications").size() == 1);
+      assertThat(log.<Long>call(redis -> redis.exists(prefix + "s:{scans}")).longValue())
+          .as("the events are in the log's database")
+          .isEqualTo(1);
+      assertThat(state.<Long>call(redis -> redis.exists(prefix + "s:{scans}")).longValue())
+          .as("not in the state's")
+          .isZero();
+    } finally {
+      RedisTestSupport.clean(prefix);
+      try (var client = io.lettuce.core.RedisClient.create(logUrl).connect()) {
+        client.sync().keys(prefix + "*").forEach(k -> client.sync().del(k));
+      }
+    }
+  }
 }

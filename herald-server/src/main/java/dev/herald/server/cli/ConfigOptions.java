@@ -22,6 +22,12 @@ public final class ConfigOptions {
           "sqlite (embedded, the default) or a Redis URL such as redis://localhost:6379/0 (default: store, $HERALD_STORE).")
   String store;
 
+  @Option(
+      names = "--log",
+      description =
+          "The store the event log comes from, when not the store's own, e.g. redis://localhost:6379/1 (default: log, $HERALD_LOG).")
+  String log;
+
   /** The configuration file with environment overrides, then these options, applied. */
   HeraldConfig load() {
     Path file =
@@ -31,6 +37,9 @@ public final class ConfigOptions {
     HeraldConfig loaded = new ConfigLoader(System.getenv()).load(file);
     if (store != null) {
       loaded = loaded.withServer(loaded.server().withStore(store, loaded.server().storePrefix()));
+    }
+    if (log != null) {
+      loaded = loaded.withServer(loaded.server().withLog(java.util.Optional.of(log)));
     }
     return loaded;
   }

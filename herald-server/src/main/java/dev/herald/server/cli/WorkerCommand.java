@@ -3,6 +3,7 @@ package dev.herald.server.cli;
 import dev.herald.server.HeraldEngines;
 import dev.herald.server.config.ConfigException;
 import dev.herald.server.config.HeraldConfig;
+import dev.herald.server.store.Backends;
 import java.time.InstantSource;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -26,9 +27,9 @@ public final class WorkerCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     HeraldConfig loaded = options.load();
-    if (!loaded.server().redis()) {
+    if (!Backends.shared(loaded.server().store()) || !Backends.shared(loaded.server().logStore())) {
       throw new ConfigException(
-          "herald worker shares the store with the servers, so it needs a Redis store"
+          "herald worker shares the store with the servers, so it needs a shared store, such as Redis"
               + " (store: redis://host:port/db, HERALD_STORE or --store); the embedded SQLite store belongs to one process");
     }
     HeraldEngines engines = new HeraldEngines(loaded, InstantSource.system());

@@ -12,7 +12,8 @@ import dev.herald.notify.WebhookSink;
 import dev.herald.route.Directory;
 import dev.herald.route.InvalidDirectoryException;
 import dev.herald.route.RouteRule;
-import dev.herald.sqlite.SqliteDatabase;
+import dev.herald.server.store.Backends;
+import dev.herald.store.Durability;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -59,6 +60,7 @@ public final class ConfigLoader {
         Set.of(
             "server",
             "store",
+            "log",
             "streams",
             "digests",
             "delivery",
@@ -68,7 +70,11 @@ public final class ConfigLoader {
             "alerts",
             "topics",
             "live"));
-    ServerSettings server = store(yaml, root.path("store"), server(yaml, root.path("server")));
+    ServerSettings server =
+        log(
+            yaml,
+            root.path("log"),
+            store(yaml, root.path("store"), server(yaml, root.path("server"))));
     Map<String, StreamConfig> streams = streams(yaml, root.path("streams"));
     List<DigestRule> digests = digests(yaml, root.path("digests"), streams);
     RetryPolicy retry = retry(yaml, root.path("delivery"));
@@ -118,7 +124,7 @@ public final class ConfigLoader {
                               + " must be a size like 1MiB, 512KiB or 1048576, but was "
                               + env.get("HERALD_MAX_BODY_SIZE")));
     }
-    SqliteDatabase.Sync sync = s.sync();
+    Durability sync = s.durability();
     if (env.containsKey("HERALD_SYNC")) {
       sync =
           parseSync(env.get("HERALD_SYNC"))
@@ -150,15 +156,33 @@ public final class ConfigLoader {
               http.allowedOrigins(),
               http.maxResponseBytes());
     }
-    return new ServerSettings(
-        host,
-        port,
-        data,
-        maxBody,
-        sync,
-        store,
-        env.getOrDefault("HERALD_STORE_PREFIX", s.storePrefix()),
-        http);
+    Optional<String> log = s.log();
+    if (env.containsKey("HERALD_LOG")) {
+      log =
+          Optional.of(
+              checkStore(
+                  env.get("HERALD_LOG"),
+                  () ->
+                      new ConfigException(
+                          "HERALD_LOG" + where + ": " + storeProblem(env.get("HERALD_LOG")))));
+    }
+    ServerSettings settings =
+        new ServerSettings(
+            host,
+            port,
+            data,
+            maxBody,
+            sync,
+            store,
+            env.getOrDefault("HERALD_STORE_PREFIX", s.storePrefix()),
+            log,
+            http);
+    try {
+      Backends.checkPairing(settings.store(), settings.log());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(file + ": " + e.getMessage());
+    }
+    return settings;
   }
 
   private static ServerSettings store(LocatedYaml yaml, JsonNode node, ServerSettings server) {
@@ -179,16 +203,31 @@ public final class ConfigLoader {
   }
 
   private static String storeProblem(String value) {
-    return "store must be sqlite (the embedded default) or a Redis URL like redis://localhost:6379/0, but was "
-        + Redaction.redact(value);
+    return Backends.problem(value);
   }
 
   private static String checkStore(
       String value, java.util.function.Supplier<ConfigException> problem) {
-    if (value.equals("sqlite") || value.startsWith("redis://") || value.startsWith("rediss://")) {
+    if (Backends.provider(value).isPresent()) {
       return value;
     }
     throw problem.get();
+  }
+
+  /** {@code log: URL}: the event log from another store than the state's. */
+  private static ServerSettings log(LocatedYaml yaml, JsonNode node, ServerSettings server) {
+    if (node.isMissingNode() || node.isNull()) {
+      return server;
+    }
+    if (!node.isTextual()) {
+      throw yaml.error(
+          "/log",
+          "log must be the URL of the store the event log comes from, like redis://localhost:6379/0, but was "
+              + node);
+    }
+    String url =
+        checkStore(node.textValue(), () -> yaml.error("/log", storeProblem(node.textValue())));
+    return server.withLog(Optional.of(url));
   }
 
   static int parsePort(String text, String what) {
@@ -210,9 +249,10 @@ public final class ConfigLoader {
             8080,
             Path.of("data"),
             ServerSettings.DEFAULT_MAX_BODY,
-            SqliteDatabase.Sync.NORMAL,
+            Durability.PROCESS_CRASH,
             "sqlite",
             "herald:",
+            Optional.empty(),
             HttpSettings.DEFAULT);
     if (node.isMissingNode() || node.isNull()) {
       return defaults;
@@ -250,7 +290,7 @@ public final class ConfigLoader {
                           "/server/maxBodySize",
                           "must be a size like 1MiB, 512KiB or 1048576, but was " + raw));
     }
-    SqliteDatabase.Sync sync = defaults.sync();
+    Durability sync = defaults.durability();
     if (node.has("sync")) {
       String raw = node.get("sync").asText();
       sync =
@@ -266,6 +306,7 @@ public final class ConfigLoader {
         sync,
         defaults.store(),
         defaults.storePrefix(),
+        defaults.log(),
         http(yaml, node));
   }
 
@@ -328,12 +369,12 @@ public final class ConfigLoader {
     throw new ConfigException(what + " must be a whole number of at least 1, but was " + text);
   }
 
-  private static Optional<SqliteDatabase.Sync> parseSync(String text) {
-    try {
-      return Optional.of(SqliteDatabase.Sync.valueOf(text.trim().toUpperCase(Locale.ROOT)));
-    } catch (IllegalArgumentException e) {
-      return Optional.empty();
-    }
+  private static Optional<Durability> parseSync(String text) {
+    return switch (text.trim().toLowerCase(Locale.ROOT)) {
+      case "normal" -> Optional.of(Durability.PROCESS_CRASH);
+      case "full" -> Optional.of(Durability.POWER_LOSS);
+      default -> Optional.empty();
+    };
   }
 
   static Optional<Long> parseSize(String text) {

@@ -1,7 +1,9 @@
 package dev.herald.server.config;
 
-import dev.herald.sqlite.SqliteDatabase;
+import dev.herald.store.Durability;
 import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How the server process runs.
@@ -10,9 +12,11 @@ import java.nio.file.Path;
  * @param port the HTTP port (0 picks a free one)
  * @param data the data folder of the embedded store
  * @param maxBodyBytes the largest request body accepted
- * @param sync how hard the embedded store syncs commits
- * @param store {@code sqlite} (the embedded store in {@code data}) or a {@code redis://} URL
- * @param storePrefix the prefix of every key Herald writes to Redis
+ * @param durability how much an acknowledged write survives ({@code sync})
+ * @param store the store of the state and, unless {@code log} says otherwise, of the event log:
+ *     {@code sqlite} (the embedded store in {@code data}) or a {@code redis://} URL
+ * @param storePrefix the prefix of every key Herald writes to a shared store
+ * @param log the store of the event log, when it is not {@code store}'s
  * @param http how the HTTP listener protects itself from clients
  */
 public record ServerSettings(
@@ -20,30 +24,45 @@ public record ServerSettings(
     int port,
     Path data,
     long maxBodyBytes,
-    SqliteDatabase.Sync sync,
+    Durability durability,
     String store,
     String storePrefix,
+    Optional<String> log,
     HttpSettings http) {
 
   public static final long DEFAULT_MAX_BODY = 1024 * 1024;
 
+  public ServerSettings {
+    Objects.requireNonNull(log, "log");
+  }
+
   public ServerSettings withPort(int newPort) {
-    return new ServerSettings(host, newPort, data, maxBodyBytes, sync, store, storePrefix, http);
+    return new ServerSettings(
+        host, newPort, data, maxBodyBytes, durability, store, storePrefix, log, http);
   }
 
   public ServerSettings withData(Path newData) {
-    return new ServerSettings(host, port, newData, maxBodyBytes, sync, store, storePrefix, http);
+    return new ServerSettings(
+        host, port, newData, maxBodyBytes, durability, store, storePrefix, log, http);
   }
 
   public ServerSettings withStore(String newStore, String newPrefix) {
-    return new ServerSettings(host, port, data, maxBodyBytes, sync, newStore, newPrefix, http);
+    return new ServerSettings(
+        host, port, data, maxBodyBytes, durability, newStore, newPrefix, log, http);
+  }
+
+  public ServerSettings withLog(Optional<String> newLog) {
+    return new ServerSettings(
+        host, port, data, maxBodyBytes, durability, store, storePrefix, newLog, http);
   }
 
   public ServerSettings withHttp(HttpSettings newHttp) {
-    return new ServerSettings(host, port, data, maxBodyBytes, sync, store, storePrefix, newHttp);
+    return new ServerSettings(
+        host, port, data, maxBodyBytes, durability, store, storePrefix, log, newHttp);
   }
 
-  public boolean redis() {
-    return store.startsWith("redis://") || store.startsWith("rediss://");
+  /** The store the event log comes from. */
+  public String logStore() {
+    return log.orElse(store);
   }
 }

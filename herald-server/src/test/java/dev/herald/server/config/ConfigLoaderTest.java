@@ -172,7 +172,7 @@ class ConfigLoaderTest {
         .isEqualTo("redis://localhost:6379/2");
     HeraldConfig mapped =
         load("store:\n  url: redis://r:6379/0\n  prefix: 'shop-a:'\nstreams:\n  scans: {}\n");
-    assertThat(mapped.server().redis()).isTrue();
+    assertThat(mapped.server().store()).startsWith("redis://");
     assertThat(mapped.server().storePrefix()).isEqualTo("shop-a:");
     assertThat(load("streams:\n  scans: {}\n").server().store()).isEqualTo("sqlite");
     Path file = write("streams:\n  scans: {}\n");
@@ -181,7 +181,7 @@ class ConfigLoaderTest {
         .isEqualTo("redis://h:1/0");
     assertThatThrownBy(() -> load("store: postgres://x\nstreams:\n  scans: {}\n"))
         .hasMessageContaining("line 1")
-        .hasMessageContaining("store must be sqlite")
+        .hasMessageContaining("a store is sqlite (the embedded default) or a Redis URL")
         .hasMessageContaining("postgres://x");
   }
 
@@ -214,5 +214,33 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> load("server:\n  port: 8080\n"))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("declares no stream and no topic");
+  }
+
+  @Test
+  void shouldTakeTheLogFromAnotherStoreWhereThePairingWorks() throws IOException {
+    HeraldConfig config =
+        load(
+            "store: redis://localhost:6379/0\nlog: redis://localhost:6379/1\nstreams:\n  scans: {}\n");
+
+    assertThat(config.server().store()).isEqualTo("redis://localhost:6379/0");
+    assertThat(config.server().log()).contains("redis://localhost:6379/1");
+    assertThat(config.server().logStore()).isEqualTo("redis://localhost:6379/1");
+  }
+
+  @Test
+  void shouldRefuseAPairingOfLogAndStateThatCannotWorkSayingWhy() {
+    assertThatThrownBy(
+            () -> load("store: redis://localhost:6379/0\nlog: sqlite\nstreams:\n  scans: {}\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(
+            "the sqlite log belongs to one process, so the other processes sharing the redis state would never see its events");
+    assertThatThrownBy(() -> load("log: redis://localhost:6379/1\nstreams:\n  scans: {}\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("the sqlite state stores rely on the ids of their own sqlite log");
+    assertThatThrownBy(() -> load("log: kafka://localhost:9092\nstreams:\n  scans: {}\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(
+            "line 1 (log): a store is sqlite (the embedded default) or a Redis URL")
+        .hasMessageContaining("but was kafka://localhost:9092");
   }
 }
