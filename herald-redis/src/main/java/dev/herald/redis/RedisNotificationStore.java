@@ -22,6 +22,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,14 +65,20 @@ public final class RedisNotificationStore implements NotificationStore {
   private final RedisDatabase.Script record;
   private final RedisDatabase.Script take;
 
-  // KEYS: sched. ARGV: now ms, lease ms, limit. Hands out due members and holds them for the lease.
+  // KEYS: sched. ARGV: now ms, lease ms, members. Holds each member that is still due for the
+  // lease and returns those; a member another dispatcher took since it was peeked is skipped.
   private static final String TAKE =
       """
-      local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
-      for _, member in ipairs(due) do
-        redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) + tonumber(ARGV[2]), member)
+      local now = tonumber(ARGV[1])
+      local taken = {}
+      for i = 3, #ARGV do
+        local score = redis.call('ZSCORE', KEYS[1], ARGV[i])
+        if score and tonumber(score) <= now then
+          redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[i])
+          taken[#taken + 1] = ARGV[i]
+        end
       end
-      return due
+      return taken
       """;
 
   /**
@@ -342,35 +349,62 @@ public final class RedisNotificationStore implements NotificationStore {
 
   @Override
   public List<DeliveryTask> takeDue(Instant now, java.time.Duration lease, int limit) {
-    List<DeliveryTask> tasks = new ArrayList<>();
+    // Earliest first across shards: peek each shard's earliest due members, keep the overall
+    // earliest `limit`, then take them shard by shard with a script that re-checks each is due.
+    record Due(Shard shard, String member, double at) {}
+    List<Due> due = new ArrayList<>();
     for (Shard shard : shards(Optional.empty())) {
-      if (tasks.size() >= limit) {
-        break;
-      }
-      List<Object> taken =
-          take.run(
-              ScriptOutputType.MULTI,
-              new String[] {shard.tag() + ":sched"},
-              Long.toString(now.toEpochMilli()),
-              Long.toString(lease.toMillis()),
-              Integer.toString(limit - tasks.size()));
-      List<String> members = taken.stream().map(String::valueOf).toList();
-      if (members.isEmpty()) {
-        continue;
-      }
-      List<KeyValue<String, String>> states =
-          db.call(redis -> redis.hmget(shard.tag() + ":dl", members.toArray(String[]::new)));
-      for (KeyValue<String, String> state : states) {
-        if (!state.hasValue() || !state.getValue().startsWith("PENDING|")) {
-          continue;
-        }
-        String member = state.getKey();
-        String id = member.substring(0, member.indexOf('|'));
-        String recordText = db.call(redis -> redis.hget(shard.tag() + ":n", id));
-        int attempts = Integer.parseInt(state.getValue().substring("PENDING|".length()));
-        tasks.add(
-            new DeliveryTask(
-                notification(recordText), member.substring(id.length() + 1), attempts + 1));
+      List<ScoredValue<String>> peeked =
+          db.call(
+              redis ->
+                  redis.zrangebyscoreWithScores(
+                      shard.tag() + ":sched",
+                      Range.create(Double.NEGATIVE_INFINITY, (double) now.toEpochMilli()),
+                      Limit.create(0, limit)));
+      peeked.forEach(v -> due.add(new Due(shard, v.getValue(), v.getScore())));
+    }
+    due.sort(Comparator.comparingDouble(Due::at));
+    Map<Shard, List<String>> chosen = new LinkedHashMap<>();
+    for (Due d : due.subList(0, Math.min(limit, due.size()))) {
+      chosen.computeIfAbsent(d.shard(), s -> new ArrayList<>()).add(d.member());
+    }
+    Map<String, DeliveryTask> byMember = new HashMap<>();
+    chosen.forEach(
+        (shard, members) -> {
+          List<String> args = new ArrayList<>(members.size() + 2);
+          args.add(Long.toString(now.toEpochMilli()));
+          args.add(Long.toString(lease.toMillis()));
+          args.addAll(members);
+          List<Object> taken =
+              take.run(
+                  ScriptOutputType.MULTI,
+                  new String[] {shard.tag() + ":sched"},
+                  args.toArray(String[]::new));
+          if (taken.isEmpty()) {
+            return;
+          }
+          String[] takenMembers = taken.stream().map(String::valueOf).toArray(String[]::new);
+          List<KeyValue<String, String>> states =
+              db.call(redis -> redis.hmget(shard.tag() + ":dl", takenMembers));
+          for (KeyValue<String, String> state : states) {
+            if (!state.hasValue() || !state.getValue().startsWith("PENDING|")) {
+              continue;
+            }
+            String member = state.getKey();
+            String id = member.substring(0, member.indexOf('|'));
+            String recordText = db.call(redis -> redis.hget(shard.tag() + ":n", id));
+            int attempts = Integer.parseInt(state.getValue().substring("PENDING|".length()));
+            byMember.put(
+                shard.tag() + " " + member,
+                new DeliveryTask(
+                    notification(recordText), member.substring(id.length() + 1), attempts + 1));
+          }
+        });
+    List<DeliveryTask> tasks = new ArrayList<>();
+    for (Due d : due.subList(0, Math.min(limit, due.size()))) {
+      DeliveryTask task = byMember.get(d.shard().tag() + " " + d.member());
+      if (task != null) {
+        tasks.add(task);
       }
     }
     return tasks;
