@@ -24,24 +24,49 @@ public final class Event {
   private final String id;
   private final Instant time;
   private final String json;
+  private final int deliveries;
   private volatile ObjectNode data;
 
-  private Event(String stream, String id, Instant time, String json, ObjectNode data) {
+  private Event(
+      String stream, String id, Instant time, String json, ObjectNode data, int deliveries) {
     this.stream = Objects.requireNonNull(stream, "stream");
     this.id = Objects.requireNonNull(id, "id");
     this.time = Objects.requireNonNull(time, "time");
     this.json = Objects.requireNonNull(json, "json");
     this.data = data;
+    if (deliveries < 0) {
+      throw new IllegalArgumentException("deliveries must not be negative, but was " + deliveries);
+    }
+    this.deliveries = deliveries;
   }
 
   /** An event as a log stored it: its JSON text, trusted to be an object, parsed when needed. */
   public static Event stored(String stream, String id, Instant time, String json) {
-    return new Event(stream, id, time, json, null);
+    return new Event(stream, id, time, json, null, 0);
+  }
+
+  /**
+   * An event as a log stored it, handed out by a consumer group for the {@code deliveries}-th time
+   * (1 for the first delivery).
+   */
+  public static Event stored(String stream, String id, Instant time, String json, int deliveries) {
+    if (deliveries < 1) {
+      throw new IllegalArgumentException("deliveries must be at least 1, but was " + deliveries);
+    }
+    return new Event(stream, id, time, json, null, deliveries);
   }
 
   /** An event whose tree is at hand; its text is written from it. */
   public static Event of(String stream, String id, Instant time, ObjectNode data) {
-    return new Event(stream, id, time, Json.write(Objects.requireNonNull(data, "data")), data);
+    return new Event(stream, id, time, Json.write(Objects.requireNonNull(data, "data")), data, 0);
+  }
+
+  /**
+   * How many times the consumer group delivered this event, counting this delivery: 1 from {@link
+   * EventLog#readGroup}, more from {@link EventLog#claim}; 0 for an event read outside a group.
+   */
+  public int deliveries() {
+    return deliveries;
   }
 
   public String stream() {

@@ -2,6 +2,7 @@ package dev.herald.log;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.json.Json;
@@ -408,6 +409,30 @@ public abstract class EventLogContract {
     assertThat(log.claim("s", "g", "other", Duration.ZERO, 10))
         .as("nothing is pending, however idle")
         .isEmpty();
+  }
+
+  @Test
+  void shouldCountTheDeliveriesOfEachEventToItsGroup() {
+    List<String> ids = appendN("s", 3);
+    log.createGroup("s", "g", GroupStart.EARLIEST);
+    assertThat(log.readGroup("s", "g", "first", 10))
+        .extracting(Event::deliveries)
+        .containsExactly(1, 1, 1);
+    log.ack("s", "g", List.of(ids.get(1)));
+
+    Duration lease = Duration.ofMillis(200);
+    clock.advance(lease.plusMillis(100));
+    assertThat(claimOnceIdle(log, "second", lease))
+        .extracting(Event::id, Event::deliveries)
+        .containsExactly(tuple(ids.get(0), 2), tuple(ids.get(2), 2));
+    clock.advance(lease.plusMillis(100));
+    assertThat(claimOnceIdle(log, "third", lease))
+        .extracting(Event::id, Event::deliveries)
+        .containsExactly(tuple(ids.get(0), 3), tuple(ids.get(2), 3));
+    assertThat(log.read("s", "", 10))
+        .as("a read outside a group is no delivery")
+        .extracting(Event::deliveries)
+        .containsExactly(0, 0, 0);
   }
 
   @Test

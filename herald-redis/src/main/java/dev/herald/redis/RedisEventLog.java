@@ -20,6 +20,7 @@ import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.XTrimArgs;
 import io.lettuce.core.models.stream.ClaimedMessages;
+import io.lettuce.core.models.stream.PendingMessage;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -225,6 +226,25 @@ public final class RedisEventLog implements EventLog {
     return events;
   }
 
+  /** Events a group delivers for the first time. */
+  private static List<Event> delivered(
+      String stream, List<StreamMessage<String, String>> messages) {
+    List<Event> events = new ArrayList<>(messages.size());
+    for (StreamMessage<String, String> m : messages) {
+      if (m.getBody() == null || m.getBody().get("d") == null) {
+        continue;
+      }
+      events.add(
+          Event.stored(
+              stream,
+              m.getId(),
+              Instant.ofEpochMilli(Long.parseLong(m.getBody().get("t"))),
+              m.getBody().get("d"),
+              1));
+    }
+    return events;
+  }
+
   @Override
   public void createGroup(String stream, String group, GroupStart start) {
     String from = start == GroupStart.EARLIEST ? "0" : "$";
@@ -246,7 +266,7 @@ public final class RedisEventLog implements EventLog {
   @SuppressWarnings("unchecked") // Lettuce's xreadgroup takes its stream offsets as generic varargs
   public List<Event> readGroup(String stream, String group, String consumer, int limit) {
     try {
-      return events(
+      return delivered(
           stream,
           db.call(
               redis ->
@@ -283,7 +303,34 @@ public final class RedisEventLog implements EventLog {
                     XAutoClaimArgs.Builder.<String>xautoclaim(
                             Consumer.from(group, consumer), minIdle, "0-0")
                         .count(limit)));
-    return events(stream, claimed.getMessages());
+    List<Event> events = events(stream, claimed.getMessages());
+    if (events.isEmpty()) {
+      return events;
+    }
+    // XAUTOCLAIM counts the delivery but does not say the count; the pending list does
+    Range<String> range = Range.create(events.getFirst().id(), events.getLast().id());
+    Map<String, Long> counts = new HashMap<>();
+    for (PendingMessage pending :
+        db.call(
+            redis ->
+                redis.xpending(
+                    key(stream),
+                    Consumer.from(group, consumer),
+                    range,
+                    Limit.from(claimed.getMessages().size())))) {
+      counts.put(pending.getId(), pending.getRedeliveryCount());
+    }
+    List<Event> counted = new ArrayList<>(events.size());
+    for (Event event : events) {
+      counted.add(
+          Event.stored(
+              stream,
+              event.id(),
+              event.time(),
+              event.json(),
+              (int) Math.max(2, counts.getOrDefault(event.id(), 2L))));
+    }
+    return counted;
   }
 
   @Override

@@ -280,7 +280,15 @@ public final class SqliteEventLog implements EventLog {
    * An event as its row holds it. Reads that run on the database's single writer (group reads,
    * claims) return these and leave the JSON parsing to the caller's thread, off the writer.
    */
-  private record StoredEvent(long id, long timeMs, String data) {}
+  private record StoredEvent(long id, long timeMs, String data, int deliveries) {
+    StoredEvent(long id, long timeMs, String data) {
+      this(id, timeMs, data, 1);
+    }
+
+    StoredEvent deliveredFor(int times) {
+      return new StoredEvent(id, timeMs, data, times);
+    }
+  }
 
   private static List<StoredEvent> selectEvents(
       SqlSession session, long streamId, long afterId, int limit) throws SQLException {
@@ -309,6 +317,21 @@ public final class SqliteEventLog implements EventLog {
       events.add(
           Event.stored(
               stream, Long.toString(row.id()), Instant.ofEpochMilli(row.timeMs()), row.data()));
+    }
+    return events;
+  }
+
+  /** As {@link #events(String, List)}, for a group delivering them: each says how often. */
+  private static List<Event> delivered(String stream, List<StoredEvent> rows) {
+    List<Event> events = new ArrayList<>(rows.size());
+    for (StoredEvent row : rows) {
+      events.add(
+          Event.stored(
+              stream,
+              Long.toString(row.id()),
+              Instant.ofEpochMilli(row.timeMs()),
+              row.data(),
+              row.deliveries()));
     }
     return events;
   }
@@ -384,7 +407,7 @@ public final class SqliteEventLog implements EventLog {
                 return true;
               });
       if (taken) {
-        return events(stream, batch.events());
+        return delivered(stream, batch.events());
       }
     }
   }
@@ -418,7 +441,7 @@ public final class SqliteEventLog implements EventLog {
               advance.executeUpdate();
               return events;
             });
-    return events(stream, rows);
+    return delivered(stream, rows);
   }
 
   private static long lastDelivered(SqlSession session, long streamId, String stream, String group)
@@ -595,11 +618,13 @@ public final class SqliteEventLog implements EventLog {
                           run.deliveredMs(),
                           run.deliveries()));
                 }
-                claimed.addAll(events);
+                for (StoredEvent event : events) {
+                  claimed.add(event.deliveredFor(run.deliveries() + 1));
+                }
               }
               return claimed;
             });
-    return events(stream, rows);
+    return delivered(stream, rows);
   }
 
   @Override
