@@ -8,8 +8,8 @@ import dev.herald.json.Json;
 import dev.herald.log.NewEvent;
 import dev.herald.notify.DeliveryListener;
 import dev.herald.notify.NotificationDispatcher;
-import dev.herald.notify.RetryPolicy;
 import dev.herald.notify.StreamSink;
+import dev.herald.retry.RetryPolicy;
 import dev.herald.sqlite.SqliteBackend;
 import dev.herald.sqlite.SqliteDatabase;
 import java.nio.file.Path;
@@ -108,7 +108,7 @@ final class EmbeddedDigestBenchmark {
               backend.notifications(),
               backend.log(),
               Map.of(rule.name(), rule.deliver()),
-              RetryPolicy.DEFAULT,
+              RetryPolicy.DELIVERY,
               "notifications.failed",
               clock,
               DeliveryListener.NONE);

@@ -3,9 +3,12 @@ package dev.herald.digest;
 import dev.herald.agent.Agent;
 import dev.herald.log.Event;
 import dev.herald.log.EventLog;
-import dev.herald.log.GroupReader;
+import dev.herald.log.GroupConsumer;
 import dev.herald.log.InvalidEventException;
 import dev.herald.notify.Notification;
+import dev.herald.process.BatchHandler.Rejection;
+import dev.herald.process.FailurePolicy;
+import dev.herald.process.StreamProcessor;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -20,12 +23,14 @@ import java.util.function.IntSupplier;
 /**
  * Turns the events of each digest rule's stream into buckets and closes the buckets when due.
  *
- * <p>Each rule reads its stream through the consumer group {@link DigestRule#consumerGroup()}:
- * events are added to the {@link DigestStore} and acknowledged only after the store has made them
- * durable, so a crash between the two redelivers them and the store's idempotency makes the second
- * add a no-op. Events left unacknowledged by a dead consumer are claimed after {@code lease}.
- * Several engines (threads or processes) may share one store and log: the consumer group splits the
- * events and the store closes each bucket once.
+ * <p>Each rule reads its stream through the consumer group {@link DigestRule#consumerGroup()}, with
+ * a {@link StreamProcessor}: events are added to the {@link DigestStore} and acknowledged only
+ * after the store has made them durable, so a crash between the two redelivers them and the store's
+ * idempotency makes the second add a no-op. Events left unacknowledged by a dead consumer are
+ * claimed after {@code lease}. An event without what the rule needs (written to the stream by
+ * another way than the API, which refuses it) goes to the rule's dead-letter stream. Several
+ * engines (threads or processes) may share one store and log: the consumer group splits the events
+ * and the store closes each bucket once.
  *
  * <p>The engine does two jobs: ingesting (read, add, acknowledge) and closing due buckets. {@link
  * #doWork()} does both in turn on one thread. A server runs {@link #ingester()} and {@link
@@ -39,21 +44,26 @@ import java.util.function.IntSupplier;
  */
 public final class DigestEngine implements Agent {
 
-  /** Tuning of the engine. */
-  public record Options(String consumer, int batchSize, Duration lease) {
+  /** Tuning of the engine, and what it does with events it cannot use. */
+  public record Options(String consumer, int batchSize, Duration lease, FailurePolicy failures) {
     public Options {
       Objects.requireNonNull(consumer, "consumer");
       if (batchSize < 1) {
         throw new IllegalArgumentException("batchSize must be at least 1, but was " + batchSize);
       }
       Objects.requireNonNull(lease, "lease");
+      Objects.requireNonNull(failures, "failures");
+    }
+
+    public Options(String consumer, int batchSize, Duration lease) {
+      this(consumer, batchSize, lease, FailurePolicy.defaults());
     }
 
     public static Options defaults(String consumer) {
       // Large batches amortise a store's commit over many events (measured on SQLite: 24k -> 37k
       // events/s). On Redis, batches of 2,000 made the multi-instance test 40% slower and did not
       // measurably cut lateness.
-      return new Options(consumer, 50_000, Duration.ofSeconds(30));
+      return new Options(consumer, 50_000, Duration.ofSeconds(30), FailurePolicy.defaults());
     }
   }
 
@@ -62,7 +72,7 @@ public final class DigestEngine implements Agent {
   private final InstantSource clock;
   private final Options options;
   private final DigestListener listener;
-  private final Map<String, GroupReader> readers = new HashMap<>();
+  private final Map<String, StreamProcessor> processors = new HashMap<>();
 
   public DigestEngine(
       EventLog log,
@@ -81,15 +91,19 @@ public final class DigestEngine implements Agent {
       if (byName.put(rule.name(), rule) != null) {
         throw new IllegalArgumentException("two digest rules are named '" + rule.name() + "'");
       }
-      readers.put(
+      processors.put(
           rule.name(),
-          new GroupReader(
+          new StreamProcessor(
               log,
-              rule.stream(),
-              rule.consumerGroup(),
-              options.consumer(),
-              options.batchSize(),
-              options.lease()));
+              new GroupConsumer.Settings(
+                  rule.stream(),
+                  rule.consumerGroup(),
+                  options.consumer(),
+                  options.batchSize(),
+                  options.lease(),
+                  true),
+              events -> ingest(rule, events),
+              options.failures()));
     }
     this.rules = Map.copyOf(byName);
   }
@@ -153,9 +167,7 @@ public final class DigestEngine implements Agent {
   private int ingestAll() {
     int work = 0;
     for (DigestRule rule : rules.values()) {
-      GroupReader reader = readers.get(rule.name());
-      work += ingest(rule, reader, reader.fresh(), clock.instant());
-      work += ingest(rule, reader, reader.abandoned(clock.instant()), clock.instant());
+      work += processors.get(rule.name()).poll(clock.instant());
     }
     return work;
   }
@@ -170,29 +182,28 @@ public final class DigestEngine implements Agent {
    */
   private void finishReadAhead() {
     for (DigestRule rule : rules.values()) {
-      GroupReader reader = readers.get(rule.name());
-      reader.close(events -> ingest(rule, reader, events, clock.instant()));
+      processors.get(rule.name()).close(clock.instant());
     }
   }
 
-  private int ingest(DigestRule rule, GroupReader reader, List<Event> events, Instant now) {
-    if (events.isEmpty()) {
-      return 0;
-    }
+  /** Adds a batch to the rule's buckets; the processor acknowledges it after this returns. */
+  private List<Rejection> ingest(DigestRule rule, List<Event> events) {
     List<DigestItem> items = new ArrayList<>(events.size());
-    List<String> ids = new ArrayList<>(events.size());
+    List<Rejection> rejected = List.of();
     for (Event event : events) {
-      ids.add(event.id());
       try {
         items.add(DigestItem.of(rule, event));
       } catch (InvalidEventException e) {
         listener.onRejected(rule, event, e);
+        if (rejected.isEmpty()) {
+          rejected = new ArrayList<>();
+        }
+        rejected.add(new Rejection(event, e.getMessage()));
       }
     }
-    emit(store.add(rule, items, now));
-    reader.ack(ids);
+    emit(store.add(rule, items, clock.instant()));
     listener.onIngested(rule, events.size());
-    return events.size();
+    return rejected;
   }
 
   private int closeDue(DigestRule rule, Instant now) {

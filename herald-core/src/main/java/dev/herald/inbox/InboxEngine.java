@@ -3,10 +3,12 @@ package dev.herald.inbox;
 import dev.herald.agent.Agent;
 import dev.herald.log.Event;
 import dev.herald.log.EventLog;
-import dev.herald.log.GroupReader;
+import dev.herald.log.GroupConsumer;
 import dev.herald.log.InvalidEventException;
+import dev.herald.process.BatchHandler.Rejection;
+import dev.herald.process.FailurePolicy;
+import dev.herald.process.StreamProcessor;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -14,19 +16,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Moves the events of each inbox rule's stream into the recipients' inboxes. Events are
- * acknowledged after the store made them durable; the store's deduplication makes a redelivery
- * count once.
+ * Moves the events of each inbox rule's stream into the recipients' inboxes, with a {@link
+ * StreamProcessor} per rule. Events are acknowledged after the store made them durable; the store's
+ * deduplication makes a redelivery count once. An event without what the rule needs goes to the
+ * rule's dead-letter stream.
  *
  * <p>Thread ownership: {@link #doWork()} is called by one runner thread.
  */
 public final class InboxEngine implements Agent {
-
-  private static final Logger LOG = LoggerFactory.getLogger(InboxEngine.class);
 
   /** Observes the engine, e.g. for metrics; called on the engine's thread. */
   public interface Listener {
@@ -41,7 +40,7 @@ public final class InboxEngine implements Agent {
   private final List<InboxRule> rules;
   private final InstantSource clock;
   private final Listener listener;
-  private final Map<String, GroupReader> readers = new HashMap<>();
+  private final Map<String, StreamProcessor> processors = new HashMap<>();
   private final String roleName;
 
   public InboxEngine(
@@ -53,6 +52,19 @@ public final class InboxEngine implements Agent {
       int batchSize,
       Duration lease,
       Listener listener) {
+    this(log, store, rules, clock, consumer, batchSize, lease, FailurePolicy.defaults(), listener);
+  }
+
+  public InboxEngine(
+      EventLog log,
+      InboxStore store,
+      List<InboxRule> rules,
+      InstantSource clock,
+      String consumer,
+      int batchSize,
+      Duration lease,
+      FailurePolicy failures,
+      Listener listener) {
     Objects.requireNonNull(log, "log");
     this.store = Objects.requireNonNull(store, "store");
     this.rules = List.copyOf(rules);
@@ -61,10 +73,14 @@ public final class InboxEngine implements Agent {
     this.roleName = "herald-inbox-" + consumer;
     for (InboxRule rule : this.rules) {
       // the store takes the events' text and three fields of it (InboxDelivery.of): no trees
-      readers.put(
+      processors.put(
           rule.name(),
-          new GroupReader(
-              log, rule.stream(), rule.consumerGroup(), consumer, batchSize, lease, false));
+          new StreamProcessor(
+              log,
+              new GroupConsumer.Settings(
+                  rule.stream(), rule.consumerGroup(), consumer, batchSize, lease, false),
+              events -> deliver(rule, events),
+              failures));
     }
   }
 
@@ -79,11 +95,8 @@ public final class InboxEngine implements Agent {
   @Override
   public int doWork() {
     int work = 0;
-    Instant now = clock.instant();
     for (InboxRule rule : rules) {
-      GroupReader reader = readers.get(rule.name());
-      work += deliver(rule, reader, reader.fresh());
-      work += deliver(rule, reader, reader.abandoned(now));
+      work += processors.get(rule.name()).poll(clock.instant());
     }
     return work;
   }
@@ -94,35 +107,28 @@ public final class InboxEngine implements Agent {
   @Override
   public void onClose() {
     for (InboxRule rule : rules) {
-      GroupReader reader = readers.get(rule.name());
-      reader.close(events -> deliver(rule, reader, events));
+      processors.get(rule.name()).close(clock.instant());
     }
   }
 
-  private int deliver(InboxRule rule, GroupReader reader, List<Event> events) {
-    if (events.isEmpty()) {
-      return 0;
-    }
+  /** Adds a batch to the inboxes; the processor acknowledges it after this returns. */
+  private List<Rejection> deliver(InboxRule rule, List<Event> events) {
     List<InboxDelivery> deliveries = new ArrayList<>(events.size());
-    List<String> ids = new ArrayList<>(events.size());
+    List<Rejection> rejected = List.of();
     for (Event event : events) {
-      ids.add(event.id());
       try {
         deliveries.add(InboxDelivery.of(rule, event));
       } catch (InvalidEventException e) {
-        LOG.warn(
-            "inbox '{}' skips event {}/{}: {}",
-            rule.name(),
-            event.stream(),
-            event.id(),
-            e.getMessage());
         listener.onRejected(rule, event, e);
+        if (rejected.isEmpty()) {
+          rejected = new ArrayList<>();
+        }
+        rejected.add(new Rejection(event, e.getMessage()));
       }
     }
     int added = deliveries.isEmpty() ? 0 : store.add(rule, deliveries, clock.instant());
-    reader.ack(ids);
     listener.onDelivered(rule, events.size(), added);
-    return events.size();
+    return rejected;
   }
 
   @Override

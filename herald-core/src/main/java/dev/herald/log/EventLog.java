@@ -115,6 +115,15 @@ public interface EventLog extends AutoCloseable {
    */
   List<Event> claim(String stream, String group, String consumer, Duration minIdle, int limit);
 
+  /**
+   * A consumer of the group that a processor drives ({@link GroupConsumer}); creates the group from
+   * the earliest event if it does not exist. The default reads through {@link #readGroup}, {@link
+   * #claim} and {@link #ack}.
+   */
+  default GroupConsumer consumer(GroupConsumer.Settings settings) {
+    return new GroupReader(this, settings);
+  }
+
   /** Removes the oldest events so that at most {@code maxLength} remain; returns how many went. */
   long trimToLength(String stream, long maxLength);
 

@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread ownership: used by one engine thread.
  */
-public final class GroupReader {
+public final class GroupReader implements GroupConsumer {
 
   private static final Logger LOG = LoggerFactory.getLogger(GroupReader.class);
 
@@ -56,6 +56,17 @@ public final class GroupReader {
   public GroupReader(
       EventLog log, String stream, String group, String consumer, int batchSize, Duration lease) {
     this(log, stream, group, consumer, batchSize, lease, true);
+  }
+
+  public GroupReader(EventLog log, GroupConsumer.Settings settings) {
+    this(
+        log,
+        settings.stream(),
+        settings.group(),
+        settings.consumer(),
+        settings.batchSize(),
+        settings.lease(),
+        settings.parseAhead());
   }
 
   /**
@@ -104,7 +115,7 @@ public final class GroupReader {
     acks.allowCoreThreadTimeOut(true);
   }
 
-  /** Events no consumer of the group has seen yet, up to the batch size. */
+  @Override
   public List<Event> fresh() {
     List<Event> events;
     if (next != null) {
@@ -150,6 +161,7 @@ public final class GroupReader {
   /**
    * Events whose consumer held them past the lease, when a claim is due at {@code now}; else none.
    */
+  @Override
   public List<Event> abandoned(Instant now) {
     if (now.isBefore(nextClaim)) {
       return List.of();
@@ -168,6 +180,7 @@ public final class GroupReader {
    * be delivered again after its lease, as a crash between the effect and the acknowledgement
    * always could, and the stores count a redelivered event once.
    */
+  @Override
   public void ack(List<String> ids) {
     awaitAck();
     try {
@@ -205,6 +218,7 @@ public final class GroupReader {
    * for the engine to process them before it stops. When there are none, or that read or {@code
    * finish} fails, the events stay pending for this consumer until their lease ends.
    */
+  @Override
   public void close(Consumer<List<Event>> finish) {
     readAhead.shutdown();
     if (next == null) {

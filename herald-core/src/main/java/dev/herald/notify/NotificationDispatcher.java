@@ -6,6 +6,7 @@ import dev.herald.agent.Agent;
 import dev.herald.json.Json;
 import dev.herald.log.EventLog;
 import dev.herald.log.NewEvent;
+import dev.herald.retry.RetryPolicy;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;

@@ -5,9 +5,12 @@ import dev.herald.agent.Agent;
 import dev.herald.json.Json;
 import dev.herald.log.Event;
 import dev.herald.log.EventLog;
-import dev.herald.log.GroupReader;
+import dev.herald.log.GroupConsumer;
 import dev.herald.log.InvalidEventException;
 import dev.herald.log.NewEvent;
+import dev.herald.process.BatchHandler.Rejection;
+import dev.herald.process.FailurePolicy;
+import dev.herald.process.StreamProcessor;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -41,7 +44,7 @@ public final class RouteEngine implements Agent {
   private final InstantSource clock;
   private final RouteListener listener;
   private final String roleName;
-  private final Map<String, GroupReader> readers = new HashMap<>();
+  private final Map<String, StreamProcessor> processors = new HashMap<>();
 
   public RouteEngine(
       EventLog log,
@@ -51,6 +54,28 @@ public final class RouteEngine implements Agent {
       String consumer,
       int batchSize,
       Duration lease,
+      RouteListener listener) {
+    this(
+        log,
+        directories,
+        rules,
+        clock,
+        consumer,
+        batchSize,
+        lease,
+        FailurePolicy.defaults(),
+        listener);
+  }
+
+  public RouteEngine(
+      EventLog log,
+      Directories directories,
+      List<RouteRule> rules,
+      InstantSource clock,
+      String consumer,
+      int batchSize,
+      Duration lease,
+      FailurePolicy failures,
       RouteListener listener) {
     this.log = Objects.requireNonNull(log, "log");
     this.directories = Objects.requireNonNull(directories, "directories");
@@ -67,9 +92,14 @@ public final class RouteEngine implements Agent {
                 + rule.directory()
                 + "', which is not declared");
       }
-      readers.put(
+      processors.put(
           rule.name(),
-          new GroupReader(log, rule.stream(), rule.consumerGroup(), consumer, batchSize, lease));
+          new StreamProcessor(
+              log,
+              new GroupConsumer.Settings(
+                  rule.stream(), rule.consumerGroup(), consumer, batchSize, lease, true),
+              events -> route(rule, events),
+              failures));
     }
   }
 
@@ -84,11 +114,8 @@ public final class RouteEngine implements Agent {
   @Override
   public int doWork() {
     int work = 0;
-    Instant now = clock.instant();
     for (RouteRule rule : rules) {
-      GroupReader reader = readers.get(rule.name());
-      work += route(rule, reader, reader.fresh());
-      work += route(rule, reader, reader.abandoned(now));
+      work += processors.get(rule.name()).poll(clock.instant());
     }
     return work;
   }
@@ -99,21 +126,20 @@ public final class RouteEngine implements Agent {
   @Override
   public void onClose() {
     for (RouteRule rule : rules) {
-      GroupReader reader = readers.get(rule.name());
-      reader.close(events -> route(rule, reader, events));
+      processors.get(rule.name()).close(clock.instant());
     }
   }
 
-  private int route(RouteRule rule, GroupReader reader, List<Event> events) {
-    if (events.isEmpty()) {
-      return 0;
-    }
+  /**
+   * Routes a batch. An event that names no valid recipient is this job's own outcome, not a
+   * failure: it goes to the route's {@code invalid} stream, which the alerts read, and nothing goes
+   * to dead letters.
+   */
+  private List<Rejection> route(RouteRule rule, List<Event> events) {
     Directory directory = directories.get(rule.directory()).orElseThrow();
     List<NewEvent> routed = new ArrayList<>();
     Map<Event, String> invalid = new LinkedHashMap<>();
-    List<String> ids = new ArrayList<>(events.size());
     for (Event event : events) {
-      ids.add(event.id());
       Routing routing;
       try {
         routing = Routing.of(rule, directory, event.data());
@@ -147,9 +173,8 @@ public final class RouteEngine implements Agent {
         listener.onInvalid(rule, entry.getKey(), entry.getValue(), invalidIds.get(i++));
       }
     }
-    reader.ack(ids);
     listener.onRouted(rule, events.size() - invalid.size(), routed.size());
-    return events.size();
+    return List.of();
   }
 
   /**

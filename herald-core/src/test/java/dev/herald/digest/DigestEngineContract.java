@@ -115,6 +115,36 @@ public abstract class DigestEngineContract implements BackendFixture {
   }
 
   @Test
+  void shouldPutAnEventWithoutItsKeyInTheDeadLetterStreamAndGoOnWithTheNextScans() {
+    ManualClock clock = ManualClock.at("2022-06-28T12:00:00Z");
+    Backend backend = backend(clock);
+    DigestEngine engine = engine(backend, SELLER_SCANS, clock);
+    scan(backend.log(), 10, "AAAAAA");
+    // written past the API, which would refuse it: no seller_id
+    String bad =
+        backend
+            .log()
+            .append("scans", NewEvent.of(Json.parseTrustedObject("{\"package_id\":\"X\"}")));
+    scan(backend.log(), 10, "BBBBBB");
+    drain(engine);
+
+    clock.set(Instant.parse("2022-06-28T13:00:00Z"));
+    drain(engine);
+    assertThat(emitted)
+        .singleElement()
+        .satisfies(n -> assertThat(itemsOf(n)).containsExactly("AAAAAA", "BBBBBB"));
+    assertThat(backend.log().read("scans.dead", "", 10))
+        .singleElement()
+        .satisfies(
+            letter -> {
+              assertThat(letter.data().get("consumer").asText()).isEqualTo("digest:seller-scans");
+              assertThat(letter.data().get("source_event").asText()).isEqualTo("scans/" + bad);
+              assertThat(letter.data().get("reason").asText()).contains("seller_id");
+              assertThat(letter.data().get("event").get("package_id").asText()).isEqualTo("X");
+            });
+  }
+
+  @Test
   void shouldSplitIntoAnIngesterAndACloserThatDoOnlyTheirHalf() throws Exception {
     ManualClock clock = ManualClock.at("2022-06-28T12:00:00Z");
     Backend backend = backend(clock);

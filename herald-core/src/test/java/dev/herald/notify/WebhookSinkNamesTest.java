@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.herald.log.EventLog;
+import dev.herald.retry.RetryPolicy;
 import dev.herald.testing.ManualClock;
 import java.lang.reflect.Proxy;
 import java.net.InetSocketAddress;
@@ -92,7 +93,7 @@ class WebhookSinkNamesTest {
               store,
               log,
               Map.of("seller-scans", List.of(sink)),
-              RetryPolicy.DEFAULT,
+              RetryPolicy.DELIVERY,
               "notifications.failed",
               clock,
               DeliveryListener.NONE);

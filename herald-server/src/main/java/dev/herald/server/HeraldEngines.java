@@ -11,6 +11,7 @@ import dev.herald.inbox.InboxEngine;
 import dev.herald.log.Event;
 import dev.herald.notify.NotificationDispatcher;
 import dev.herald.notify.Sink;
+import dev.herald.process.FailurePolicy;
 import dev.herald.route.Directories;
 import dev.herald.route.RouteEngine;
 import dev.herald.route.RouteListener;
@@ -69,13 +70,19 @@ public final class HeraldEngines implements AutoCloseable {
     backend = track(openBackend(config, clock));
     try {
       metrics = new HeraldMetrics(config.digests(), backend.digests());
+      FailurePolicy failures = config.processing().withListener(metrics);
+      DigestEngine.Options digestOptions = DigestEngine.Options.defaults(consumerName());
       engine =
           new DigestEngine(
               backend.log(),
               backend.digests(),
               config.digests(),
               clock,
-              DigestEngine.Options.defaults(consumerName()),
+              new DigestEngine.Options(
+                  digestOptions.consumer(),
+                  digestOptions.batchSize(),
+                  digestOptions.lease(),
+                  failures),
               metrics);
       Map<String, List<Sink>> sinks = new LinkedHashMap<>();
       config.digests().forEach(rule -> sinks.put(rule.name(), rule.deliver()));
@@ -141,6 +148,7 @@ public final class HeraldEngines implements AutoCloseable {
               consumerName(),
               10_000,
               Duration.ofSeconds(30),
+              failures,
               routeListener);
       inboxEngine =
           new InboxEngine(
@@ -151,6 +159,7 @@ public final class HeraldEngines implements AutoCloseable {
               consumerName(),
               10_000,
               Duration.ofSeconds(30),
+              failures,
               metrics);
       monitor =
           new InboxMonitor(

@@ -1,14 +1,16 @@
 package dev.herald.server.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.Redaction;
 import dev.herald.digest.DigestRule;
 import dev.herald.inbox.InboxRule;
 import dev.herald.notify.LogSink;
-import dev.herald.notify.RetryPolicy;
 import dev.herald.notify.Sink;
 import dev.herald.notify.StreamSink;
 import dev.herald.notify.WebhookSink;
+import dev.herald.process.FailurePolicy;
+import dev.herald.retry.RetryPolicy;
 import dev.herald.route.Directory;
 import dev.herald.route.InvalidDirectoryException;
 import dev.herald.route.RouteRule;
@@ -69,7 +71,8 @@ public final class ConfigLoader {
             "inboxes",
             "alerts",
             "topics",
-            "live"));
+            "live",
+            "processing"));
     ServerSettings server =
         log(
             yaml,
@@ -77,7 +80,7 @@ public final class ConfigLoader {
             store(yaml, root.path("store"), server(yaml, root.path("server"))));
     Map<String, StreamConfig> streams = streams(yaml, root.path("streams"));
     List<DigestRule> digests = digests(yaml, root.path("digests"), streams);
-    RetryPolicy retry = retry(yaml, root.path("delivery"));
+    RetryPolicy retry = retry(yaml, root.path("delivery"), "/delivery", RetryPolicy.DELIVERY);
     Map<String, DirectoryConfig> directories = directories(yaml, root.path("directories"), file);
     List<RouteRule> routes = routes(yaml, root.path("routes"), streams, directories);
     List<InboxRule> inboxes = inboxes(yaml, root.path("inboxes"), streams);
@@ -91,6 +94,8 @@ public final class ConfigLoader {
           "the configuration declares no stream and no topic, so a server would do nothing: declare at least one "
               + "under streams: (or topics:); the shipped herald.yaml is a start");
     }
+    FailurePolicy processing =
+        processing(yaml, root.path("processing"), streams, digests, routes, inboxes);
     return new HeraldConfig(
         file,
         overridden(server, file),
@@ -101,7 +106,79 @@ public final class ConfigLoader {
         routes,
         inboxes,
         alerts,
-        live);
+        live,
+        processing);
+  }
+
+  /**
+   * The {@code processing} section: how consumers retry what they fail to process, and their
+   * dead-letter streams, which are declared here (unlimited unless declared under streams).
+   */
+  private static FailurePolicy processing(
+      LocatedYaml yaml,
+      JsonNode node,
+      Map<String, StreamConfig> streams,
+      List<DigestRule> digests,
+      List<RouteRule> routes,
+      List<InboxRule> inboxes) {
+    Map<String, String> consumed = new LinkedHashMap<>();
+    digests.forEach(r -> consumed.put(r.consumerGroup(), r.stream()));
+    routes.forEach(r -> consumed.put(r.consumerGroup(), r.stream()));
+    inboxes.forEach(r -> consumed.put(r.consumerGroup(), r.stream()));
+    RetryPolicy retry = RetryPolicy.PROCESSING;
+    Map<String, String> deadLetters = new LinkedHashMap<>();
+    if (!node.isMissingNode() && !node.isNull()) {
+      requireObject(yaml, node, "/processing");
+      ObjectNode retryNode = ((ObjectNode) node).deepCopy();
+      JsonNode named = retryNode.remove("deadLetters");
+      retry = retry(yaml, retryNode, "/processing", RetryPolicy.PROCESSING);
+      if (named != null && !named.isNull()) {
+        requireObject(yaml, named, "/processing/deadLetters");
+        for (Map.Entry<String, JsonNode> entry : named.properties()) {
+          String at = "/processing/deadLetters/" + entry.getKey();
+          if (!consumed.containsKey(entry.getKey())) {
+            throw yaml.error(
+                at,
+                "'"
+                    + entry.getKey()
+                    + "' is no consumer; the consumers are "
+                    + consumed.keySet()
+                    + " (digest:<rule>, route:<route>, inbox:<inbox>)");
+          }
+          String stream = entry.getValue().asText();
+          if (!entry.getValue().isTextual() || !stream.matches("[A-Za-z0-9._-]{1,200}")) {
+            throw yaml.error(
+                at,
+                "a dead-letter stream is a stream name of 1 to 200 letters, digits, '.', '_' or"
+                    + " '-', but was "
+                    + entry.getValue());
+          }
+          deadLetters.put(entry.getKey(), stream);
+        }
+      }
+    }
+    FailurePolicy policy =
+        new FailurePolicy(retry, deadLetters, FailurePolicy.FailureListener.NONE);
+    for (Map.Entry<String, String> consumer : consumed.entrySet()) {
+      String deadLetterStream = policy.deadLetterStream(consumer.getKey(), consumer.getValue());
+      for (Map.Entry<String, String> reader : consumed.entrySet()) {
+        if (reader.getValue().equals(deadLetterStream)) {
+          throw yaml.error(
+              deadLetters.containsKey(consumer.getKey())
+                  ? "/processing/deadLetters/" + consumer.getKey()
+                  : "/processing",
+              "the dead letters of "
+                  + consumer.getKey()
+                  + " would go to stream '"
+                  + deadLetterStream
+                  + "', which "
+                  + reader.getKey()
+                  + " reads: name another stream under processing.deadLetters");
+        }
+      }
+      streams.putIfAbsent(deadLetterStream, StreamConfig.unlimited(deadLetterStream));
+    }
+    return policy;
   }
 
   private ServerSettings overridden(ServerSettings s, Path file) {
@@ -734,13 +811,23 @@ public final class ConfigLoader {
       allowOnly(yaml, node, "/alerts", Set.of("stream", "checkEvery"));
       settings =
           new AlertSettings(
-              node.has("stream")
-                  ? declaredStream(yaml, node, "/alerts", "stream", streams, "the alerts stream")
-                  : settings.stream(),
+              node.has("stream") ? alertsStream(yaml, node.get("stream")) : settings.stream(),
               optionalDuration(yaml, node, "/alerts", "checkEvery").orElse(settings.checkEvery()));
     }
     streams.putIfAbsent(settings.stream(), StreamConfig.unlimited(settings.stream()));
     return settings;
+  }
+
+  /** The alerts stream is declared for the board, as the default one is, when it is not yet. */
+  private static String alertsStream(LocatedYaml yaml, JsonNode value) {
+    if (!value.isTextual() || !value.asText().matches("[A-Za-z0-9._-]{1,200}")) {
+      throw yaml.error(
+          "/alerts/stream",
+          "the alerts stream is a stream name of 1 to 200 letters, digits, '.', '_' or '-', but"
+              + " was "
+              + value);
+    }
+    return value.asText();
   }
 
   private static LiveSettings live(
@@ -808,21 +895,38 @@ public final class ConfigLoader {
     return stream;
   }
 
-  private static RetryPolicy retry(LocatedYaml yaml, JsonNode node) {
+  /** A retry policy at {@code at}: each setting missing there is the default's. */
+  private static RetryPolicy retry(
+      LocatedYaml yaml, JsonNode node, String at, RetryPolicy defaults) {
     if (node.isMissingNode() || node.isNull()) {
-      return RetryPolicy.DEFAULT;
+      return defaults;
     }
-    requireObject(yaml, node, "/delivery");
-    allowOnly(yaml, node, "/delivery", Set.of("maxAttempts", "initialBackoff", "maxBackoff"));
-    RetryPolicy d = RetryPolicy.DEFAULT;
+    requireObject(yaml, node, at);
+    allowOnly(yaml, node, at, Set.of("maxAttempts", "initialBackoff", "maxBackoff", "jitter"));
     int attempts =
         node.has("maxAttempts")
-            ? integer(yaml, node.get("maxAttempts"), "/delivery/maxAttempts", 1, 1000)
-            : d.maxAttempts();
-    return new RetryPolicy(
-        attempts,
-        optionalDuration(yaml, node, "/delivery", "initialBackoff").orElse(d.initialBackoff()),
-        optionalDuration(yaml, node, "/delivery", "maxBackoff").orElse(d.maxBackoff()));
+            ? integer(yaml, node.get("maxAttempts"), at + "/maxAttempts", 1, 1000)
+            : defaults.maxAttempts();
+    double jitter = defaults.jitter();
+    if (node.has("jitter")) {
+      JsonNode value = node.get("jitter");
+      if (!value.isNumber() || value.doubleValue() < 0 || value.doubleValue() > 1) {
+        throw yaml.error(
+            at + "/jitter",
+            "jitter is the share of a wait drawn at random, a number from 0 to 1, but was "
+                + value);
+      }
+      jitter = value.doubleValue();
+    }
+    Duration initial =
+        optionalDuration(yaml, node, at, "initialBackoff").orElse(defaults.initialBackoff());
+    Duration max = optionalDuration(yaml, node, at, "maxBackoff").orElse(defaults.maxBackoff());
+    if (max.compareTo(initial) < 0) {
+      throw yaml.error(
+          at + "/maxBackoff",
+          "maxBackoff (" + max + ") is shorter than initialBackoff (" + initial + ")");
+    }
+    return new RetryPolicy(attempts, initial, max, jitter);
   }
 
   private static void requireObject(LocatedYaml yaml, JsonNode node, String at) {

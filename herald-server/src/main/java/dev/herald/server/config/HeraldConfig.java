@@ -2,7 +2,8 @@ package dev.herald.server.config;
 
 import dev.herald.digest.DigestRule;
 import dev.herald.inbox.InboxRule;
-import dev.herald.notify.RetryPolicy;
+import dev.herald.process.FailurePolicy;
+import dev.herald.retry.RetryPolicy;
 import dev.herald.route.RouteRule;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,6 +23,8 @@ import java.util.Optional;
  * @param inboxes inbox rules
  * @param alerts the alerts stream and the monitor's period
  * @param live chat topics and live subscription settings
+ * @param processing how digests, routes and inboxes retry an event they fail to process, and where
+ *     they put what they give up
  */
 public record HeraldConfig(
     Path source,
@@ -33,7 +36,8 @@ public record HeraldConfig(
     List<RouteRule> routes,
     List<InboxRule> inboxes,
     AlertSettings alerts,
-    LiveSettings live) {
+    LiveSettings live,
+    FailurePolicy processing) {
 
   /** The stream that receives notifications whose delivery was given up. */
   public static final String FAILED_STREAM = "notifications.failed";
@@ -59,7 +63,29 @@ public record HeraldConfig(
     }
     writers.putIfAbsent(
         FAILED_STREAM, "the dispatcher (notifications whose delivery was given up)");
+    deadLetterStreams()
+        .forEach(
+            (stream, group) ->
+                writers.putIfAbsent(stream, group + " (the events it gave up: dead letters)"));
     return writers;
+  }
+
+  /** Each consumer group's dead-letter stream, with the group: digests, routes and inboxes. */
+  public Map<String, String> deadLetterStreams() {
+    Map<String, String> streams = new java.util.LinkedHashMap<>();
+    for (DigestRule rule : digests) {
+      streams.putIfAbsent(
+          processing.deadLetterStream(rule.consumerGroup(), rule.stream()), rule.consumerGroup());
+    }
+    for (RouteRule rule : routes) {
+      streams.putIfAbsent(
+          processing.deadLetterStream(rule.consumerGroup(), rule.stream()), rule.consumerGroup());
+    }
+    for (InboxRule rule : inboxes) {
+      streams.putIfAbsent(
+          processing.deadLetterStream(rule.consumerGroup(), rule.stream()), rule.consumerGroup());
+    }
+    return streams;
   }
 
   public Optional<DigestRule> digest(String name) {
@@ -68,6 +94,16 @@ public record HeraldConfig(
 
   public HeraldConfig withServer(ServerSettings settings) {
     return new HeraldConfig(
-        source, settings, streams, digests, retry, directories, routes, inboxes, alerts, live);
+        source,
+        settings,
+        streams,
+        digests,
+        retry,
+        directories,
+        routes,
+        inboxes,
+        alerts,
+        live,
+        processing);
   }
 }

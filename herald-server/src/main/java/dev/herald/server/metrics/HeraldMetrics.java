@@ -13,6 +13,7 @@ import dev.herald.log.InvalidEventException;
 import dev.herald.notify.DeliveryListener;
 import dev.herald.notify.DeliveryOutcome;
 import dev.herald.notify.Notification;
+import dev.herald.process.FailurePolicy;
 import dev.herald.route.RouteListener;
 import dev.herald.route.RouteRule;
 import dev.herald.server.listener.HttpListener;
@@ -23,8 +24,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Herald's counters, gauges and the notification lateness histogram, written in the Prometheus text
@@ -34,9 +33,12 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe.
  */
 public final class HeraldMetrics
-    implements DigestListener, DeliveryListener, RouteListener, InboxEngine.Listener {
+    implements DigestListener,
+        DeliveryListener,
+        RouteListener,
+        InboxEngine.Listener,
+        FailurePolicy.FailureListener {
 
-  private static final Logger LOG = LoggerFactory.getLogger(HeraldMetrics.class);
   private static final double[] LATENESS_BOUNDS = {
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60
   };
@@ -57,6 +59,8 @@ public final class HeraldMetrics
   private final Map<String, LongAdder> unroutable = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> inboxEvents = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> inboxDuplicates = new ConcurrentHashMap<>();
+  private final Map<String, LongAdder> retried = new ConcurrentHashMap<>();
+  private final Map<String, LongAdder> deadLettered = new ConcurrentHashMap<>();
   private final List<DigestRule> rules;
   private final DigestStore store;
   private volatile List<InboxRule> inboxRules = List.of();
@@ -105,13 +109,19 @@ public final class HeraldMetrics
 
   @Override
   public void onRejected(DigestRule rule, Event event, InvalidEventException reason) {
-    add(rejected, rule.name(), 1);
-    LOG.warn(
-        "digest rule {} skipped event {} of stream {}: {}",
-        rule.name(),
-        event.id(),
-        event.stream(),
-        reason.getMessage());
+    add(rejected, rule.name(), 1); // the stream processor logs it as it writes the dead letter
+  }
+
+  @Override
+  public void onRetry(
+      String group, Event event, int attempt, Duration delay, RuntimeException cause) {
+    add(retried, group, 1);
+  }
+
+  @Override
+  public void onDeadLettered(
+      String group, Event event, String reason, int attempts, String deadLetterStream) {
+    add(deadLettered, group, 1);
   }
 
   @Override
@@ -200,9 +210,21 @@ public final class HeraldMetrics
     counter(
         out,
         "herald_events_rejected_total",
-        "Events a digest rule could not use and skipped, by rule.",
+        "Events a digest rule could not use, put in its dead-letter stream, by rule.",
         "rule",
         rejected);
+    counter(
+        out,
+        "herald_events_retried_total",
+        "Failed tries of an event that a consumer tries again after a backoff, by consumer.",
+        "consumer",
+        retried);
+    counter(
+        out,
+        "herald_events_dead_lettered_total",
+        "Events a consumer gave up and put in its dead-letter stream, by consumer.",
+        "consumer",
+        deadLettered);
     counter(out, "herald_deliveries_total", "Successful deliveries, by sink.", "sink", delivered);
     counter(
         out,

@@ -77,6 +77,80 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void shouldDeclareADeadLetterStreamPerConsumerWrittenByHeraldAndReadTheProcessingSection()
+      throws IOException {
+    HeraldConfig config =
+        load(
+            """
+        streams:
+          scans: {}
+          other: {}
+        digests:
+          a: {stream: scans, groupBy: seller_id, quietPeriod: PT1M}
+          b: {stream: other, groupBy: seller_id, quietPeriod: PT1M}
+        processing:
+          maxAttempts: 3
+          initialBackoff: PT0.5S
+          maxBackoff: PT4S
+          jitter: 0.25
+          deadLetters:
+            digest:b: other.rejects
+        """);
+
+    assertThat(config.processing().retry())
+        .isEqualTo(
+            new dev.herald.retry.RetryPolicy(
+                3, Duration.ofMillis(500), Duration.ofSeconds(4), 0.25));
+    assertThat(config.processing().deadLetterStream("digest:a", "scans")).isEqualTo("scans.dead");
+    assertThat(config.processing().deadLetterStream("digest:b", "other"))
+        .isEqualTo("other.rejects");
+    assertThat(config.streams()).containsKeys("scans.dead", "other.rejects");
+    assertThat(config.writtenByHerald())
+        .containsEntry("scans.dead", "digest:a (the events it gave up: dead letters)");
+  }
+
+  @Test
+  void shouldRefuseADeadLetterStreamOfAnUnknownConsumerOrOneThatAConsumerReads() {
+    assertThatThrownBy(
+            () ->
+                load(
+                    """
+        streams: {scans: {}}
+        digests:
+          a: {stream: scans, groupBy: seller_id, quietPeriod: PT1M}
+        processing:
+          deadLetters: {digest:nope: x}
+        """))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("line 5 (processing.deadLetters.digest:nope)")
+        .hasMessageContaining("'digest:nope' is no consumer; the consumers are [digest:a]");
+    assertThatThrownBy(
+            () ->
+                load(
+                    """
+        streams: {scans: {}, other: {}}
+        digests:
+          a: {stream: scans, groupBy: seller_id, quietPeriod: PT1M}
+          b: {stream: other, groupBy: seller_id, quietPeriod: PT1M}
+        processing:
+          deadLetters: {digest:a: other}
+        """))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(
+            "the dead letters of digest:a would go to stream 'other', which digest:b reads");
+    assertThatThrownBy(
+            () ->
+                load(
+                    """
+        streams: {scans: {}}
+        processing: {jitter: 2}
+        """))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("(processing.jitter)")
+        .hasMessageContaining("a number from 0 to 1, but was 2");
+  }
+
+  @Test
   void shouldNameTheFileLineAndProblemForABadDuration() throws IOException {
     Path file =
         write(
