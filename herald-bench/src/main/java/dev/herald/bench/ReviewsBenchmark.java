@@ -10,6 +10,7 @@ import dev.herald.inbox.InboxRule;
 import dev.herald.inbox.InboxStore;
 import dev.herald.json.Json;
 import dev.herald.log.NewEvent;
+import dev.herald.process.FailurePolicy;
 import dev.herald.route.Directories;
 import dev.herald.route.Directory;
 import dev.herald.route.RouteEngine;
@@ -131,6 +132,7 @@ final class ReviewsBenchmark {
               "bench",
               10_000,
               Duration.ofSeconds(30),
+              FailurePolicy.defaults(),
               RouteListener.NONE);
       InboxEngine inboxes =
           new InboxEngine(
@@ -141,6 +143,7 @@ final class ReviewsBenchmark {
               "bench",
               10_000,
               Duration.ofSeconds(30),
+              FailurePolicy.defaults(),
               count);
       long deliveries = (long) reviews * usersPerBrand;
       System.out.printf(

@@ -51,18 +51,6 @@ public final class InboxEngine implements Agent {
       String consumer,
       int batchSize,
       Duration lease,
-      Listener listener) {
-    this(log, store, rules, clock, consumer, batchSize, lease, FailurePolicy.defaults(), listener);
-  }
-
-  public InboxEngine(
-      EventLog log,
-      InboxStore store,
-      List<InboxRule> rules,
-      InstantSource clock,
-      String consumer,
-      int batchSize,
-      Duration lease,
       FailurePolicy failures,
       Listener listener) {
     Objects.requireNonNull(log, "log");

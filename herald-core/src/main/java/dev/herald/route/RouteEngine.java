@@ -54,27 +54,6 @@ public final class RouteEngine implements Agent {
       String consumer,
       int batchSize,
       Duration lease,
-      RouteListener listener) {
-    this(
-        log,
-        directories,
-        rules,
-        clock,
-        consumer,
-        batchSize,
-        lease,
-        FailurePolicy.defaults(),
-        listener);
-  }
-
-  public RouteEngine(
-      EventLog log,
-      Directories directories,
-      List<RouteRule> rules,
-      InstantSource clock,
-      String consumer,
-      int batchSize,
-      Duration lease,
       FailurePolicy failures,
       RouteListener listener) {
     this.log = Objects.requireNonNull(log, "log");

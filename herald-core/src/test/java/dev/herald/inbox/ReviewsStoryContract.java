@@ -12,6 +12,7 @@ import dev.herald.log.Event;
 import dev.herald.log.EventLog;
 import dev.herald.log.NewEvent;
 import dev.herald.log.StreamInfo;
+import dev.herald.process.FailurePolicy;
 import dev.herald.route.Directories;
 import dev.herald.route.Directory;
 import dev.herald.route.RouteEngine;
@@ -83,6 +84,7 @@ public abstract class ReviewsStoryContract implements BackendFixture {
             "test",
             1000,
             Duration.ofSeconds(30),
+            FailurePolicy.defaults(),
             raiseInvalid);
     inboxEngine =
         new InboxEngine(
@@ -93,6 +95,7 @@ public abstract class ReviewsStoryContract implements BackendFixture {
             "test",
             1000,
             Duration.ofSeconds(30),
+            FailurePolicy.defaults(),
             InboxEngine.Listener.NONE);
     monitor = new InboxMonitor(inboxes, List.of(inbox), alerts, clock, Duration.ofSeconds(1));
   }
@@ -320,6 +323,7 @@ public abstract class ReviewsStoryContract implements BackendFixture {
             "stopping",
             2,
             Duration.ofSeconds(30),
+            FailurePolicy.defaults(),
             RouteListener.NONE);
     assertThat(stopping.doWork()).isEqualTo(2);
     await().atMost(Duration.ofSeconds(5)).until(() -> group("reviews").pending() == 2);
@@ -339,6 +343,7 @@ public abstract class ReviewsStoryContract implements BackendFixture {
             "stopping",
             4,
             Duration.ofSeconds(30),
+            FailurePolicy.defaults(),
             InboxEngine.Listener.NONE);
     assertThat(stoppingInbox.doWork()).isEqualTo(4);
     await().atMost(Duration.ofSeconds(5)).until(() -> group("reviews.by-user").pending() == 4);

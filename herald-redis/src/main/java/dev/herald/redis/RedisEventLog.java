@@ -211,36 +211,30 @@ public final class RedisEventLog implements EventLog {
   }
 
   private static List<Event> events(String stream, List<StreamMessage<String, String>> messages) {
-    List<Event> events = new ArrayList<>(messages.size());
-    for (StreamMessage<String, String> m : messages) {
-      if (m.getBody() == null || m.getBody().get("d") == null) {
-        continue; // a pending entry whose event was trimmed
-      }
-      events.add(
-          Event.stored(
-              stream,
-              m.getId(),
-              Instant.ofEpochMilli(Long.parseLong(m.getBody().get("t"))),
-              m.getBody().get("d")));
-    }
-    return events;
+    return events(stream, messages, 0);
   }
 
   /** Events a group delivers for the first time. */
   private static List<Event> delivered(
       String stream, List<StreamMessage<String, String>> messages) {
+    return events(stream, messages, 1);
+  }
+
+  /** The messages as events, each delivered {@code deliveries} times (0: read outside a group). */
+  private static List<Event> events(
+      String stream, List<StreamMessage<String, String>> messages, int deliveries) {
     List<Event> events = new ArrayList<>(messages.size());
     for (StreamMessage<String, String> m : messages) {
       if (m.getBody() == null || m.getBody().get("d") == null) {
-        continue;
+        continue; // a pending entry whose event was trimmed
       }
+      String id = m.getId();
+      Instant time = Instant.ofEpochMilli(Long.parseLong(m.getBody().get("t")));
+      String json = m.getBody().get("d");
       events.add(
-          Event.stored(
-              stream,
-              m.getId(),
-              Instant.ofEpochMilli(Long.parseLong(m.getBody().get("t"))),
-              m.getBody().get("d"),
-              1));
+          deliveries == 0
+              ? Event.stored(stream, id, time, json)
+              : Event.stored(stream, id, time, json, deliveries));
     }
     return events;
   }

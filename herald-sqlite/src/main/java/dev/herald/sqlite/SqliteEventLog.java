@@ -312,26 +312,23 @@ public final class SqliteEventLog implements EventLog {
   }
 
   private static List<Event> events(String stream, List<StoredEvent> rows) {
-    List<Event> events = new ArrayList<>(rows.size());
-    for (StoredEvent row : rows) {
-      events.add(
-          Event.stored(
-              stream, Long.toString(row.id()), Instant.ofEpochMilli(row.timeMs()), row.data()));
-    }
-    return events;
+    return events(stream, rows, false);
   }
 
   /** As {@link #events(String, List)}, for a group delivering them: each says how often. */
   private static List<Event> delivered(String stream, List<StoredEvent> rows) {
+    return events(stream, rows, true);
+  }
+
+  private static List<Event> events(String stream, List<StoredEvent> rows, boolean delivered) {
     List<Event> events = new ArrayList<>(rows.size());
     for (StoredEvent row : rows) {
+      String id = Long.toString(row.id());
+      Instant time = Instant.ofEpochMilli(row.timeMs());
       events.add(
-          Event.stored(
-              stream,
-              Long.toString(row.id()),
-              Instant.ofEpochMilli(row.timeMs()),
-              row.data(),
-              row.deliveries()));
+          delivered
+              ? Event.stored(stream, id, time, row.data(), row.deliveries())
+              : Event.stored(stream, id, time, row.data()));
     }
     return events;
   }
