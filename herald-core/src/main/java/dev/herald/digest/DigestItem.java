@@ -11,13 +11,14 @@ import java.util.Objects;
 /**
  * One event's contribution to a digest bucket.
  *
- * @param eventId the id, in the backend's log, of the event it came from (a store may rely on the
- *     log's id form: SQLite's are numbers); a rule takes each event at most once
+ * @param eventId the id, in the log, of the event it came from; opaque to the store
+ * @param position the event's {@link Event#position() position} in its stream: a rule takes each
+ *     event at most once, and a store may keep the positions it took instead of the ids
  * @param key the recipient key (the text of the rule's groupBy field)
  * @param time the event time that moves the bucket's deadline
  * @param item what the notification lists for this event
  */
-public record DigestItem(String eventId, String key, Instant time, JsonNode item) {
+public record DigestItem(String eventId, long position, String key, Instant time, JsonNode item) {
 
   public DigestItem {
     Objects.requireNonNull(eventId, "eventId");
@@ -35,7 +36,11 @@ public record DigestItem(String eventId, String key, Instant time, JsonNode item
   public static DigestItem of(DigestRule rule, Event event) {
     ObjectNode data = event.data();
     return new DigestItem(
-        event.id(), key(rule, data), time(rule, data, event.time()), item(rule, data));
+        event.id(),
+        event.position(),
+        key(rule, data),
+        time(rule, data, event.time()),
+        item(rule, data));
   }
 
   /** Checks that {@code data} has everything {@code rule} needs, before it is stored. */

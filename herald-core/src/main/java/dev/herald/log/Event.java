@@ -22,15 +22,23 @@ public final class Event {
 
   private final String stream;
   private final String id;
+  private final long position;
   private final Instant time;
   private final String json;
   private final int deliveries;
   private volatile ObjectNode data;
 
   private Event(
-      String stream, String id, Instant time, String json, ObjectNode data, int deliveries) {
+      String stream,
+      String id,
+      long position,
+      Instant time,
+      String json,
+      ObjectNode data,
+      int deliveries) {
     this.stream = Objects.requireNonNull(stream, "stream");
     this.id = Objects.requireNonNull(id, "id");
+    this.position = position;
     this.time = Objects.requireNonNull(time, "time");
     this.json = Objects.requireNonNull(json, "json");
     this.data = data;
@@ -41,24 +49,37 @@ public final class Event {
   }
 
   /** An event as a log stored it: its JSON text, trusted to be an object, parsed when needed. */
-  public static Event stored(String stream, String id, Instant time, String json) {
-    return new Event(stream, id, time, json, null, 0);
+  public static Event stored(String stream, String id, long position, Instant time, String json) {
+    return new Event(stream, id, position, time, json, null, 0);
   }
 
   /**
    * An event as a log stored it, handed out by a consumer group for the {@code deliveries}-th time
    * (1 for the first delivery).
    */
-  public static Event stored(String stream, String id, Instant time, String json, int deliveries) {
+  public static Event stored(
+      String stream, String id, long position, Instant time, String json, int deliveries) {
     if (deliveries < 1) {
       throw new IllegalArgumentException("deliveries must be at least 1, but was " + deliveries);
     }
-    return new Event(stream, id, time, json, null, deliveries);
+    return new Event(stream, id, position, time, json, null, deliveries);
   }
 
   /** An event whose tree is at hand; its text is written from it. */
-  public static Event of(String stream, String id, Instant time, ObjectNode data) {
-    return new Event(stream, id, time, Json.write(Objects.requireNonNull(data, "data")), data, 0);
+  public static Event of(String stream, String id, long position, Instant time, ObjectNode data) {
+    return new Event(
+        stream, id, position, time, Json.write(Objects.requireNonNull(data, "data")), data, 0);
+  }
+
+  /**
+   * The event's place in its stream as a number, given by the log with the id: unique within the
+   * stream, and increasing with the id order (within a partition, for a log that has them); events
+   * appended one after another have consecutive positions where the log numbers them so. State
+   * stores that keep the events they took compactly (as runs of positions) use it, so that no store
+   * parses a log's ids, which stay opaque.
+   */
+  public long position() {
+    return position;
   }
 
   /**

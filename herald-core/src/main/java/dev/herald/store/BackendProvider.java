@@ -31,12 +31,6 @@ public interface BackendProvider {
   boolean shared();
 
   /**
-   * Whether its state stores can take events from another provider's log. They cannot while they
-   * rely on the form of their own log's ids (SQLite's are numbers whose runs they keep).
-   */
-  boolean stateTakesAnyLog();
-
-  /**
    * Opens the store {@code settings.url()} names: its event log and its state stores.
    *
    * @throws dev.herald.log.StoreUnavailableException when it cannot be reached or opened

@@ -64,14 +64,15 @@ public abstract class DigestStoreContract implements BackendFixture {
   }
 
   protected DigestItem item(String key, String packageId, Instant time) {
-    return item(Integer.toString(eventIds.incrementAndGet()), key, packageId, time);
+    return item(eventIds.incrementAndGet(), key, packageId, time);
   }
 
   /**
-   * Event ids are the backend log's; numbers are ids on every backend (Redis: "ms-seq" or "ms").
+   * The item of the event at {@code position}, whose id is not a number: ids are opaque to state
+   * stores, which may keep the positions instead.
    */
-  protected DigestItem item(String eventId, String key, String packageId, Instant time) {
-    return new DigestItem(eventId, key, time, TextNode.valueOf(packageId));
+  protected DigestItem item(long position, String key, String packageId, Instant time) {
+    return new DigestItem("event:" + position, position, key, time, TextNode.valueOf(packageId));
   }
 
   private static List<String> texts(List<JsonNode> items) {
@@ -122,26 +123,23 @@ public abstract class DigestStoreContract implements BackendFixture {
     Instant noon = clock.instant();
     store.add(
         rule,
-        List.of(
-            item("101", "10", "A", noon),
-            item("102", "10", "B", noon),
-            item("103", "10", "C", noon)),
+        List.of(item(101, "10", "A", noon), item(102, "10", "B", noon), item(103, "10", "C", noon)),
         noon);
-    store.add(rule, List.of(item("201", "10", "D", noon), item("202", "10", "E", noon)), noon);
-    store.add(rule, List.of(item("105", "10", "F", noon)), noon);
+    store.add(rule, List.of(item(201, "10", "D", noon), item(202, "10", "E", noon)), noon);
+    store.add(rule, List.of(item(105, "10", "F", noon)), noon);
 
     // an abandoned batch claimed late: 102 and 103 were taken, 104 and 106 were not, 105 was
     store.add(
         rule,
         List.of(
-            item("102", "10", "B", noon),
-            item("103", "10", "C", noon),
-            item("104", "10", "G", noon),
-            item("105", "10", "F", noon),
-            item("106", "10", "H", noon),
-            item("202", "10", "E", noon)),
+            item(102, "10", "B", noon),
+            item(103, "10", "C", noon),
+            item(104, "10", "G", noon),
+            item(105, "10", "F", noon),
+            item(106, "10", "H", noon),
+            item(202, "10", "E", noon)),
         noon);
-    store.add(rule, List.of(item("104", "10", "G", noon), item("100", "10", "I", noon)), noon);
+    store.add(rule, List.of(item(104, "10", "G", noon), item(100, "10", "I", noon)), noon);
 
     Notification n = store.flush(rule, "10", noon).orElseThrow();
     assertThat(texts(n.items()))

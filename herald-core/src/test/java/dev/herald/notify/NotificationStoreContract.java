@@ -54,10 +54,10 @@ public abstract class NotificationStoreContract implements BackendFixture {
     opened.forEach(Backend::close);
   }
 
-  /** Event ids are the backend log's; numbers are ids on every backend. */
+  /** Ids are opaque to state stores: these are not numbers. */
   private DigestItem item(String key, String packageId, Instant time) {
-    return new DigestItem(
-        Integer.toString(eventIds.incrementAndGet()), key, time, TextNode.valueOf(packageId));
+    int position = eventIds.incrementAndGet();
+    return new DigestItem("event:" + position, position, key, time, TextNode.valueOf(packageId));
   }
 
   private Notification notify(String key, Instant at) {

@@ -60,7 +60,7 @@ class RouteEngineCopiesTest {
       if (random.nextInt(10) == 0) {
         data.put(RouteEngine.SOURCE_FIELD, "elsewhere/1");
       }
-      Event event = Event.stored("reviews", Long.toString(n + 1), noon, Json.write(data));
+      Event event = Event.stored("reviews", Long.toString(n + 1), n + 1, noon, Json.write(data));
       List<String> recipients = List.of("1", "2", "Zoë \"x\"");
 
       List<String> copies =

@@ -30,6 +30,7 @@ class LiveEventTest {
           Event.stored(
               "chat.general",
               n + "-" + random.nextInt(100),
+              n,
               Instant.ofEpochMilli(random.nextLong(0, 4_000_000_000_000L)),
               Json.write(data));
 

@@ -139,6 +139,25 @@ public final class RedisEventLog implements EventLog {
     }
   }
 
+  /** Bits of a position that hold an id's sequence number; the milliseconds take the 42 above. */
+  private static final int SEQUENCE_BITS = 21;
+
+  /**
+   * An entry id {@code <ms>-<seq>} as one number in the same order: the milliseconds shifted past
+   * 21 bits of sequence. Redis numbers the entries of one millisecond from 0, and no stream takes
+   * two million in one; 42 bits of milliseconds last until the year 2109.
+   */
+  static long position(String id) {
+    int dash = id.indexOf('-');
+    long ms = Long.parseLong(id, 0, dash, 10);
+    long seq = Long.parseLong(id, dash + 1, id.length(), 10);
+    if (seq >= 1L << SEQUENCE_BITS || ms >= 1L << (63 - SEQUENCE_BITS)) {
+      throw new IllegalStateException(
+          "entry id " + id + " is past what a position holds (2^21 entries per millisecond)");
+    }
+    return ms << SEQUENCE_BITS | seq;
+  }
+
   private static String checkedId(String id) {
     if (!ID.matcher(id).matches()) {
       throw new IllegalArgumentException(
@@ -233,8 +252,8 @@ public final class RedisEventLog implements EventLog {
       String json = m.getBody().get("d");
       events.add(
           deliveries == 0
-              ? Event.stored(stream, id, time, json)
-              : Event.stored(stream, id, time, json, deliveries));
+              ? Event.stored(stream, id, position(id), time, json)
+              : Event.stored(stream, id, position(id), time, json, deliveries));
     }
     return events;
   }
@@ -320,6 +339,7 @@ public final class RedisEventLog implements EventLog {
           Event.stored(
               stream,
               event.id(),
+              event.position(),
               event.time(),
               event.json(),
               (int) Math.max(2, counts.getOrDefault(event.id(), 2L))));

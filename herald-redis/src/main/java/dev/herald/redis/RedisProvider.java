@@ -28,12 +28,6 @@ public final class RedisProvider implements BackendProvider {
     return true;
   }
 
-  /** Event ids are opaque text to the Redis state stores. */
-  @Override
-  public boolean stateTakesAnyLog() {
-    return true;
-  }
-
   @Override
   public Backend open(StoreSettings settings) {
     return new RedisBackend(

@@ -62,7 +62,8 @@ class RedisClusterLayoutIT {
       List<InboxDelivery> deliveries = new ArrayList<>();
       for (int i = 0; i < 64; i++) {
         items.add(
-            new DigestItem((i + 1) + "-0", "seller {" + i + "}", now, TextNode.valueOf("P" + i)));
+            new DigestItem(
+                (i + 1) + "-0", i + 1, "seller {" + i + "}", now, TextNode.valueOf("P" + i)));
         ObjectNode data = Json.object();
         data.put("review_id", "r" + i);
         deliveries.add(new InboxDelivery("d" + i, "user {" + i + "}", "r" + i, now, data));

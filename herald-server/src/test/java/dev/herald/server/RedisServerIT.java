@@ -159,4 +159,41 @@ class RedisServerIT {
       }
     }
   }
+
+  /** The embedded state fed by a Redis log: the SQLite stores keep positions, not Redis ids. */
+  @Test
+  void shouldRunTheSellerDigestWithEmbeddedStateAndTheLogInRedis() throws Exception {
+    HeraldConfig config = ServerFixture.config(dir, ServerFixture.SELLER_SCANS.formatted("PT0.5S"));
+    config =
+        config.withServer(
+            config
+                .server()
+                .withStore("sqlite", prefix)
+                .withLog(java.util.Optional.of(RedisTestSupport.URL)));
+    try (HeraldServer server = HeraldServer.start(config, InstantSource.system());
+        dev.herald.redis.RedisDatabase log =
+            dev.herald.redis.RedisDatabase.connect(RedisTestSupport.URL, prefix)) {
+      TestHttp http = new TestHttp(server.port());
+
+      http.post(
+          "/api/streams/scans/events",
+          "[{\"seller_id\":10,\"package_id\":\"AAAAAA\"},{\"seller_id\":10,\"package_id\":\"BBBBBB\"}]");
+
+      await()
+          .atMost(Duration.ofSeconds(15))
+          .until(() -> http.get("/api/notifications").json().path("notifications").size() == 1);
+      assertThat(
+              http.get("/api/notifications")
+                  .json()
+                  .path("notifications")
+                  .path(0)
+                  .path("items")
+                  .toString())
+          .isEqualTo("[\"AAAAAA\",\"BBBBBB\"]");
+      assertThat(log.<Long>call(redis -> redis.xlen(prefix + "s:{scans}")).longValue())
+          .as("the events are in Redis")
+          .isEqualTo(2);
+      assertThat(dir.resolve("data/herald.db")).as("the state in the data folder").exists();
+    }
+  }
 }

@@ -37,10 +37,10 @@ import java.util.Set;
  *
  * <p>Layout, chosen so that adding an item costs no write at a random place beyond the bucket's own
  * row: an open bucket is one row holding its items inline; closing it deletes the row and writes
- * the notification; {@code digest_taken} remembers every event id a rule took, as runs ({@link
- * TakenRuns}). The index the closer reads is on {@code wake_ms}, a lower bound of the deadline that
- * an item leaves alone: moving an index entry for every item cost the writer as much as updating
- * the row itself. {@link #closeDue} moves an entry whose bucket is not due yet.
+ * the notification; {@code digest_taken} remembers the position of every event a rule took, as runs
+ * ({@link TakenRuns}). The index the closer reads is on {@code wake_ms}, a lower bound of the
+ * deadline that an item leaves alone: moving an index entry for every item cost the writer as much
+ * as updating the row itself. {@link #closeDue} moves an entry whose bucket is not due yet.
  *
  * <p>Thread-safety: safe for concurrent use. The id counters are confined to the writer thread.
  */
@@ -352,11 +352,11 @@ public final class SqliteDigestStore implements DigestStore {
     return true;
   }
 
-  /** The items' event ids, which are this backend's log ids. */
+  /** The items' positions in their stream, which the taken runs are made of. */
   private static long[] eventIds(List<DigestItem> items) {
     long[] ids = new long[items.size()];
     for (int i = 0; i < ids.length; i++) {
-      ids[i] = SqliteEventLog.parseId(items.get(i).eventId());
+      ids[i] = items.get(i).position();
     }
     return ids;
   }

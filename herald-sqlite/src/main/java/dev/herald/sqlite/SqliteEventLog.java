@@ -327,8 +327,8 @@ public final class SqliteEventLog implements EventLog {
       Instant time = Instant.ofEpochMilli(row.timeMs());
       events.add(
           delivered
-              ? Event.stored(stream, id, time, row.data(), row.deliveries())
-              : Event.stored(stream, id, time, row.data()));
+              ? Event.stored(stream, id, row.id(), time, row.data(), row.deliveries())
+              : Event.stored(stream, id, row.id(), time, row.data()));
     }
     return events;
   }

@@ -29,12 +29,6 @@ public final class SqliteProvider implements BackendProvider {
     return false;
   }
 
-  /** The digest store keeps the ids it took as runs of the SQLite log's numeric ids. */
-  @Override
-  public boolean stateTakesAnyLog() {
-    return false;
-  }
-
   @Override
   public Backend open(StoreSettings settings) {
     SqliteDatabase.Sync sync =

@@ -11,10 +11,13 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The event ids each digest rule took, kept as runs of consecutive ids in {@code digest_taken}. An
- * engine reads its stream in batches of consecutive ids and adds each batch in one write, so a
- * rule's runs grow by extending the newest one: the table holds a row per gap (events the rule did
- * not take) instead of a row per event, and a redelivered event is found by a range lookup.
+ * The events each digest rule took, by their {@link dev.herald.log.Event#position() positions},
+ * kept as runs of consecutive positions in {@code digest_taken} (the column names say id: they held
+ * SQLite's event ids, which are the positions its log gives). An engine reads its stream in batches
+ * of consecutive events and adds each batch in one write, so on a log that numbers its events
+ * consecutively a rule's runs grow by extending the newest one: the table holds a row per gap
+ * (events the rule did not take) instead of a row per event, and a redelivered event is found by a
+ * range lookup. A log with gaps between positions (Redis's) makes more, shorter runs.
  *
  * <p>Called on the database's writer thread only, inside the write that adds the items.
  */

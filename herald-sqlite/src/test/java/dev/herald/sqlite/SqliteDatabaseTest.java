@@ -88,7 +88,7 @@ class SqliteDatabaseTest {
       Instant noon = Instant.parse("2022-06-28T12:00:00Z");
       List<DigestItem> items = new ArrayList<>();
       for (String id : List.of("2", "10", "12", "20", "4")) {
-        items.add(new DigestItem(id, "10", noon, TextNode.valueOf("p" + id)));
+        items.add(new DigestItem(id, Long.parseLong(id), "10", noon, TextNode.valueOf("p" + id)));
       }
       backend.digests().add(rule, items, noon);
       assertThat(backend.digests().openBucket("seller-scans", "10").orElseThrow().count())
@@ -424,7 +424,11 @@ class SqliteDatabaseTest {
           id++;
           items.add(
               new DigestItem(
-                  Integer.toString(id), Integer.toString(i % 7), noon, TextNode.valueOf("p" + id)));
+                  Integer.toString(id),
+                  id,
+                  Integer.toString(i % 7),
+                  noon,
+                  TextNode.valueOf("p" + id)));
         }
         backend.digests().add(rule, items, noon);
       }

@@ -13,12 +13,16 @@ import dev.herald.store.StoreSettings;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one place where store URLs become backends: the providers Herald has, in order, and the rules
  * for taking the event log from another store than the state ({@code log:}).
  */
 public final class Backends {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Backends.class);
 
   private static final List<BackendProvider> PROVIDERS =
       List.of(new SqliteProvider(), new RedisProvider());
@@ -75,15 +79,6 @@ public final class Backends {
               + state.name()
               + " state would never see its events; take the log from a shared store too");
     }
-    if (!state.stateTakesAnyLog()) {
-      throw new IllegalArgumentException(
-          pair
-              + " cannot work: the "
-              + state.name()
-              + " state stores rely on the ids of their own "
-              + state.name()
-              + " log; leave log: out to use it, or use a store whose state takes any log (redis://)");
-    }
   }
 
   /**
@@ -96,9 +91,18 @@ public final class Backends {
     if (logUrl.isEmpty() || logUrl.get().equals(settings.url())) {
       return store;
     }
+    BackendProvider logProvider = require(logUrl.get());
+    if (logProvider.shared() && !require(settings.url()).shared()) {
+      LOG.warn(
+          "the log {} is shared by processes but the state in {} belongs to this one: run one"
+              + " Herald process on this log, or each would digest only the events it happens to"
+              + " read",
+          Redaction.redact(logUrl.get()),
+          Redaction.redact(settings.url()));
+    }
     Backend log;
     try {
-      log = require(logUrl.get()).open(settings.withUrl(logUrl.get()));
+      log = logProvider.open(settings.withUrl(logUrl.get()));
     } catch (RuntimeException e) {
       store.close();
       throw e;
