@@ -1,7 +1,6 @@
 package dev.herald.redis;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
+import dev.herald.testing.ExternalService;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanIterator;
@@ -9,31 +8,19 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import java.util.UUID;
 
 /**
- * Where the Redis tests run: {@code HERALD_TEST_REDIS_URL}, else redis://127.0.0.1:6379/15. With
- * {@code CI=true} a missing Redis fails the tests; elsewhere they are skipped with a reason.
+ * Where the Redis tests run: {@link ExternalService#REDIS} (the rule for every external service:
+ * {@code HERALD_TEST_REDIS_URL}, else redis://127.0.0.1:6379/15; with {@code CI=true} a missing
+ * Redis fails the tests, elsewhere they are skipped with a reason), and keys of their own.
  */
 public final class RedisTestSupport {
 
-  public static final String URL =
-      System.getenv().getOrDefault("HERALD_TEST_REDIS_URL", "redis://127.0.0.1:6379/15");
+  public static final String URL = ExternalService.REDIS.url();
 
   private RedisTestSupport() {}
 
-  /** A key prefix no other test uses. */
+  /** A key prefix no other test uses, once Redis answers. */
   public static String freshPrefix() {
-    boolean reachable;
-    try (RedisDatabase db = RedisDatabase.connect(URL, "probe:")) {
-      reachable = "PONG".equals(db.call(redis -> redis.ping()));
-    } catch (RuntimeException e) {
-      reachable = false;
-    }
-    if (!"true".equals(System.getenv("CI"))) {
-      assumeTrue(
-          reachable,
-          "no Redis at " + URL + " (set HERALD_TEST_REDIS_URL; with CI=true this fails)");
-    } else if (!reachable) {
-      throw new IllegalStateException("CI=true but no Redis answers at " + URL);
-    }
+    ExternalService.REDIS.require();
     return "herald-test:" + UUID.randomUUID() + ":";
   }
 
