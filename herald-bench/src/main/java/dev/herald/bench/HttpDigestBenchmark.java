@@ -1,7 +1,7 @@
 package dev.herald.bench;
 
 import dev.herald.server.HeraldServer;
-import dev.herald.server.config.ConfigLoader;
+import dev.herald.server.Jobs;
 import dev.herald.server.config.HeraldConfig;
 import java.io.IOException;
 import java.net.URI;
@@ -70,7 +70,7 @@ final class HttpDigestBenchmark {
             deliver:
               - stream: notifications
         """);
-    HeraldConfig loaded = new ConfigLoader(Map.of()).load(config);
+    HeraldConfig loaded = Jobs.configLoader(Map.of()).load(config);
     loaded = loaded.withServer(loaded.server().withData(dir.resolve("data")));
     try (HeraldServer server = HeraldServer.start(loaded, InstantSource.system())) {
       URI uri = URI.create("http://127.0.0.1:" + server.port() + "/api/streams/scans/events");

@@ -4,29 +4,24 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.Redaction;
 import dev.herald.agent.AgentHealth;
-import dev.herald.digest.DigestRule;
 import dev.herald.json.Json;
 import dev.herald.server.config.HeraldConfig;
-import dev.herald.server.http.AlertRoutes;
-import dev.herald.server.http.DigestRoutes;
-import dev.herald.server.http.DirectoryRoutes;
-import dev.herald.server.http.InboxRoutes;
-import dev.herald.server.http.LiveRoutes;
-import dev.herald.server.http.LiveSocket;
-import dev.herald.server.http.NotificationRoutes;
-import dev.herald.server.http.OpsRoutes;
+import dev.herald.server.digests.DigestsConfig;
 import dev.herald.server.http.ProblemException;
 import dev.herald.server.http.ProblemResponses;
 import dev.herald.server.http.RequestGate;
-import dev.herald.server.http.StreamRoutes;
-import dev.herald.server.http.WebRoutes;
 import dev.herald.server.listener.HttpListener;
 import dev.herald.server.listener.OriginPolicy;
 import dev.herald.server.metrics.HeraldMetrics;
+import dev.herald.server.ops.DashboardRoutes;
+import dev.herald.server.ops.OpsRoutes;
 import dev.herald.server.store.Backends;
+import dev.herald.server.streams.StreamRoutes;
 import dev.herald.sqlite.SqliteDatabase;
 import dev.herald.store.Backend;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
 import io.helidon.webserver.websocket.WsRouting;
 import java.nio.file.Path;
 import java.time.InstantSource;
@@ -59,55 +54,12 @@ public final class HeraldServer implements AutoCloseable {
           ProblemResponses.register(routing);
           routing.addFilter(
               new RequestGate(new OriginPolicy(config.server().http().allowedOrigins())));
+          routing.register("/api/streams", streams);
+          engines.jobs().forEach(job -> job.routes(routing, streams));
           routing
-              .register("/api/streams", new LiveRoutes(config, engines.topics()), streams)
-              .register(
-                  "/api/digests",
-                  new DigestRoutes(engines.engine(), backend.digests(), engines::wakeDispatcher))
-              .register("/api/notifications", new NotificationRoutes(backend.notifications()))
-              .register(
-                  "/api/directories",
-                  new DirectoryRoutes(engines.directories(), config.server().maxBodyBytes()))
-              .register(
-                  "/api/inboxes",
-                  new InboxRoutes(config.inboxes(), backend.inboxes(), clock, engines::wakeMonitor))
-              .register("/api/alerts", new AlertRoutes(engines.alerts(), backend.log()))
               .register(new OpsRoutes(backend, metrics, this::listening, engines::agents))
-              .register(new WebRoutes(config.live().topics()))
-              .get(
-                  "/api",
-                  (req, res) -> {
-                    ObjectNode about = Json.object();
-                    about.put("name", "Herald");
-                    about.put("store", backend.describe());
-                    about.set("streams", Json.MAPPER.valueToTree(config.streams().keySet()));
-                    about.set(
-                        "digests",
-                        Json.MAPPER.valueToTree(
-                            config.digests().stream().map(DigestRule::name).toList()));
-                    about.set(
-                        "routes",
-                        Json.MAPPER.valueToTree(
-                            config.routes().stream().map(r -> r.name()).toList()));
-                    about.set(
-                        "inboxes",
-                        Json.MAPPER.valueToTree(
-                            config.inboxes().stream().map(i -> i.name()).toList()));
-                    about.set(
-                        "directories", Json.MAPPER.valueToTree(config.directories().keySet()));
-                    ArrayNode agents = about.putArray("agents");
-                    for (AgentHealth agent : engines.agents()) {
-                      ObjectNode json = agents.addObject();
-                      json.put("agent", agent.role());
-                      json.put("errors", agent.failures());
-                      json.put("healthy", !agent.unhealthy());
-                      agent
-                          .lastFailure()
-                          .ifPresent(failure -> json.put("lastError", Redaction.redact(failure)));
-                    }
-                    res.header("Content-Type", "application/json");
-                    res.send(Json.write(about));
-                  })
+              .register(new DashboardRoutes())
+              .get("/api", (req, res) -> about(config, req, res))
               .any(
                   (req, res) -> {
                     throw ProblemException.notFound(
@@ -119,10 +71,8 @@ public final class HeraldServer implements AutoCloseable {
                             + "; see the README's HTTP API section");
                   });
         };
-    WsRouting.Builder sockets =
-        WsRouting.builder()
-            .endpoint(
-                "/ws/streams/{stream}", () -> new LiveSocket(config, engines.topics(), streams));
+    WsRouting.Builder sockets = WsRouting.builder();
+    engines.jobs().forEach(job -> job.sockets(sockets, streams));
     try {
       listener =
           HttpListener.start(
@@ -143,8 +93,27 @@ public final class HeraldServer implements AutoCloseable {
         listener.port(),
         backend.describe(),
         config.streams().size(),
-        config.digests().size(),
+        config.job(DigestsConfig.class).rules().size(),
         listener.maxConnections());
+  }
+
+  /** {@code GET /api}: the store, the streams, what each job runs, and how the agents are. */
+  private void about(HeraldConfig config, ServerRequest req, ServerResponse res) {
+    ObjectNode about = Json.object();
+    about.put("name", "Herald");
+    about.put("store", engines.backend().describe());
+    about.set("streams", Json.MAPPER.valueToTree(config.streams().keySet()));
+    engines.jobs().forEach(job -> job.describe(about));
+    ArrayNode agents = about.putArray("agents");
+    for (AgentHealth agent : engines.agents()) {
+      ObjectNode json = agents.addObject();
+      json.put("agent", agent.role());
+      json.put("errors", agent.failures());
+      json.put("healthy", !agent.unhealthy());
+      agent.lastFailure().ifPresent(failure -> json.put("lastError", Redaction.redact(failure)));
+    }
+    res.header("Content-Type", "application/json");
+    res.send(Json.write(about));
   }
 
   /** Who may hold the port, as far as the data folder's lock tells. */

@@ -1,6 +1,5 @@
 package dev.herald.server;
 
-import dev.herald.server.config.ConfigLoader;
 import dev.herald.server.config.HeraldConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,7 +33,7 @@ public final class ServerFixture {
       Files.createDirectories(dir);
       Path file = dir.resolve("herald.yaml");
       Files.writeString(file, yaml);
-      HeraldConfig config = new ConfigLoader(Map.of()).load(file);
+      HeraldConfig config = Jobs.configLoader(Map.of()).load(file);
       return config.withServer(config.server().withPort(0).withData(dir.resolve("data")));
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -1,6 +1,6 @@
 package dev.herald.server.cli;
 
-import dev.herald.server.config.ConfigLoader;
+import dev.herald.server.Jobs;
 import dev.herald.server.config.HeraldConfig;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -34,7 +34,7 @@ public final class ConfigOptions {
         config != null
             ? config
             : Path.of(System.getenv().getOrDefault("HERALD_CONFIG", "herald.yaml"));
-    HeraldConfig loaded = new ConfigLoader(System.getenv()).load(file);
+    HeraldConfig loaded = Jobs.configLoader(System.getenv()).load(file);
     if (store != null) {
       loaded = loaded.withServer(loaded.server().withStore(store, loaded.server().storePrefix()));
     }

@@ -3,6 +3,7 @@ package dev.herald.server.cli;
 import dev.herald.server.HeraldEngines;
 import dev.herald.server.config.ConfigException;
 import dev.herald.server.config.HeraldConfig;
+import dev.herald.server.digests.DigestsConfig;
 import dev.herald.server.store.Backends;
 import java.time.InstantSource;
 import java.util.concurrent.Callable;
@@ -37,7 +38,7 @@ public final class WorkerCommand implements Callable<Integer> {
         .info(
             "Herald worker running on {} ({} digest rules)",
             engines.backend().describe(),
-            loaded.digests().size());
+            loaded.job(DigestsConfig.class).rules().size());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -1,14 +1,10 @@
 package dev.herald.server.config;
 
-import dev.herald.digest.DigestRule;
-import dev.herald.inbox.InboxRule;
 import dev.herald.process.FailurePolicy;
-import dev.herald.retry.RetryPolicy;
-import dev.herald.route.RouteRule;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Everything {@code herald.yaml} declares, after validation and environment overrides.
@@ -16,53 +12,45 @@ import java.util.Optional;
  * @param source the file it came from
  * @param server where and how the server runs
  * @param streams declared streams by name; only these accept events
- * @param digests digest rules
- * @param retry how failed deliveries are retried
- * @param directories declared directories by name
- * @param routes route rules
- * @param inboxes inbox rules
- * @param alerts the alerts stream and the monitor's period
- * @param live chat topics and live subscription settings
- * @param processing how digests, routes and inboxes retry an event they fail to process, and where
- *     they put what they give up
+ * @param processing how the jobs' consumers retry an event they fail to process, and where they put
+ *     what they give up
+ * @param jobs what each job read from its sections, in the order of the server's jobs
  */
 public record HeraldConfig(
     Path source,
     ServerSettings server,
     Map<String, StreamConfig> streams,
-    List<DigestRule> digests,
-    RetryPolicy retry,
-    Map<String, DirectoryConfig> directories,
-    List<RouteRule> routes,
-    List<InboxRule> inboxes,
-    AlertSettings alerts,
-    LiveSettings live,
-    FailurePolicy processing) {
+    FailurePolicy processing,
+    List<JobConfig> jobs) {
 
-  /** The stream that receives notifications whose delivery was given up. */
-  public static final String FAILED_STREAM = "notifications.failed";
+  public HeraldConfig {
+    streams = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(streams));
+    jobs = List.copyOf(jobs);
+  }
+
+  /** The settings of the job whose configuration is a {@code type}. */
+  public <T extends JobConfig> T job(Class<T> type) {
+    return jobs.stream()
+        .filter(type::isInstance)
+        .map(type::cast)
+        .findFirst()
+        .orElseThrow(() -> new IllegalStateException("no job is configured by " + type));
+  }
+
+  /** Each consumer group of every job, with the stream it reads. */
+  public Map<String, String> consumers() {
+    Map<String, String> consumers = new LinkedHashMap<>();
+    jobs.forEach(job -> consumers.putAll(job.consumers()));
+    return consumers;
+  }
 
   /**
-   * The streams Herald writes itself, each with who writes it: routes' outputs, the alerts, the
-   * streams notifications are delivered to and the failed-notifications stream.
+   * The streams Herald writes itself, each with who writes it: what the jobs write (routes'
+   * outputs, alerts, notification streams, failed notifications) and the dead-letter streams.
    */
   public Map<String, String> writtenByHerald() {
-    Map<String, String> writers = new java.util.LinkedHashMap<>();
-    for (RouteRule route : routes) {
-      writers.putIfAbsent(route.to(), "route '" + route.name() + "'");
-      writers.putIfAbsent(route.invalid(), "route '" + route.name() + "' (events it cannot route)");
-    }
-    writers.putIfAbsent(alerts.stream(), "the alert board");
-    for (DigestRule rule : digests) {
-      for (dev.herald.notify.Sink sink : rule.deliver()) {
-        if (sink instanceof dev.herald.notify.StreamSink stream) {
-          writers.putIfAbsent(
-              stream.stream(), "digest rule '" + rule.name() + "' (its notifications)");
-        }
-      }
-    }
-    writers.putIfAbsent(
-        FAILED_STREAM, "the dispatcher (notifications whose delivery was given up)");
+    Map<String, String> writers = new LinkedHashMap<>();
+    jobs.forEach(job -> job.writes().forEach(writers::putIfAbsent));
     deadLetterStreams()
         .forEach(
             (stream, group) ->
@@ -70,40 +58,17 @@ public record HeraldConfig(
     return writers;
   }
 
-  /** Each consumer group's dead-letter stream, with the group: digests, routes and inboxes. */
+  /** Each consumer group's dead-letter stream, with the group. */
   public Map<String, String> deadLetterStreams() {
-    Map<String, String> streams = new java.util.LinkedHashMap<>();
-    for (DigestRule rule : digests) {
-      streams.putIfAbsent(
-          processing.deadLetterStream(rule.consumerGroup(), rule.stream()), rule.consumerGroup());
-    }
-    for (RouteRule rule : routes) {
-      streams.putIfAbsent(
-          processing.deadLetterStream(rule.consumerGroup(), rule.stream()), rule.consumerGroup());
-    }
-    for (InboxRule rule : inboxes) {
-      streams.putIfAbsent(
-          processing.deadLetterStream(rule.consumerGroup(), rule.stream()), rule.consumerGroup());
-    }
+    Map<String, String> streams = new LinkedHashMap<>();
+    consumers()
+        .forEach(
+            (group, stream) ->
+                streams.putIfAbsent(processing.deadLetterStream(group, stream), group));
     return streams;
   }
 
-  public Optional<DigestRule> digest(String name) {
-    return digests.stream().filter(d -> d.name().equals(name)).findFirst();
-  }
-
   public HeraldConfig withServer(ServerSettings settings) {
-    return new HeraldConfig(
-        source,
-        settings,
-        streams,
-        digests,
-        retry,
-        directories,
-        routes,
-        inboxes,
-        alerts,
-        live,
-        processing);
+    return new HeraldConfig(source, settings, streams, processing, jobs);
   }
 }

@@ -31,18 +31,18 @@ import java.util.Locale;
  * nested deeper than {@link Json#MAX_EVENT_DEPTH} levels. Numbers are kept exactly as written
  * ({@link Json#MAPPER}).
  */
-final class EventBodies {
+public final class EventBodies {
 
   private static final ObjectReader STRICT =
       Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private final long maxBytes;
 
-  EventBodies(long maxBytes) {
+  public EventBodies(long maxBytes) {
     this.maxBytes = maxBytes;
   }
 
-  List<ObjectNode> read(ServerRequest req) {
+  public List<ObjectNode> read(ServerRequest req) {
     byte[] body = bytes(req);
     String contentType =
         req.headers()
@@ -87,7 +87,7 @@ final class EventBodies {
   }
 
   /** Reads the body as one JSON document of any kind. */
-  JsonNode document(ServerRequest req) {
+  public JsonNode document(ServerRequest req) {
     String text = utf8(bytes(req));
     if (text.isBlank()) {
       throw ProblemException.badRequest("the body is empty; send a JSON document");
@@ -146,7 +146,7 @@ final class EventBodies {
    * The body as text, refusing bytes that are not UTF-8 (a lenient decoder would turn them into
    * U+FFFD and store something the client never sent).
    */
-  static String utf8(byte[] body) {
+  public static String utf8(byte[] body) {
     // the JDK's own decoding is much the fastest, and turns only invalid bytes, or an encoded
     // U+FFFD itself, into U+FFFD: decode strictly just to tell those two apart
     String text = new String(body, StandardCharsets.UTF_8);
@@ -175,7 +175,7 @@ final class EventBodies {
   }
 
   /** Refuses an event nested deeper than {@link Json#MAX_EVENT_DEPTH} levels. */
-  static void checkDepth(ObjectNode event, String what) {
+  public static void checkDepth(ObjectNode event, String what) {
     int depth = Json.depth(event);
     if (depth > Json.MAX_EVENT_DEPTH) {
       throw ProblemException.badRequest(

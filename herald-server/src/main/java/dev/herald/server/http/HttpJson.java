@@ -10,22 +10,22 @@ import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /** Writing JSON answers and reading query parameters the same way in every route. */
-final class HttpJson {
+public final class HttpJson {
 
   private HttpJson() {}
 
-  static void send(ServerResponse res, int status, JsonNode body) {
+  public static void send(ServerResponse res, int status, JsonNode body) {
     res.status(Status.create(status));
     res.header(HeaderNames.CONTENT_TYPE, "application/json");
     res.send(Json.write(body).getBytes(StandardCharsets.UTF_8));
   }
 
-  static Optional<String> query(ServerRequest req, String name) {
+  public static Optional<String> query(ServerRequest req, String name) {
     return req.query().first(name).asOptional().filter(v -> !v.isEmpty());
   }
 
   /** The {@code limit} query parameter, 1 to {@code max}, or {@code fallback} when absent. */
-  static int limit(ServerRequest req, int fallback, int max) {
+  public static int limit(ServerRequest req, int fallback, int max) {
     Optional<String> raw = query(req, "limit");
     if (raw.isEmpty()) {
       return fallback;

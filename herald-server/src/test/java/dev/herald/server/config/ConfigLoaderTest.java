@@ -7,10 +7,16 @@ import dev.herald.digest.DigestRule;
 import dev.herald.notify.LogSink;
 import dev.herald.notify.StreamSink;
 import dev.herald.notify.WebhookSink;
+import dev.herald.server.Jobs;
+import dev.herald.server.digests.DigestsConfig;
+import dev.herald.server.digests.DigestsJob;
+import dev.herald.server.live.LiveJob;
+import dev.herald.server.reviews.ReviewsConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,20 +32,21 @@ class ConfigLoaderTest {
   }
 
   private HeraldConfig load(String yaml) throws IOException {
-    return new ConfigLoader(Map.of()).load(write(yaml));
+    return Jobs.configLoader(Map.of()).load(write(yaml));
   }
 
   @Test
   void shouldLoadTheShippedConfiguration() {
-    HeraldConfig config = new ConfigLoader(Map.of()).load(Path.of("../herald.yaml"));
+    HeraldConfig config = Jobs.configLoader(Map.of()).load(Path.of("../herald.yaml"));
 
-    DigestRule rule = config.digest("seller-scans").orElseThrow();
+    DigestRule rule = config.job(DigestsConfig.class).rule("seller-scans").orElseThrow();
     assertThat(rule.stream()).isEqualTo("scans");
     assertThat(rule.groupBy()).isEqualTo("seller_id");
     assertThat(rule.collect()).containsExactly("package_id");
     assertThat(rule.quietPeriod()).isEqualTo(Duration.ofHours(1));
     assertThat(rule.deliver()).containsExactly(new LogSink(), new StreamSink("notifications"));
-    assertThat(config.streams()).containsKeys("scans", "notifications", HeraldConfig.FAILED_STREAM);
+    assertThat(config.streams())
+        .containsKeys("scans", "notifications", DigestsConfig.FAILED_STREAM);
     assertThat(config.server().port()).isEqualTo(8080);
   }
 
@@ -64,7 +71,7 @@ class ConfigLoaderTest {
                 secret: s3cret
         """);
 
-    DigestRule rule = config.digest("d").orElseThrow();
+    DigestRule rule = config.job(DigestsConfig.class).rule("d").orElseThrow();
     assertThat(rule.collect()).containsExactly("package_id", "weight");
     assertThat(rule.maxWait()).contains(Duration.ofHours(4));
     assertThat(rule.maxItems()).hasValue(1000);
@@ -164,7 +171,7 @@ class ConfigLoaderTest {
             quietPeriod: 1h
         """);
 
-    assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(file))
+    assertThatThrownBy(() -> Jobs.configLoader(Map.of()).load(file))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining(file.toString())
         .hasMessageContaining("line 7")
@@ -218,7 +225,7 @@ class ConfigLoaderTest {
 
   @Test
   void shouldReportAMissingFile() {
-    assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(dir.resolve("missing.yaml")))
+    assertThatThrownBy(() -> Jobs.configLoader(Map.of()).load(dir.resolve("missing.yaml")))
         .hasMessageContaining("missing.yaml does not exist");
   }
 
@@ -227,7 +234,7 @@ class ConfigLoaderTest {
     Path file = write("server:\n  port: 8080\nstreams:\n  scans: {}\n");
 
     HeraldConfig config =
-        new ConfigLoader(
+        Jobs.configLoader(
                 Map.of(
                     "HERALD_PORT", "9090", "HERALD_DATA", "/tmp/x", "HERALD_MAX_BODY_SIZE", "2MiB"))
             .load(file);
@@ -235,7 +242,7 @@ class ConfigLoaderTest {
     assertThat(config.server().port()).isEqualTo(9090);
     assertThat(config.server().data()).isEqualTo(Path.of("/tmp/x"));
     assertThat(config.server().maxBodyBytes()).isEqualTo(2 * 1024 * 1024);
-    assertThatThrownBy(() -> new ConfigLoader(Map.of("HERALD_PORT", "eighty")).load(file))
+    assertThatThrownBy(() -> Jobs.configLoader(Map.of("HERALD_PORT", "eighty")).load(file))
         .hasMessageContaining("HERALD_PORT")
         .hasMessageContaining("but was eighty");
   }
@@ -251,7 +258,7 @@ class ConfigLoaderTest {
     assertThat(load("streams:\n  scans: {}\n").server().store()).isEqualTo("sqlite");
     Path file = write("streams:\n  scans: {}\n");
     assertThat(
-            new ConfigLoader(Map.of("HERALD_STORE", "redis://h:1/0")).load(file).server().store())
+            Jobs.configLoader(Map.of("HERALD_STORE", "redis://h:1/0")).load(file).server().store())
         .isEqualTo("redis://h:1/0");
     assertThatThrownBy(() -> load("store: postgres://x\nstreams:\n  scans: {}\n"))
         .hasMessageContaining("line 1")
@@ -322,5 +329,24 @@ class ConfigLoaderTest {
         .hasMessageContaining(
             "line 1 (log): a store is sqlite (the embedded default) or a Redis URL")
         .hasMessageContaining("but was kafka://localhost:9092");
+  }
+
+  @Test
+  void shouldRefuseTwoJobsOwningOneSection() {
+    assertThatThrownBy(
+            () -> new ConfigLoader(Map.of(), List.of(new DigestsJob(), new DigestsJob())))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("owned twice");
+  }
+
+  @Test
+  void shouldReadOnlyTheSectionsOfTheJobsItIsGiven() throws IOException {
+    Path file = write("streams:\n  scans: {}\ninboxes: {}\n");
+
+    assertThatThrownBy(
+            () -> new ConfigLoader(Map.of(), List.of(new DigestsJob(), new LiveJob())).load(file))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("unknown setting 'inboxes'");
+    assertThat(Jobs.configLoader(Map.of()).load(file).job(ReviewsConfig.class).inboxes()).isEmpty();
   }
 }

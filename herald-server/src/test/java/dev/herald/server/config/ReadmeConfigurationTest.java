@@ -2,6 +2,8 @@ package dev.herald.server.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.herald.server.Jobs;
+import dev.herald.server.digests.DigestsConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,10 +28,10 @@ class ReadmeConfigurationTest {
     Path file = dir.resolve("herald.yaml");
     Files.writeString(file, yaml);
 
-    HeraldConfig config = new ConfigLoader(Map.of()).load(file);
+    HeraldConfig config = Jobs.configLoader(Map.of()).load(file);
 
     assertThat(config.processing().deadLetterStream("digest:seller-scans", "scans"))
         .isEqualTo("scans.dead");
-    assertThat(config.retry().jitter()).isEqualTo(0.2);
+    assertThat(config.job(DigestsConfig.class).delivery().jitter()).isEqualTo(0.2);
   }
 }

@@ -1,4 +1,4 @@
-package dev.herald.server;
+package dev.herald.server.streams;
 
 import dev.herald.agent.Agent;
 import dev.herald.log.EventLog;
@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread ownership: run by one runner thread.
  */
-final class StreamRetention implements Agent {
+public final class StreamRetention implements Agent {
 
   private static final Logger LOG = LoggerFactory.getLogger(StreamRetention.class);
   private static final Duration EVERY = Duration.ofMinutes(1);
@@ -26,7 +26,7 @@ final class StreamRetention implements Agent {
   private final InstantSource clock;
   private Instant next = Instant.MIN;
 
-  StreamRetention(EventLog log, List<StreamConfig> streams, InstantSource clock) {
+  public StreamRetention(EventLog log, List<StreamConfig> streams, InstantSource clock) {
     this.log = log;
     this.streams =
         streams.stream().filter(s -> s.maxLength().isPresent() || s.maxAge().isPresent()).toList();

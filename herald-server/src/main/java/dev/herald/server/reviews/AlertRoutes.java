@@ -1,4 +1,4 @@
-package dev.herald.server.http;
+package dev.herald.server.reviews;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -7,6 +7,8 @@ import dev.herald.alert.AlertBoard;
 import dev.herald.json.Json;
 import dev.herald.log.Event;
 import dev.herald.log.EventLog;
+import dev.herald.server.http.HttpJson;
+import dev.herald.server.http.ProblemException;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;

@@ -1,4 +1,4 @@
-package dev.herald.server.http;
+package dev.herald.server.digests;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,6 +9,8 @@ import dev.herald.notify.Notification;
 import dev.herald.notify.NotificationPage;
 import dev.herald.notify.NotificationQuery;
 import dev.herald.notify.NotificationStore;
+import dev.herald.server.http.HttpJson;
+import dev.herald.server.http.ProblemException;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;

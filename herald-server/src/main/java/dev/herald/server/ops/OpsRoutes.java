@@ -1,10 +1,11 @@
-package dev.herald.server.http;
+package dev.herald.server.ops;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.Redaction;
 import dev.herald.agent.AgentHealth;
 import dev.herald.json.Json;
+import dev.herald.server.http.HttpJson;
 import dev.herald.server.metrics.HeraldMetrics;
 import dev.herald.store.Backend;
 import io.helidon.http.HeaderNames;

@@ -1,10 +1,11 @@
-package dev.herald.server.config;
+package dev.herald.server.reviews;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.herald.json.Json;
 import dev.herald.route.Directory;
 import dev.herald.route.InvalidDirectoryException;
+import dev.herald.server.config.ConfigException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

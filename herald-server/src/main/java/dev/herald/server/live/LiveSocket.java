@@ -1,4 +1,4 @@
-package dev.herald.server.http;
+package dev.herald.server.live;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -7,7 +7,11 @@ import dev.herald.HeraldException;
 import dev.herald.json.Json;
 import dev.herald.log.StoreUnavailableException;
 import dev.herald.server.config.HeraldConfig;
+import dev.herald.server.http.EventBodies;
+import dev.herald.server.http.ProblemException;
+import dev.herald.server.http.ProblemResponses;
 import dev.herald.server.listener.CoalescingWsUpgrader;
+import dev.herald.server.streams.StreamRoutes;
 import dev.herald.topic.LiveEvent;
 import dev.herald.topic.SubscriberTooSlowException;
 import dev.herald.topic.Subscription;
@@ -107,7 +111,9 @@ public final class LiveSocket implements WsListener {
               oldest -> send(session, Json.write(LiveRoutes.resetJson(subscription, oldest))));
       // often enough that a live client's pongs reach the listener well within its idle timeout
       Duration heartbeat =
-          min(config.live().heartbeat(), config.server().http().idleTimeout().dividedBy(3));
+          min(
+              config.job(LiveSettings.class).heartbeat(),
+              config.server().http().idleTimeout().dividedBy(3));
       while (!Thread.currentThread().isInterrupted()) {
         List<LiveEvent> events;
         try {

@@ -1,4 +1,4 @@
-package dev.herald.server.http;
+package dev.herald.server.digests;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -8,6 +8,8 @@ import dev.herald.digest.DigestEngine;
 import dev.herald.digest.DigestRule;
 import dev.herald.digest.DigestStore;
 import dev.herald.json.Json;
+import dev.herald.server.http.HttpJson;
+import dev.herald.server.http.ProblemException;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;

@@ -1,4 +1,4 @@
-package dev.herald.server.http;
+package dev.herald.server.reviews;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -6,7 +6,9 @@ import dev.herald.json.Json;
 import dev.herald.route.Directories;
 import dev.herald.route.Directory;
 import dev.herald.route.InvalidDirectoryException;
-import dev.herald.server.config.DirectoryFiles;
+import dev.herald.server.http.EventBodies;
+import dev.herald.server.http.HttpJson;
+import dev.herald.server.http.ProblemException;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;

@@ -1,4 +1,4 @@
-package dev.herald.server.config;
+package dev.herald.server.reviews;
 
 import java.time.Duration;
 

@@ -1,8 +1,11 @@
-package dev.herald.server.http;
+package dev.herald.server.live;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.json.Json;
 import dev.herald.server.config.HeraldConfig;
+import dev.herald.server.http.HttpJson;
+import dev.herald.server.http.ProblemException;
+import dev.herald.server.streams.StreamRoutes;
 import dev.herald.topic.LiveEvent;
 import dev.herald.topic.SubscriberTooSlowException;
 import dev.herald.topic.Subscription;
@@ -40,7 +43,7 @@ public final class LiveRoutes implements HttpService {
   public LiveRoutes(HeraldConfig config, Topics topics) {
     this.config = Objects.requireNonNull(config, "config");
     this.topics = Objects.requireNonNull(topics, "topics");
-    this.heartbeat = config.live().heartbeat();
+    this.heartbeat = config.job(LiveSettings.class).heartbeat();
   }
 
   @Override

@@ -1,4 +1,4 @@
-package dev.herald.server.config;
+package dev.herald.server.reviews;
 
 import dev.herald.route.Directory;
 import java.nio.file.Path;

@@ -1,11 +1,7 @@
-package dev.herald.server.http;
+package dev.herald.server.streams;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.herald.digest.DigestItem;
-import dev.herald.digest.DigestRule;
-import dev.herald.inbox.InboxDelivery;
-import dev.herald.inbox.InboxRule;
 import dev.herald.json.Json;
 import dev.herald.log.Event;
 import dev.herald.log.EventLog;
@@ -13,10 +9,12 @@ import dev.herald.log.IdempotencyKey;
 import dev.herald.log.InvalidEventException;
 import dev.herald.log.NewEvent;
 import dev.herald.log.StreamInfo;
-import dev.herald.route.RouteRule;
-import dev.herald.route.Routing;
 import dev.herald.server.config.HeraldConfig;
+import dev.herald.server.config.JobConfig;
 import dev.herald.server.config.StreamConfig;
+import dev.herald.server.http.EventBodies;
+import dev.herald.server.http.HttpJson;
+import dev.herald.server.http.ProblemException;
 import dev.herald.server.metrics.HeraldMetrics;
 import dev.herald.topic.LiveEvent;
 import io.helidon.http.HeaderNames;
@@ -56,20 +54,10 @@ public final class StreamRoutes implements HttpService {
     this.log = Objects.requireNonNull(log, "log");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.bodies = new EventBodies(config.server().maxBodyBytes());
-    for (DigestRule rule : config.digests()) {
-      checks
-          .computeIfAbsent(rule.stream(), s -> new ArrayList<>())
-          .add(data -> DigestItem.check(rule, data));
-    }
-    for (RouteRule rule : config.routes()) {
-      checks
-          .computeIfAbsent(rule.stream(), s -> new ArrayList<>())
-          .add(data -> Routing.check(rule, data));
-    }
-    for (InboxRule rule : config.inboxes()) {
-      checks
-          .computeIfAbsent(rule.stream(), s -> new ArrayList<>())
-          .add(data -> InboxDelivery.check(rule, data));
+    for (JobConfig job : config.jobs()) {
+      for (JobConfig.EventCheck check : job.checks()) {
+        checks.computeIfAbsent(check.stream(), s -> new ArrayList<>()).add(check.check());
+      }
     }
     config
         .writtenByHerald()
@@ -90,7 +78,7 @@ public final class StreamRoutes implements HttpService {
         .get("/{stream}/events", this::read);
   }
 
-  static String knownStream(HeraldConfig config, ServerRequest req) {
+  public static String knownStream(HeraldConfig config, ServerRequest req) {
     String stream = req.path().pathParameters().get("stream");
     if (!config.streams().containsKey(stream)) {
       throw unknownStream(config, stream);
@@ -98,7 +86,7 @@ public final class StreamRoutes implements HttpService {
     return stream;
   }
 
-  static ProblemException unknownStream(HeraldConfig config, String stream) {
+  public static ProblemException unknownStream(HeraldConfig config, String stream) {
     return ProblemException.notFound(
         "unknown-stream",
         "stream '"

@@ -1,4 +1,4 @@
-package dev.herald.server.http;
+package dev.herald.server.reviews;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,6 +9,8 @@ import dev.herald.inbox.InboxStats;
 import dev.herald.inbox.InboxStore;
 import dev.herald.inbox.InboxSummary;
 import dev.herald.json.Json;
+import dev.herald.server.http.HttpJson;
+import dev.herald.server.http.ProblemException;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
