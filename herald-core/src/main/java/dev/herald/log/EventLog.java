@@ -116,6 +116,15 @@ public interface EventLog extends AutoCloseable {
   List<Event> claim(String stream, String group, String consumer, Duration minIdle, int limit);
 
   /**
+   * Makes the events pending for {@code consumer} in the group claimable at once, as if their lease
+   * had passed: a process that starts under the name it had before it stopped knows that what it
+   * was handed then was never finished, and need not wait out the lease to take it back. The
+   * default does nothing (the events come back after their lease); a log whose consumer names
+   * outlive a process overrides it.
+   */
+  default void releasePending(String stream, String group, String consumer) {}
+
+  /**
    * A consumer of the group that a processor drives ({@link GroupConsumer}); creates the group from
    * the earliest event if it does not exist. The default reads through {@link #readGroup}, {@link
    * #claim} and {@link #ack}.

@@ -89,6 +89,9 @@ public final class GroupReader implements GroupConsumer {
     this.batchSize = batchSize;
     this.lease = Objects.requireNonNull(lease, "lease");
     log.createGroup(stream, group, GroupStart.EARLIEST);
+    // what this consumer held before a restart is taken back by the first claim, not after the
+    // lease
+    log.releasePending(stream, group, consumer);
     String threadName = "herald-read-ahead-" + stream + "-" + group;
     // a queue, not a hand-off: the thread of the read just taken may not be back waiting yet
     this.readAhead =

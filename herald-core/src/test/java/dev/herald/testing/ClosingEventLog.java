@@ -26,6 +26,11 @@ public record ClosingEventLog(EventLog log, AutoCloseable owner) implements Even
   }
 
   @Override
+  public void releasePending(String stream, String group, String consumer) {
+    log.releasePending(stream, group, consumer);
+  }
+
+  @Override
   public void onAppended(Runnable listener) {
     log.onAppended(listener);
   }

@@ -8,7 +8,7 @@ import java.net.Socket;
 import java.net.URI;
 
 /**
- * A service that tests need and that runs outside the JVM: Redis today, PostgreSQL and Kafka next.
+ * A service that tests need and that runs outside the JVM: Redis and PostgreSQL today, Kafka next.
  * Its URL comes from an environment variable, else a default on this machine. {@link #require()} is
  * the one rule for all of them: with {@code CI=true} a service that does not answer fails the test
  * (CI must not pass by skipping), elsewhere the test is skipped with the reason.
@@ -21,6 +21,10 @@ public record ExternalService(String name, String variable, String defaultUrl) {
 
   public static final ExternalService REDIS =
       new ExternalService("Redis", "HERALD_TEST_REDIS_URL", "redis://127.0.0.1:6379/15");
+
+  public static final ExternalService POSTGRES =
+      new ExternalService(
+          "PostgreSQL", "HERALD_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test");
 
   /** The service's URL. */
   public String url() {

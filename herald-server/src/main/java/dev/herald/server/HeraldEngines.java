@@ -15,6 +15,7 @@ import dev.herald.server.streams.StreamRetention;
 import dev.herald.store.Backend;
 import dev.herald.store.StoreSettings;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -45,7 +46,15 @@ public final class HeraldEngines implements AutoCloseable {
   private final Backend backend;
   private final HeraldMetrics metrics;
 
+  /** The engines of a server process. */
   public HeraldEngines(HeraldConfig config, InstantSource clock) {
+    this(config, clock, "server");
+  }
+
+  /**
+   * @param role what the process is ({@code server}, {@code worker}), part of its consumer name
+   */
+  public HeraldEngines(HeraldConfig config, InstantSource clock, String role) {
     backend = track(openBackend(config, clock));
     try {
       metrics = new HeraldMetrics();
@@ -59,7 +68,7 @@ public final class HeraldEngines implements AutoCloseable {
               config,
               backend,
               clock,
-              consumerName(),
+              consumerName(role, config.server().data(), System.getenv("HERALD_INSTANCE")),
               logIdle,
               config.processing().withListener(metrics),
               metrics,
@@ -96,6 +105,7 @@ public final class HeraldEngines implements AutoCloseable {
             config.server().data(),
             config.server().durability(),
             config.server().storePrefix(),
+            config.server().storeSchema(),
             clock,
             config.job(DigestsConfig.class).rules().stream().map(DigestRule::name).toList(),
             maxLengths);
@@ -107,8 +117,20 @@ public final class HeraldEngines implements AutoCloseable {
     return Backends.open(settings, config.server().log());
   }
 
-  private static String consumerName() {
-    return "herald-" + ManagementFactory.getRuntimeMXBean().getName();
+  /**
+   * This process's consumer name in every group: the same after a restart of the same instance (its
+   * role, host and data folder, or {@code HERALD_INSTANCE} when set), so that a restarted process
+   * takes back the events it held at once ({@link dev.herald.log.EventLog#releasePending}) instead
+   * of after their lease. Two live processes must not share one: give each its own data folder (as
+   * SQLite requires anyway) or {@code HERALD_INSTANCE}.
+   */
+  static String consumerName(String role, Path data, String instance) {
+    if (instance != null && !instance.isBlank()) {
+      return "herald-" + instance;
+    }
+    String runtime = ManagementFactory.getRuntimeMXBean().getName(); // pid@host
+    String host = runtime.substring(runtime.indexOf('@') + 1);
+    return "herald-" + role + "@" + host + ":" + data.toAbsolutePath().normalize();
   }
 
   private <T extends AutoCloseable> T track(T resource) {

@@ -20,7 +20,7 @@ import picocli.CommandLine.Mixin;
     name = "worker",
     mixinStandardHelpOptions = true,
     description =
-        "Run the digest engine and deliveries without the HTTP API, on a shared store (Redis).")
+        "Run the digest engine and deliveries without the HTTP API, on a shared store (Redis or PostgreSQL).")
 public final class WorkerCommand implements Callable<Integer> {
 
   @Mixin ConfigOptions options;
@@ -30,10 +30,10 @@ public final class WorkerCommand implements Callable<Integer> {
     HeraldConfig loaded = options.load();
     if (!Backends.shared(loaded.server().store()) || !Backends.shared(loaded.server().logStore())) {
       throw new ConfigException(
-          "herald worker shares the store with the servers, so it needs a shared store, such as Redis"
+          "herald worker shares the store with the servers, so it needs a shared store, such as Redis or PostgreSQL"
               + " (store: redis://host:port/db, HERALD_STORE or --store); the embedded SQLite store belongs to one process");
     }
-    HeraldEngines engines = new HeraldEngines(loaded, InstantSource.system());
+    HeraldEngines engines = new HeraldEngines(loaded, InstantSource.system(), "worker");
     LoggerFactory.getLogger(WorkerCommand.class)
         .info(
             "Herald worker running on {} ({} digest rules)",

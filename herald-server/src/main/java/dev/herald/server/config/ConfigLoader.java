@@ -187,6 +187,12 @@ public final class ConfigLoader {
                   new ConfigException(
                       "HERALD_STORE" + where + ": " + storeProblem(env.get("HERALD_STORE"))));
     }
+    String schema = env.getOrDefault("HERALD_STORE_SCHEMA", s.storeSchema());
+    try {
+      Backends.checkSchema(schema);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("HERALD_STORE_SCHEMA" + where + ": " + e.getMessage());
+    }
     HttpSettings http = s.http();
     if (env.containsKey("HERALD_MAX_CONNECTIONS")) {
       http =
@@ -217,6 +223,7 @@ public final class ConfigLoader {
             sync,
             store,
             env.getOrDefault("HERALD_STORE_PREFIX", s.storePrefix()),
+            schema,
             log,
             http);
     try {
@@ -237,11 +244,19 @@ public final class ConfigLoader {
           server.storePrefix());
     }
     in.requireObject(node, "/store");
-    in.allowOnly(node, "/store", Set.of("url", "prefix"));
+    in.allowOnly(node, "/store", Set.of("url", "prefix", "schema"));
     String url = in.text(node, "/store", "url").orElse("sqlite");
-    return server.withStore(
-        checkStore(url, () -> in.error("/store/url", storeProblem(url))),
-        in.text(node, "/store", "prefix").orElse(server.storePrefix()));
+    String schema = in.text(node, "/store", "schema").orElse(server.storeSchema());
+    try {
+      Backends.checkSchema(schema);
+    } catch (IllegalArgumentException e) {
+      throw in.error("/store/schema", e.getMessage());
+    }
+    return server
+        .withStore(
+            checkStore(url, () -> in.error("/store/url", storeProblem(url))),
+            in.text(node, "/store", "prefix").orElse(server.storePrefix()))
+        .withStoreSchema(schema);
   }
 
   private static String storeProblem(String value) {
@@ -294,6 +309,7 @@ public final class ConfigLoader {
             Durability.PROCESS_CRASH,
             "sqlite",
             "herald:",
+            "herald",
             Optional.empty(),
             HttpSettings.DEFAULT);
     if (node.isMissingNode() || node.isNull()) {
@@ -345,6 +361,7 @@ public final class ConfigLoader {
         sync,
         defaults.store(),
         defaults.storePrefix(),
+        defaults.storeSchema(),
         defaults.log(),
         http(in, node));
   }

@@ -15,7 +15,8 @@ import java.util.Optional;
  * @param durability how much an acknowledged write survives ({@code sync})
  * @param store the store of the state and, unless {@code log} says otherwise, of the event log:
  *     {@code sqlite} (the embedded store in {@code data}) or a {@code redis://} URL
- * @param storePrefix the prefix of every key Herald writes to a shared store
+ * @param storePrefix the prefix of every key Herald writes to a shared key-value store (Redis)
+ * @param storeSchema the schema of Herald's tables in a shared relational store (PostgreSQL)
  * @param log the store of the event log, when it is not {@code store}'s
  * @param http how the HTTP listener protects itself from clients
  */
@@ -27,6 +28,7 @@ public record ServerSettings(
     Durability durability,
     String store,
     String storePrefix,
+    String storeSchema,
     Optional<String> log,
     HttpSettings http) {
 
@@ -38,27 +40,32 @@ public record ServerSettings(
 
   public ServerSettings withPort(int newPort) {
     return new ServerSettings(
-        host, newPort, data, maxBodyBytes, durability, store, storePrefix, log, http);
+        host, newPort, data, maxBodyBytes, durability, store, storePrefix, storeSchema, log, http);
   }
 
   public ServerSettings withData(Path newData) {
     return new ServerSettings(
-        host, port, newData, maxBodyBytes, durability, store, storePrefix, log, http);
+        host, port, newData, maxBodyBytes, durability, store, storePrefix, storeSchema, log, http);
   }
 
   public ServerSettings withStore(String newStore, String newPrefix) {
     return new ServerSettings(
-        host, port, data, maxBodyBytes, durability, newStore, newPrefix, log, http);
+        host, port, data, maxBodyBytes, durability, newStore, newPrefix, storeSchema, log, http);
+  }
+
+  public ServerSettings withStoreSchema(String newSchema) {
+    return new ServerSettings(
+        host, port, data, maxBodyBytes, durability, store, storePrefix, newSchema, log, http);
   }
 
   public ServerSettings withLog(Optional<String> newLog) {
     return new ServerSettings(
-        host, port, data, maxBodyBytes, durability, store, storePrefix, newLog, http);
+        host, port, data, maxBodyBytes, durability, store, storePrefix, storeSchema, newLog, http);
   }
 
   public ServerSettings withHttp(HttpSettings newHttp) {
     return new ServerSettings(
-        host, port, data, maxBodyBytes, durability, store, storePrefix, log, newHttp);
+        host, port, data, maxBodyBytes, durability, store, storePrefix, storeSchema, log, newHttp);
   }
 
   /** The store the event log comes from. */

@@ -5,6 +5,8 @@ import dev.herald.digest.DigestStore;
 import dev.herald.inbox.InboxStore;
 import dev.herald.log.EventLog;
 import dev.herald.notify.NotificationStore;
+import dev.herald.postgres.PostgresProvider;
+import dev.herald.postgres.PostgresUrl;
 import dev.herald.redis.RedisProvider;
 import dev.herald.sqlite.SqliteProvider;
 import dev.herald.store.Backend;
@@ -25,7 +27,7 @@ public final class Backends {
   private static final Logger LOG = LoggerFactory.getLogger(Backends.class);
 
   private static final List<BackendProvider> PROVIDERS =
-      List.of(new SqliteProvider(), new RedisProvider());
+      List.of(new SqliteProvider(), new RedisProvider(), new PostgresProvider());
 
   private Backends() {}
 
@@ -48,6 +50,15 @@ public final class Backends {
         + PROVIDERS.stream().flatMap(p -> p.forms().stream()).collect(Collectors.joining(" or "))
         + ", but was "
         + Redaction.redact(url);
+  }
+
+  /**
+   * Refuses a {@code store.schema} that a relational store could not use as it is.
+   *
+   * @throws IllegalArgumentException saying which names are allowed
+   */
+  public static void checkSchema(String schema) {
+    PostgresUrl.requireSchema(schema);
   }
 
   /** Whether every process of a deployment may share the store at {@code url}. */

@@ -46,6 +46,8 @@ class LayersTest {
         .definedBy("dev.herald.sqlite..")
         .layer("redis")
         .definedBy("dev.herald.redis..")
+        .layer("postgres")
+        .definedBy("dev.herald.postgres..")
         .layer("server")
         .definedBy("dev.herald.server..")
         .whereLayer("server")
@@ -55,6 +57,8 @@ class LayersTest {
         .whereLayer("sqlite")
         .mayOnlyBeAccessedByLayers("server")
         .whereLayer("redis")
+        .mayOnlyBeAccessedByLayers("server")
+        .whereLayer("postgres")
         .mayOnlyBeAccessedByLayers("server")
         .check(herald);
   }

@@ -260,10 +260,39 @@ class ConfigLoaderTest {
     assertThat(
             Jobs.configLoader(Map.of("HERALD_STORE", "redis://h:1/0")).load(file).server().store())
         .isEqualTo("redis://h:1/0");
-    assertThatThrownBy(() -> load("store: postgres://x\nstreams:\n  scans: {}\n"))
+    assertThatThrownBy(() -> load("store: mongodb://x\nstreams:\n  scans: {}\n"))
         .hasMessageContaining("line 1")
         .hasMessageContaining("a store is sqlite (the embedded default) or a Redis URL")
-        .hasMessageContaining("postgres://x");
+        .hasMessageContaining("or a PostgreSQL URL like postgresql://")
+        .hasMessageContaining("mongodb://x");
+  }
+
+  @Test
+  void shouldTakeAPostgresStoreWithItsSchemaAndRefuseASchemaThatNeedsQuoting() throws IOException {
+    HeraldConfig plain = load("store: postgresql://h:5432/db\nstreams:\n  scans: {}\n");
+    assertThat(plain.server().store()).isEqualTo("postgresql://h:5432/db");
+    assertThat(plain.server().storeSchema()).isEqualTo("herald");
+    HeraldConfig mapped =
+        load("store:\n  url: postgresql://h:5432/db\n  schema: shop_a\nstreams:\n  scans: {}\n");
+    assertThat(mapped.server().storeSchema()).isEqualTo("shop_a");
+    Path file = write("store: postgresql://h:5432/db\nstreams:\n  scans: {}\n");
+    assertThat(
+            Jobs.configLoader(Map.of("HERALD_STORE_SCHEMA", "shop_b"))
+                .load(file)
+                .server()
+                .storeSchema())
+        .isEqualTo("shop_b");
+    assertThatThrownBy(() -> Jobs.configLoader(Map.of("HERALD_STORE_SCHEMA", "1x")).load(file))
+        .hasMessageContaining("HERALD_STORE_SCHEMA")
+        .hasMessageContaining("'1x'");
+    assertThatThrownBy(
+            () ->
+                load(
+                    "store:\n  url: postgresql://h:5432/db\n  schema: Shop-A\nstreams:\n  scans: {}\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("line 3")
+        .hasMessageContaining("lower-case letters, digits and _")
+        .hasMessageContaining("'Shop-A'");
   }
 
   @Test

@@ -31,6 +31,7 @@ final class SqliteStateRedisLog {
             data,
             Durability.PROCESS_CRASH,
             prefix,
+            "herald",
             clock,
             List.of("seller-scans"),
             Map.of()),

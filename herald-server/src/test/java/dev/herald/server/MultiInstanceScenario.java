@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.herald.redis.RedisTestSupport;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,26 +24,32 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Two server processes and a worker on one Redis share the work and emit each scan once. */
-class MultiInstanceIT {
+/**
+ * Two server processes and a worker on one shared store share the work and emit each scan once; run
+ * once per shared store ({@code RedisMultiInstanceIT}, {@code PostgresMultiInstanceIT}).
+ */
+abstract class MultiInstanceScenario {
 
   private static final int SCANS = 100_000;
   private static final int SELLERS = 10_000;
 
   @TempDir Path dir;
-  private final String prefix = RedisTestSupport.freshPrefix();
   private final List<AutoCloseable> processes = new ArrayList<>();
   private Path config;
+
+  /** The {@code store:} section of the configuration, on storage of this test's own. */
+  protected abstract String storeSection();
+
+  /** Removes what the test stored. */
+  protected abstract void cleanStore();
 
   @BeforeEach
   void writeConfig() throws Exception {
     config = dir.resolve("herald.yaml");
     Files.writeString(
         config,
-        """
-        store:
-          url: %s
-          prefix: '%s'
+        storeSection()
+            + """
         server:
           maxBodySize: 4MiB
         streams:
@@ -58,8 +63,7 @@ class MultiInstanceIT {
             quietPeriod: PT1S
             deliver:
               - stream: notifications
-        """
-            .formatted(RedisTestSupport.URL, prefix));
+        """);
   }
 
   @AfterEach
@@ -67,10 +71,10 @@ class MultiInstanceIT {
     for (AutoCloseable process : processes) {
       process.close();
     }
-    RedisTestSupport.clean(prefix);
+    cleanStore();
   }
 
-  private ServerProcess server(String name) {
+  protected ServerProcess server(String name) {
     ServerProcess server =
         ServerProcess.start(
             config, dir.resolve(name), ServerProcess.freePort(), dir.resolve(name + ".log"));
@@ -90,9 +94,15 @@ class MultiInstanceIT {
   }
 
   /**
-   * Posts the scans round-robin to the servers until done or {@code stopAfter} are acknowledged.
+   * Posts the scans round-robin to the servers; {@code atStop} runs in a posting thread once {@code
+   * stopAfter} are acknowledged (and again for later batches: it must act once).
    */
   private Set<String> post(List<ServerProcess> servers, int stopAfter, Runnable atStop)
+      throws Exception {
+    return post(servers, SCANS, stopAfter, atStop);
+  }
+
+  protected Set<String> post(List<ServerProcess> servers, int scans, int stopAfter, Runnable atStop)
       throws Exception {
     Set<String> acknowledged = ConcurrentHashMap.newKeySet();
     AtomicInteger next = new AtomicInteger();
@@ -102,7 +112,7 @@ class MultiInstanceIT {
       futures.add(
           pool.submit(
               () -> {
-                for (int from = next.getAndAdd(500); from < SCANS; from = next.getAndAdd(500)) {
+                for (int from = next.getAndAdd(500); from < scans; from = next.getAndAdd(500)) {
                   StringBuilder body = new StringBuilder("[");
                   List<String> packages = new ArrayList<>();
                   for (int i = from; i < from + 500; i++) {
@@ -174,9 +184,14 @@ class MultiInstanceIT {
     return missing;
   }
 
-  private static void assertEachOnce(TestHttp http, Set<String> acknowledged, int atLeast) {
+  protected static void assertEachOnce(TestHttp http, Set<String> acknowledged, int atLeast) {
+    assertEachOnce(http, acknowledged, atLeast, Duration.ofMinutes(2));
+  }
+
+  protected static void assertEachOnce(
+      TestHttp http, Set<String> acknowledged, int atLeast, Duration within) {
     await()
-        .atMost(Duration.ofMinutes(2))
+        .atMost(within)
         .pollInterval(Duration.ofSeconds(1))
         .until(
             () ->

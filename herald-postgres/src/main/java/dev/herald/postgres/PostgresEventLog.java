@@ -1,0 +1,793 @@
+package dev.herald.postgres;
+
+import dev.herald.log.Event;
+import dev.herald.log.EventLog;
+import dev.herald.log.GroupStart;
+import dev.herald.log.IdempotencyConflictException;
+import dev.herald.log.IdempotencyKey;
+import dev.herald.log.NewEvent;
+import dev.herald.log.StreamEnds;
+import dev.herald.log.StreamInfo;
+import dev.herald.log.StreamInfo.GroupInfo;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@link EventLog} in PostgreSQL tables. Ids are per-stream sequence numbers as decimal text, and
+ * an event's position is its id.
+ *
+ * <p>Ordering across processes: an append bumps its stream's {@code last_id} first, so the stream
+ * row stays locked until the append commits; the next append to the stream waits, and events become
+ * visible in id order. A reader that saw id n has therefore seen every id before it.
+ *
+ * <p>Consumer groups: every change to a group's pending runs (read, acknowledge, claim) locks the
+ * group's row first, so the runs a transaction reads are the runs it changes. Consumers of one
+ * group take turns for a few statements; events are handed out in batches, so the turns are short
+ * next to the work done on a batch.
+ *
+ * <p>Thread-safety: safe for concurrent use, by any number of processes on one database.
+ */
+public final class PostgresEventLog implements EventLog {
+
+  /** Rows deleted per statement when trimming, so that no transaction holds a long stream. */
+  static final int TRIM_BATCH = 10_000;
+
+  private final PostgresDatabase db;
+  private final InstantSource clock;
+  private final Map<String, Long> maxLengths;
+  private final ConcurrentMap<String, Long> streamIds = new ConcurrentHashMap<>();
+  private final List<Runnable> appendListeners = new CopyOnWriteArrayList<>();
+  private final ConcurrentMap<String, AtomicLong> appendedSinceTrim = new ConcurrentHashMap<>();
+
+  /**
+   * @param maxLengths the approximate maximum length of each stream that has one
+   */
+  public PostgresEventLog(PostgresDatabase db, InstantSource clock, Map<String, Long> maxLengths) {
+    this.db = Objects.requireNonNull(db, "db");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.maxLengths = Map.copyOf(maxLengths);
+  }
+
+  @Override
+  public int compareIds(String a, String b) {
+    return Long.compare(parseId(a), parseId(b));
+  }
+
+  /** Parses an id this log issued; "" is before the first event. */
+  static long parseId(String id) {
+    if (id.isEmpty()) {
+      return 0;
+    }
+    try {
+      long value = Long.parseLong(id);
+      if (value >= 0) {
+        return value;
+      }
+    } catch (NumberFormatException ignored) {
+      // reported below
+    }
+    throw new IllegalArgumentException(
+        "'" + id + "' is not an event id of this log (ids are like \"42\")");
+  }
+
+  /**
+   * The stream's row id, creating the row in a transaction of its own: streams are never removed,
+   * so an id once known stays valid, and a rolled-back append cannot leave a cached id behind.
+   */
+  private long streamId(String stream) {
+    Long known = streamIds.get(stream);
+    if (known != null) {
+      return known;
+    }
+    long id =
+        db.transact(
+            c -> {
+              try (PreparedStatement insert =
+                  c.prepareStatement(
+                      "INSERT INTO herald_stream (name) VALUES (?) ON CONFLICT (name) DO NOTHING")) {
+                insert.setString(1, stream);
+                insert.executeUpdate();
+              }
+              return existingStreamId(c, stream).orElseThrow();
+            });
+    streamIds.put(stream, id);
+    return id;
+  }
+
+  private Optional<Long> existingStreamId(Connection c, String stream) throws SQLException {
+    Long known = streamIds.get(stream);
+    if (known != null) {
+      return Optional.of(known);
+    }
+    try (PreparedStatement select =
+        c.prepareStatement("SELECT id FROM herald_stream WHERE name = ?")) {
+      select.setString(1, stream);
+      try (ResultSet rs = select.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        long id = rs.getLong(1);
+        streamIds.put(stream, id);
+        return Optional.of(id);
+      }
+    }
+  }
+
+  private Optional<Long> existingStreamId(String stream) {
+    Long known = streamIds.get(stream);
+    if (known != null) {
+      return Optional.of(known);
+    }
+    return db.transact(c -> existingStreamId(c, stream));
+  }
+
+  @Override
+  public List<String> appendAll(String stream, List<NewEvent> events) {
+    Objects.requireNonNull(stream, "stream");
+    if (events.isEmpty()) {
+      return List.of();
+    }
+    long streamId = streamId(stream);
+    Instant now = clock.instant();
+    List<String> ids = db.transact(c -> insert(c, streamId, events, now));
+    appended(stream, events.size());
+    return ids;
+  }
+
+  @Override
+  public List<String> appendAll(String stream, List<NewEvent> events, IdempotencyKey key) {
+    Objects.requireNonNull(stream, "stream");
+    Objects.requireNonNull(key, "key");
+    if (events.isEmpty()) {
+      return List.of();
+    }
+    long streamId = streamId(stream);
+    Instant now = clock.instant();
+    long nowMs = now.toEpochMilli();
+    boolean[] inserted = {false};
+    List<String> ids =
+        db.transact(
+            c -> {
+              inserted[0] = false;
+              // the stream row's lock makes the look-up and the insert one step for this stream:
+              // two requests with one key cannot both find it unused
+              try (PreparedStatement lock =
+                  c.prepareStatement("SELECT last_id FROM herald_stream WHERE id = ? FOR UPDATE")) {
+                lock.setLong(1, streamId);
+                lock.executeQuery().close();
+              }
+              try (PreparedStatement forget =
+                  c.prepareStatement(
+                      "DELETE FROM herald_idempotency WHERE stream_id = ? AND key = ? AND expires_ms <= ?")) {
+                forget.setLong(1, streamId);
+                forget.setString(2, key.key());
+                forget.setLong(3, nowMs);
+                forget.executeUpdate();
+              }
+              try (PreparedStatement earlier =
+                  c.prepareStatement(
+                      "SELECT fingerprint, first_id, count FROM herald_idempotency WHERE stream_id = ? AND key = ?")) {
+                earlier.setLong(1, streamId);
+                earlier.setString(2, key.key());
+                try (ResultSet rs = earlier.executeQuery()) {
+                  if (rs.next()) {
+                    if (!rs.getString(1).equals(key.fingerprint())) {
+                      throw conflict(stream, key);
+                    }
+                    long first = rs.getLong(2);
+                    int count = rs.getInt(3);
+                    List<String> known = new ArrayList<>(count);
+                    for (int i = 0; i < count; i++) {
+                      known.add(Long.toString(first + i));
+                    }
+                    return known;
+                  }
+                }
+              }
+              List<String> added = insert(c, streamId, events, now);
+              try (PreparedStatement remember =
+                  c.prepareStatement(
+                      "INSERT INTO herald_idempotency (stream_id, key, fingerprint, first_id, count, expires_ms) VALUES (?, ?, ?, ?, ?, ?)")) {
+                remember.setLong(1, streamId);
+                remember.setString(2, key.key());
+                remember.setString(3, key.fingerprint());
+                remember.setLong(4, Long.parseLong(added.getFirst()));
+                remember.setInt(5, added.size());
+                remember.setLong(6, nowMs + key.keep().toMillis());
+                remember.executeUpdate();
+              }
+              inserted[0] = true;
+              return added;
+            });
+    if (inserted[0]) {
+      appended(stream, events.size());
+    }
+    return ids;
+  }
+
+  private static IdempotencyConflictException conflict(String stream, IdempotencyKey key) {
+    return new IdempotencyConflictException(
+        "Idempotency-Key '"
+            + key.key()
+            + "' was used for a different request to stream '"
+            + stream
+            + "' within the last "
+            + key.keep()
+            + "; use a new key for a new request");
+  }
+
+  /**
+   * Appends the events with consecutive ids after the stream's last, in the caller's transaction.
+   */
+  private static List<String> insert(
+      Connection c, long streamId, List<NewEvent> events, Instant now) throws SQLException {
+    long last;
+    try (PreparedStatement bump =
+        c.prepareStatement(
+            "UPDATE herald_stream SET last_id = last_id + ? WHERE id = ? RETURNING last_id")) {
+      bump.setInt(1, events.size());
+      bump.setLong(2, streamId);
+      try (ResultSet rs = bump.executeQuery()) {
+        rs.next();
+        last = rs.getLong(1);
+      }
+    }
+    long first = last - events.size() + 1;
+    long nowMs = now.toEpochMilli();
+    Long[] times = new Long[events.size()];
+    String[] texts = new String[events.size()];
+    for (int i = 0; i < times.length; i++) {
+      NewEvent event = events.get(i);
+      times[i] = event.time().map(Instant::toEpochMilli).orElse(nowMs);
+      texts[i] = event.json();
+    }
+    // one statement for the whole batch: the rows come from two arrays
+    try (PreparedStatement insert =
+        c.prepareStatement(
+            "INSERT INTO herald_event (stream_id, id, time_ms, data) "
+                + "SELECT ?, ? + u.n - 1, u.t, u.d FROM unnest(?::bigint[], ?::text[]) WITH ORDINALITY AS u(t, d, n)")) {
+      insert.setLong(1, streamId);
+      insert.setLong(2, first);
+      insert.setArray(3, c.createArrayOf("bigint", times));
+      insert.setArray(4, c.createArrayOf("text", texts));
+      insert.executeUpdate();
+    }
+    List<String> ids = new ArrayList<>(events.size());
+    for (int i = 0; i < events.size(); i++) {
+      ids.add(Long.toString(first + i));
+    }
+    return ids;
+  }
+
+  /**
+   * After a committed append: wake local listeners, and trim a stream with a maximum length once a
+   * tenth of it was appended here since the last trim (the retention agent trims the rest).
+   */
+  private void appended(String stream, int count) {
+    appendListeners.forEach(Runnable::run);
+    Long max = maxLengths.get(stream);
+    if (max == null) {
+      return;
+    }
+    AtomicLong since = appendedSinceTrim.computeIfAbsent(stream, s -> new AtomicLong());
+    if (since.addAndGet(count) > Math.max(1, max / 10)) {
+      since.set(0);
+      trimToLength(stream, max);
+    }
+  }
+
+  @Override
+  public void onAppended(Runnable listener) {
+    appendListeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  @Override
+  public List<Event> read(String stream, String after, int limit) {
+    return read(stream, after, limit, Long.MAX_VALUE);
+  }
+
+  /** Steps through the rows and stops at the budget: pgjdbc fetches the rest in vain, no more. */
+  @Override
+  public List<Event> read(String stream, String after, int limit, long maxChars) {
+    long afterId = parseId(after);
+    Optional<Long> streamId = existingStreamId(stream);
+    if (streamId.isEmpty()) {
+      return List.of();
+    }
+    List<StoredEvent> rows =
+        db.transact(c -> selectEvents(c, streamId.get(), afterId, Long.MAX_VALUE, limit, maxChars));
+    return events(stream, rows, 0);
+  }
+
+  /** An event as its row holds it. */
+  private record StoredEvent(long id, long timeMs, String data) {}
+
+  private static List<StoredEvent> selectEvents(
+      Connection c, long streamId, long afterId, long throughId, int limit, long maxChars)
+      throws SQLException {
+    try (PreparedStatement select =
+        c.prepareStatement(
+            "SELECT id, time_ms, data FROM herald_event WHERE stream_id = ? AND id > ? AND id <= ? ORDER BY id LIMIT ?")) {
+      select.setLong(1, streamId);
+      select.setLong(2, afterId);
+      select.setLong(3, throughId);
+      select.setInt(4, limit);
+      List<StoredEvent> rows = new ArrayList<>();
+      long chars = 0;
+      try (ResultSet rs = select.executeQuery()) {
+        while (chars < maxChars && rs.next()) {
+          StoredEvent row = new StoredEvent(rs.getLong(1), rs.getLong(2), rs.getString(3));
+          rows.add(row);
+          chars += row.data().length();
+        }
+      }
+      return rows;
+    }
+  }
+
+  /** The rows as events; {@code deliveries} 0 for a plain read, else the delivery count. */
+  private static List<Event> events(String stream, List<StoredEvent> rows, int deliveries) {
+    List<Event> events = new ArrayList<>(rows.size());
+    for (StoredEvent row : rows) {
+      String id = Long.toString(row.id());
+      Instant time = Instant.ofEpochMilli(row.timeMs());
+      events.add(
+          deliveries == 0
+              ? Event.stored(stream, id, row.id(), time, row.data())
+              : Event.stored(stream, id, row.id(), time, row.data(), deliveries));
+    }
+    return events;
+  }
+
+  @Override
+  public void createGroup(String stream, String group, GroupStart start) {
+    long streamId = streamId(stream);
+    db.transact(
+        c -> {
+          try (PreparedStatement insert =
+              c.prepareStatement(
+                  "INSERT INTO herald_group (stream_id, name, last_delivered) "
+                      + "SELECT id, ?, CASE WHEN ? THEN last_id ELSE 0 END FROM herald_stream WHERE id = ? "
+                      + "ON CONFLICT (stream_id, name) DO NOTHING")) {
+            insert.setString(1, group);
+            insert.setBoolean(2, start == GroupStart.LATEST);
+            insert.setLong(3, streamId);
+            insert.executeUpdate();
+          }
+          return null;
+        });
+  }
+
+  /** Locks the group's row for the transaction and returns its cursor. */
+  private static long lockGroup(Connection c, long streamId, String stream, String group)
+      throws SQLException {
+    try (PreparedStatement select =
+        c.prepareStatement(
+            "SELECT last_delivered FROM herald_group WHERE stream_id = ? AND name = ? FOR UPDATE")) {
+      select.setLong(1, streamId);
+      select.setString(2, group);
+      try (ResultSet rs = select.executeQuery()) {
+        if (!rs.next()) {
+          throw new IllegalStateException(
+              "stream '" + stream + "' has no consumer group '" + group + "'");
+        }
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  @Override
+  public List<Event> readGroup(String stream, String group, String consumer, int limit) {
+    Optional<Long> found = existingStreamId(stream);
+    if (found.isEmpty()) {
+      throw new IllegalStateException(
+          "stream '" + stream + "' has no consumer group '" + group + "'");
+    }
+    long streamId = found.get();
+    long now = clock.millis();
+    List<StoredEvent> rows =
+        db.transact(
+            c -> {
+              long lastDelivered = lockGroup(c, streamId, stream, group);
+              List<StoredEvent> batch =
+                  selectEvents(c, streamId, lastDelivered, Long.MAX_VALUE, limit, Long.MAX_VALUE);
+              if (batch.isEmpty()) {
+                return batch;
+              }
+              long newest = batch.getLast().id();
+              insertRun(
+                  c, streamId, group, new PendingRun(lastDelivered + 1, newest, consumer, now, 1));
+              try (PreparedStatement advance =
+                  c.prepareStatement(
+                      "UPDATE herald_group SET last_delivered = ? WHERE stream_id = ? AND name = ?")) {
+                advance.setLong(1, newest);
+                advance.setLong(2, streamId);
+                advance.setString(3, group);
+                advance.executeUpdate();
+              }
+              return batch;
+            });
+    return events(stream, rows, 1);
+  }
+
+  /** Consecutive pending ids delivered together; events trimmed meanwhile are simply absent. */
+  private record PendingRun(
+      long first, long last, String consumer, long deliveredMs, int deliveries) {}
+
+  private static void insertRun(Connection c, long streamId, String group, PendingRun run)
+      throws SQLException {
+    try (PreparedStatement insert =
+        c.prepareStatement(
+            "INSERT INTO herald_pending (stream_id, group_name, first_id, last_id, consumer, delivered_ms, deliveries) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+      insert.setLong(1, streamId);
+      insert.setString(2, group);
+      insert.setLong(3, run.first());
+      insert.setLong(4, run.last());
+      insert.setString(5, run.consumer());
+      insert.setLong(6, run.deliveredMs());
+      insert.setInt(7, run.deliveries());
+      insert.executeUpdate();
+    }
+  }
+
+  private static void deleteRun(Connection c, long streamId, String group, long first)
+      throws SQLException {
+    try (PreparedStatement delete =
+        c.prepareStatement(
+            "DELETE FROM herald_pending WHERE stream_id = ? AND group_name = ? AND first_id = ?")) {
+      delete.setLong(1, streamId);
+      delete.setString(2, group);
+      delete.setLong(3, first);
+      delete.executeUpdate();
+    }
+  }
+
+  private static final String RUN_COLUMNS = "first_id, last_id, consumer, delivered_ms, deliveries";
+
+  private static List<PendingRun> pendingRuns(PreparedStatement select) throws SQLException {
+    List<PendingRun> runs = new ArrayList<>();
+    try (ResultSet rs = select.executeQuery()) {
+      while (rs.next()) {
+        runs.add(
+            new PendingRun(
+                rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getLong(4), rs.getInt(5)));
+      }
+    }
+    return runs;
+  }
+
+  @Override
+  public void ack(String stream, String group, Collection<String> ids) {
+    if (ids.isEmpty()) {
+      return;
+    }
+    long[] acked = ids.stream().mapToLong(PostgresEventLog::parseId).sorted().distinct().toArray();
+    Optional<Long> found = existingStreamId(stream);
+    if (found.isEmpty()) {
+      return;
+    }
+    long streamId = found.get();
+    db.transact(
+        c -> {
+          lockGroup(c, streamId, stream, group);
+          List<PendingRun> runs;
+          try (PreparedStatement select =
+              c.prepareStatement(
+                  "SELECT "
+                      + RUN_COLUMNS
+                      + " FROM herald_pending WHERE stream_id = ? AND group_name = ? AND first_id <= ? AND last_id >= ? ORDER BY first_id")) {
+            select.setLong(1, streamId);
+            select.setString(2, group);
+            select.setLong(3, acked[acked.length - 1]);
+            select.setLong(4, acked[0]);
+            runs = pendingRuns(select);
+          }
+          for (PendingRun run : runs) {
+            int i = lowerBound(acked, run.first());
+            if (i >= acked.length || acked[i] > run.last()) {
+              continue; // no acknowledged id falls in this run
+            }
+            deleteRun(c, streamId, group, run.first());
+            // what the acknowledgement leaves of the run stays pending, as shorter runs
+            long next = run.first();
+            for (; i < acked.length && acked[i] <= run.last(); i++) {
+              if (acked[i] > next) {
+                insertRun(
+                    c,
+                    streamId,
+                    group,
+                    new PendingRun(
+                        next, acked[i] - 1, run.consumer(), run.deliveredMs(), run.deliveries()));
+              }
+              next = acked[i] + 1;
+            }
+            if (next <= run.last()) {
+              insertRun(
+                  c,
+                  streamId,
+                  group,
+                  new PendingRun(
+                      next, run.last(), run.consumer(), run.deliveredMs(), run.deliveries()));
+            }
+          }
+          return null;
+        });
+  }
+
+  private static int lowerBound(long[] sorted, long value) {
+    int index = Arrays.binarySearch(sorted, value);
+    return index >= 0 ? index : -index - 1;
+  }
+
+  /** A claimed event and how often it has now been delivered. */
+  private record Claimed(StoredEvent event, int deliveries) {}
+
+  @Override
+  public List<Event> claim(
+      String stream, String group, String consumer, Duration minIdle, int limit) {
+    Optional<Long> found = existingStreamId(stream);
+    if (found.isEmpty()) {
+      return List.of();
+    }
+    long streamId = found.get();
+    long now = clock.millis();
+    long idleBefore = now - minIdle.toMillis();
+    List<Claimed> claimed =
+        db.transact(
+            c -> {
+              lockGroup(c, streamId, stream, group);
+              List<PendingRun> expired;
+              try (PreparedStatement idle =
+                  c.prepareStatement(
+                      "SELECT "
+                          + RUN_COLUMNS
+                          + " FROM herald_pending WHERE stream_id = ? AND group_name = ? AND delivered_ms <= ? ORDER BY first_id LIMIT ?")) {
+                idle.setLong(1, streamId);
+                idle.setString(2, group);
+                idle.setLong(3, idleBefore);
+                idle.setInt(4, limit);
+                expired = pendingRuns(idle);
+              }
+              List<Claimed> taken = new ArrayList<>();
+              for (PendingRun run : expired) {
+                if (taken.size() >= limit) {
+                  break;
+                }
+                deleteRun(c, streamId, group, run.first());
+                List<StoredEvent> events =
+                    selectEvents(
+                        c,
+                        streamId,
+                        run.first() - 1,
+                        run.last(),
+                        limit - taken.size(),
+                        Long.MAX_VALUE);
+                if (events.isEmpty()) {
+                  continue; // every event of the run was trimmed: nothing left pending
+                }
+                long lastClaimed = events.getLast().id();
+                int deliveries = run.deliveries() + 1;
+                insertRun(
+                    c,
+                    streamId,
+                    group,
+                    new PendingRun(events.getFirst().id(), lastClaimed, consumer, now, deliveries));
+                if (lastClaimed < run.last()) {
+                  insertRun(
+                      c,
+                      streamId,
+                      group,
+                      new PendingRun(
+                          lastClaimed + 1,
+                          run.last(),
+                          run.consumer(),
+                          run.deliveredMs(),
+                          run.deliveries()));
+                }
+                for (StoredEvent event : events) {
+                  taken.add(new Claimed(event, deliveries));
+                }
+              }
+              return taken;
+            });
+    List<Event> events = new ArrayList<>(claimed.size());
+    for (Claimed one : claimed) {
+      events.addAll(events(stream, List.of(one.event()), one.deliveries()));
+    }
+    return events;
+  }
+
+  /**
+   * Sets the delivery time of the consumer's pending runs to 0, so that the next claim takes them
+   * whatever its idle bound: the consumer name of a Herald process outlives the process (see the
+   * server's instance name), so a restart takes back its own events at once.
+   */
+  @Override
+  public void releasePending(String stream, String group, String consumer) {
+    Optional<Long> found = existingStreamId(stream);
+    if (found.isEmpty()) {
+      return;
+    }
+    db.transact(
+        c -> {
+          lockGroup(c, found.get(), stream, group);
+          try (PreparedStatement release =
+              c.prepareStatement(
+                  "UPDATE herald_pending SET delivered_ms = 0 WHERE stream_id = ? AND group_name = ? AND consumer = ?")) {
+            release.setLong(1, found.get());
+            release.setString(2, group);
+            release.setString(3, consumer);
+            return release.executeUpdate();
+          }
+        });
+  }
+
+  @Override
+  public long trimToLength(String stream, long maxLength) {
+    Optional<Long> found = existingStreamId(stream);
+    if (found.isEmpty()) {
+      return 0;
+    }
+    long streamId = found.get();
+    // everything at or below the id maxLength places before the newest goes, in batches
+    long through =
+        db.transact(
+            c -> {
+              try (PreparedStatement select =
+                  c.prepareStatement(
+                      "SELECT id FROM herald_event WHERE stream_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?")) {
+                select.setLong(1, streamId);
+                select.setLong(2, maxLength);
+                try (ResultSet rs = select.executeQuery()) {
+                  return rs.next() ? rs.getLong(1) : 0L;
+                }
+              }
+            });
+    if (through == 0) {
+      return 0;
+    }
+    return deleteInBatches(
+        streamId,
+        "DELETE FROM herald_event WHERE stream_id = ? AND id IN "
+            + "(SELECT id FROM herald_event WHERE stream_id = ? AND id <= ? ORDER BY id LIMIT ?)",
+        through);
+  }
+
+  @Override
+  public long trimBefore(String stream, Instant before) {
+    Optional<Long> found = existingStreamId(stream);
+    if (found.isEmpty()) {
+      return 0;
+    }
+    return deleteInBatches(
+        found.get(),
+        "DELETE FROM herald_event WHERE stream_id = ? AND id IN "
+            + "(SELECT id FROM herald_event WHERE stream_id = ? AND time_ms < ? ORDER BY id LIMIT ?)",
+        before.toEpochMilli());
+  }
+
+  /**
+   * Runs a delete of at most {@link #TRIM_BATCH} rows per transaction until one deletes fewer: a
+   * long trim neither holds one huge transaction nor blocks appends for its length.
+   */
+  private long deleteInBatches(long streamId, String sql, long bound) {
+    long total = 0;
+    while (true) {
+      int deleted =
+          db.transact(
+              c -> {
+                try (PreparedStatement delete = c.prepareStatement(sql)) {
+                  delete.setLong(1, streamId);
+                  delete.setLong(2, streamId);
+                  delete.setLong(3, bound);
+                  delete.setInt(4, TRIM_BATCH);
+                  return delete.executeUpdate();
+                }
+              });
+      total += deleted;
+      if (deleted < TRIM_BATCH) {
+        return total;
+      }
+    }
+  }
+
+  @Override
+  public StreamEnds ends(String stream) {
+    Optional<Long> found = existingStreamId(stream);
+    if (found.isEmpty()) {
+      return new StreamEnds(Optional.empty(), Optional.empty());
+    }
+    return db.transact(
+        c -> {
+          try (PreparedStatement ends =
+              c.prepareStatement(
+                  "SELECT (SELECT MIN(id) FROM herald_event WHERE stream_id = s.id), s.last_id FROM herald_stream s WHERE s.id = ?")) {
+            ends.setLong(1, found.get());
+            try (ResultSet rs = ends.executeQuery()) {
+              rs.next();
+              long min = rs.getLong(1);
+              boolean empty = rs.wasNull();
+              long last = rs.getLong(2);
+              // ids of a stream are consecutive from 1: everything before the oldest was trimmed
+              long trimmed = empty ? last : min - 1;
+              return new StreamEnds(
+                  empty ? Optional.empty() : Optional.of(Long.toString(min)),
+                  last == 0 ? Optional.empty() : Optional.of(Long.toString(last)),
+                  trimmed <= 0 ? Optional.empty() : Optional.of(Long.toString(trimmed)));
+            }
+          }
+        });
+  }
+
+  @Override
+  public StreamInfo info(String stream) {
+    Optional<Long> found = existingStreamId(stream);
+    if (found.isEmpty()) {
+      return new StreamInfo(stream, 0, Optional.empty(), Optional.empty(), List.of());
+    }
+    long streamId = found.get();
+    return db.transact(
+        c -> {
+          long length;
+          Optional<String> first;
+          Optional<String> last;
+          try (PreparedStatement summary =
+              c.prepareStatement(
+                  "SELECT (SELECT COUNT(*) FROM herald_event WHERE stream_id = s.id), "
+                      + "(SELECT MIN(id) FROM herald_event WHERE stream_id = s.id), s.last_id FROM herald_stream s WHERE s.id = ?")) {
+            summary.setLong(1, streamId);
+            try (ResultSet rs = summary.executeQuery()) {
+              rs.next();
+              length = rs.getLong(1);
+              long min = rs.getLong(2);
+              first = rs.wasNull() ? Optional.empty() : Optional.of(Long.toString(min));
+              long lastId = rs.getLong(3);
+              last = lastId == 0 ? Optional.empty() : Optional.of(Long.toString(lastId));
+            }
+          }
+          List<GroupInfo> infos = new ArrayList<>();
+          try (PreparedStatement groups =
+              c.prepareStatement(
+                  "SELECT g.name, g.last_delivered, "
+                      + "(SELECT COUNT(*) FROM herald_pending p JOIN herald_event e ON e.stream_id = p.stream_id "
+                      + "AND e.id BETWEEN p.first_id AND p.last_id WHERE p.stream_id = g.stream_id AND p.group_name = g.name), "
+                      + "(SELECT COUNT(*) FROM herald_event e WHERE e.stream_id = g.stream_id AND e.id > g.last_delivered) "
+                      + "FROM herald_group g WHERE g.stream_id = ? ORDER BY g.name")) {
+            groups.setLong(1, streamId);
+            try (ResultSet rs = groups.executeQuery()) {
+              while (rs.next()) {
+                long delivered = rs.getLong(2);
+                infos.add(
+                    new GroupInfo(
+                        rs.getString(1),
+                        delivered == 0 ? Optional.empty() : Optional.of(Long.toString(delivered)),
+                        rs.getLong(3),
+                        rs.getLong(4)));
+              }
+            }
+          }
+          return new StreamInfo(stream, length, first, last, infos);
+        });
+  }
+
+  /** The log does not own the database; close the {@link PostgresDatabase} itself. */
+  @Override
+  public void close() {}
+}

@@ -1,0 +1,55 @@
+package dev.herald.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.herald.json.Json;
+import dev.herald.log.Event;
+import dev.herald.log.EventLog;
+import dev.herald.log.EventLogContract;
+import dev.herald.log.GroupStart;
+import dev.herald.log.NewEvent;
+import dev.herald.store.Backend;
+import dev.herald.testing.ClosingEventLog;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class PostgresEventLogIT extends EventLogContract {
+
+  private final String schema = PostgresTestSupport.freshSchema();
+
+  @Override
+  protected EventLog openLog(InstantSource clock) {
+    Backend backend = PostgresTestSupport.open(schema, clock, Map.of());
+    return new ClosingEventLog(backend.log(), backend);
+  }
+
+  @AfterEach
+  void drop() {
+    PostgresTestSupport.drop(schema);
+  }
+
+  /** A consumer that restarts under its name gets its pending events back by the next claim. */
+  @Test
+  void releasingAConsumersPendingEventsMakesThemClaimableAtOnce() {
+    try (EventLog log = openLog(InstantSource.system())) {
+      log.append("scans", NewEvent.of(Json.object().put("n", 1)));
+      log.append("scans", NewEvent.of(Json.object().put("n", 2)));
+      log.createGroup("scans", "g", GroupStart.EARLIEST);
+      assertThat(log.readGroup("scans", "g", "herald-host-a", 10)).hasSize(2);
+      assertThat(log.claim("scans", "g", "herald-host-a", Duration.ofHours(1), 10)).isEmpty();
+
+      log.releasePending("scans", "g", "herald-other");
+      assertThat(log.claim("scans", "g", "herald-host-a", Duration.ofHours(1), 10)).isEmpty();
+      log.releasePending("scans", "g", "herald-host-a");
+
+      assertThat(log.claim("scans", "g", "herald-host-a", Duration.ofHours(1), 10))
+          .extracting(Event::id, Event::deliveries)
+          .containsExactly(
+              org.assertj.core.groups.Tuple.tuple("1", 2),
+              org.assertj.core.groups.Tuple.tuple("2", 2));
+    }
+  }
+}

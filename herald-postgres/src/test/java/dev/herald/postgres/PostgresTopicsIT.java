@@ -1,0 +1,22 @@
+package dev.herald.postgres;
+
+import dev.herald.store.Backend;
+import dev.herald.topic.TopicsContract;
+import java.time.InstantSource;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+
+class PostgresTopicsIT extends TopicsContract {
+
+  private final String schema = PostgresTestSupport.freshSchema();
+
+  @Override
+  public Backend openBackend(InstantSource clock) {
+    return PostgresTestSupport.open(schema, clock, Map.of());
+  }
+
+  @AfterEach
+  void drop() {
+    PostgresTestSupport.drop(schema);
+  }
+}
