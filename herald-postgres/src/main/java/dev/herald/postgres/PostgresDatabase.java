@@ -238,6 +238,24 @@ public final class PostgresDatabase implements AutoCloseable {
         : new StoreUnavailableException(message, e);
   }
 
+  /**
+   * Runs a plain {@code VACUUM} of {@code table} (outside a transaction, as it must be): the space
+   * of deleted rows becomes free for new ones now, not when autovacuum next comes. It takes no lock
+   * that readers or writers wait for.
+   */
+  public void vacuum(String table) {
+    try (Connection connection = pool.getConnection()) {
+      connection.setAutoCommit(true);
+      try (var statement = connection.createStatement()) {
+        statement.execute("VACUUM " + table);
+      } finally {
+        connection.setAutoCommit(false);
+      }
+    } catch (SQLException e) {
+      throw translate(e, false);
+    }
+  }
+
   /** Whether the database answers a query now. */
   public boolean ready() {
     try (Connection connection = pool.getConnection()) {

@@ -6,6 +6,7 @@ import dev.herald.digest.DigestItem;
 import dev.herald.digest.DigestRule;
 import dev.herald.digest.DigestStore;
 import dev.herald.digest.InlineItems;
+import dev.herald.jdbc.PositionRuns;
 import dev.herald.json.Json;
 import dev.herald.notify.Notification;
 import dev.herald.notify.Sink;
@@ -232,17 +233,7 @@ public final class PostgresDigestStore implements DigestStore {
     if (overlapping.isEmpty()) {
       return Set.of();
     }
-    overlapping.sort(Comparator.comparingLong(run -> run[0]));
-    long[] firsts = overlapping.stream().mapToLong(run -> run[0]).toArray();
-    Set<Long> taken = new HashSet<>();
-    for (long position : positions) {
-      int at = Arrays.binarySearch(firsts, position);
-      int run = at >= 0 ? at : -at - 2;
-      if (run >= 0 && position <= overlapping.get(run)[1]) {
-        taken.add(position);
-      }
-    }
-    return taken;
+    return PositionRuns.covered(overlapping, positions);
   }
 
   /**
@@ -250,14 +241,8 @@ public final class PostgresDigestStore implements DigestStore {
    * so a rule reading a stream in order keeps one row per gap, not one per batch.
    */
   private static void recordTaken(Connection c, String rule, long[] positions) throws SQLException {
-    long[] sorted = positions.clone();
-    Arrays.sort(sorted);
-    int start = 0;
-    for (int i = 1; i <= sorted.length; i++) {
-      if (i == sorted.length || sorted[i] != sorted[i - 1] + 1) {
-        recordRun(c, rule, sorted[start], sorted[i - 1]);
-        start = i;
-      }
+    for (long[] run : PositionRuns.of(positions)) {
+      recordRun(c, rule, run[0], run[1]);
     }
   }
 

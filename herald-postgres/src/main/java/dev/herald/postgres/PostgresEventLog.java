@@ -1,5 +1,6 @@
 package dev.herald.postgres;
 
+import dev.herald.jdbc.PendingRun;
 import dev.herald.log.Event;
 import dev.herald.log.EventLog;
 import dev.herald.log.GroupStart;
@@ -17,7 +18,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -47,6 +47,13 @@ public final class PostgresEventLog implements EventLog {
 
   /** Rows deleted per statement when trimming, so that no transaction holds a long stream. */
   static final int TRIM_BATCH = 10_000;
+
+  /**
+   * A trim that deleted at least this many rows vacuums the events table, so that new events reuse
+   * the space at once and a trimmed stream's table stops growing at about its retained size (trims
+   * of fewer rows leave it to autovacuum, told to come early on this table).
+   */
+  static final int VACUUM_AFTER = 1_000;
 
   private final PostgresDatabase db;
   private final InstantSource clock;
@@ -426,10 +433,6 @@ public final class PostgresEventLog implements EventLog {
     return events(stream, rows, 1);
   }
 
-  /** Consecutive pending ids delivered together; events trimmed meanwhile are simply absent. */
-  private record PendingRun(
-      long first, long last, String consumer, long deliveredMs, int deliveries) {}
-
   private static void insertRun(Connection c, long streamId, String group, PendingRun run)
       throws SQLException {
     try (PreparedStatement insert =
@@ -500,40 +503,17 @@ public final class PostgresEventLog implements EventLog {
             runs = pendingRuns(select);
           }
           for (PendingRun run : runs) {
-            int i = lowerBound(acked, run.first());
-            if (i >= acked.length || acked[i] > run.last()) {
-              continue; // no acknowledged id falls in this run
+            if (!run.holdsAny(acked)) {
+              continue;
             }
             deleteRun(c, streamId, group, run.first());
             // what the acknowledgement leaves of the run stays pending, as shorter runs
-            long next = run.first();
-            for (; i < acked.length && acked[i] <= run.last(); i++) {
-              if (acked[i] > next) {
-                insertRun(
-                    c,
-                    streamId,
-                    group,
-                    new PendingRun(
-                        next, acked[i] - 1, run.consumer(), run.deliveredMs(), run.deliveries()));
-              }
-              next = acked[i] + 1;
-            }
-            if (next <= run.last()) {
-              insertRun(
-                  c,
-                  streamId,
-                  group,
-                  new PendingRun(
-                      next, run.last(), run.consumer(), run.deliveredMs(), run.deliveries()));
+            for (PendingRun left : run.without(acked)) {
+              insertRun(c, streamId, group, left);
             }
           }
           return null;
         });
-  }
-
-  private static int lowerBound(long[] sorted, long value) {
-    int index = Arrays.binarySearch(sorted, value);
-    return index >= 0 ? index : -index - 1;
   }
 
   /** A claimed event and how often it has now been delivered. */
@@ -583,24 +563,12 @@ public final class PostgresEventLog implements EventLog {
                   continue; // every event of the run was trimmed: nothing left pending
                 }
                 long lastClaimed = events.getLast().id();
-                int deliveries = run.deliveries() + 1;
-                insertRun(
-                    c,
-                    streamId,
-                    group,
-                    new PendingRun(events.getFirst().id(), lastClaimed, consumer, now, deliveries));
-                if (lastClaimed < run.last()) {
-                  insertRun(
-                      c,
-                      streamId,
-                      group,
-                      new PendingRun(
-                          lastClaimed + 1,
-                          run.last(),
-                          run.consumer(),
-                          run.deliveredMs(),
-                          run.deliveries()));
+                PendingRun taker = run.claimed(events.getFirst().id(), lastClaimed, consumer, now);
+                insertRun(c, streamId, group, taker);
+                for (PendingRun rest : run.after(lastClaimed)) {
+                  insertRun(c, streamId, group, rest);
                 }
+                int deliveries = taker.deliveries();
                 for (StoredEvent event : events) {
                   taken.add(new Claimed(event, deliveries));
                 }
@@ -703,6 +671,9 @@ public final class PostgresEventLog implements EventLog {
               });
       total += deleted;
       if (deleted < TRIM_BATCH) {
+        if (total >= VACUUM_AFTER) {
+          db.vacuum("herald_event");
+        }
         return total;
       }
     }

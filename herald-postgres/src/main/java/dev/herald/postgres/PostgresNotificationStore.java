@@ -1,7 +1,6 @@
 package dev.herald.postgres;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.herald.json.Json;
+import dev.herald.jdbc.NotificationRows;
 import dev.herald.notify.Delivery;
 import dev.herald.notify.DeliveryOutcome;
 import dev.herald.notify.DeliveryTask;
@@ -32,8 +31,7 @@ import java.util.Optional;
  */
 public final class PostgresNotificationStore implements NotificationStore {
 
-  private static final String COLUMNS =
-      "n.seq, n.id, n.rule, n.recipient, n.items, n.first_ms, n.last_ms, n.due_ms, n.created_ms";
+  private static final String COLUMNS = NotificationRows.COLUMNS;
 
   private final PostgresDatabase db;
 
@@ -42,18 +40,7 @@ public final class PostgresNotificationStore implements NotificationStore {
   }
 
   private static Notification notification(ResultSet rs) throws SQLException {
-    JsonNode items = Json.parseTrusted(rs.getString(5));
-    List<JsonNode> list = new ArrayList<>(items.size());
-    items.forEach(list::add);
-    return new Notification(
-        rs.getString(2),
-        rs.getString(3),
-        rs.getString(4),
-        list,
-        Instant.ofEpochMilli(rs.getLong(6)),
-        Instant.ofEpochMilli(rs.getLong(7)),
-        Instant.ofEpochMilli(rs.getLong(8)),
-        Instant.ofEpochMilli(rs.getLong(9)));
+    return NotificationRows.notification(rs);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.herald.sqlite;
 
 import dev.herald.jdbc.MultiRowInsert;
+import dev.herald.jdbc.PendingRun;
 import dev.herald.jdbc.SqlSession;
 import dev.herald.log.Event;
 import dev.herald.log.EventLog;
@@ -456,10 +457,6 @@ public final class SqliteEventLog implements EventLog {
     }
   }
 
-  /** Consecutive pending ids delivered together; events trimmed meanwhile are simply absent. */
-  private record PendingRun(
-      long first, long last, String consumer, long deliveredMs, int deliveries) {}
-
   private static void insertRun(SqlSession session, long streamId, String group, PendingRun run)
       throws SQLException {
     PreparedStatement insert =
@@ -526,37 +523,17 @@ public final class SqliteEventLog implements EventLog {
         session -> {
           long streamId = streamId(session, stream);
           for (PendingRun run : runs(session, streamId, group, acked[0], acked[acked.length - 1])) {
-            deleteRun(session, streamId, group, run.first());
-            // What the acknowledgement leaves of the run stays pending, as shorter runs.
-            long next = run.first();
-            int i = lowerBound(acked, run.first());
-            for (; i < acked.length && acked[i] <= run.last(); i++) {
-              if (acked[i] > next) {
-                insertRun(
-                    session,
-                    streamId,
-                    group,
-                    new PendingRun(
-                        next, acked[i] - 1, run.consumer(), run.deliveredMs(), run.deliveries()));
-              }
-              next = acked[i] + 1;
+            if (!run.holdsAny(acked)) {
+              continue;
             }
-            if (next <= run.last()) {
-              insertRun(
-                  session,
-                  streamId,
-                  group,
-                  new PendingRun(
-                      next, run.last(), run.consumer(), run.deliveredMs(), run.deliveries()));
+            deleteRun(session, streamId, group, run.first());
+            // what the acknowledgement leaves of the run stays pending, as shorter runs
+            for (PendingRun left : run.without(acked)) {
+              insertRun(session, streamId, group, left);
             }
           }
           return null;
         });
-  }
-
-  private static int lowerBound(long[] sorted, long value) {
-    int index = java.util.Arrays.binarySearch(sorted, value);
-    return index >= 0 ? index : -index - 1;
   }
 
   @Override
@@ -601,19 +578,9 @@ public final class SqliteEventLog implements EventLog {
                     session,
                     streamId,
                     group,
-                    new PendingRun(
-                        events.getFirst().id(), lastClaimed, consumer, now, run.deliveries() + 1));
-                if (lastClaimed < run.last()) {
-                  insertRun(
-                      session,
-                      streamId,
-                      group,
-                      new PendingRun(
-                          lastClaimed + 1,
-                          run.last(),
-                          run.consumer(),
-                          run.deliveredMs(),
-                          run.deliveries()));
+                    run.claimed(events.getFirst().id(), lastClaimed, consumer, now));
+                for (PendingRun rest : run.after(lastClaimed)) {
+                  insertRun(session, streamId, group, rest);
                 }
                 for (StoredEvent event : events) {
                   claimed.add(event.deliveredFor(run.deliveries() + 1));

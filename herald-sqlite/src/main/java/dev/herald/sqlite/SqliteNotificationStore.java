@@ -1,8 +1,7 @@
 package dev.herald.sqlite;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.herald.jdbc.NotificationRows;
 import dev.herald.jdbc.RowBatch;
-import dev.herald.json.Json;
 import dev.herald.notify.Delivery;
 import dev.herald.notify.DeliveryOutcome;
 import dev.herald.notify.DeliveryTask;
@@ -30,8 +29,7 @@ import java.util.Optional;
  */
 public final class SqliteNotificationStore implements NotificationStore {
 
-  private static final String COLUMNS =
-      "n.seq, n.id, n.rule, n.recipient, n.items, n.first_ms, n.last_ms, n.due_ms, n.created_ms";
+  private static final String COLUMNS = NotificationRows.COLUMNS;
 
   private final SqliteDatabase db;
 
@@ -40,18 +38,7 @@ public final class SqliteNotificationStore implements NotificationStore {
   }
 
   private static Notification notification(ResultSet rs) throws SQLException {
-    JsonNode items = Json.parseTrusted(rs.getString(5));
-    List<JsonNode> list = new ArrayList<>(items.size());
-    items.forEach(list::add);
-    return new Notification(
-        rs.getString(2),
-        rs.getString(3),
-        rs.getString(4),
-        list,
-        Instant.ofEpochMilli(rs.getLong(6)),
-        Instant.ofEpochMilli(rs.getLong(7)),
-        Instant.ofEpochMilli(rs.getLong(8)),
-        Instant.ofEpochMilli(rs.getLong(9)));
+    return NotificationRows.notification(rs);
   }
 
   @Override

@@ -1,12 +1,11 @@
 package dev.herald.sqlite;
 
+import dev.herald.jdbc.PositionRuns;
 import dev.herald.jdbc.SqlSession;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -57,17 +56,7 @@ final class TakenRuns {
     if (overlapping.isEmpty()) {
       return Set.of();
     }
-    overlapping.sort((a, b) -> Long.compare(a[0], b[0]));
-    long[] firsts = overlapping.stream().mapToLong(run -> run[0]).toArray();
-    Set<Long> taken = new HashSet<>();
-    for (long id : ids) {
-      int at = Arrays.binarySearch(firsts, id);
-      int run = at >= 0 ? at : -at - 2; // the run starting at or before id
-      if (run >= 0 && id <= overlapping.get(run)[1]) {
-        taken.add(id);
-      }
-    }
-    return taken;
+    return PositionRuns.covered(overlapping, ids);
   }
 
   /** Records that the rule took {@code ids} (any order, none taken before). */
@@ -75,24 +64,19 @@ final class TakenRuns {
     if (ids.length == 0) {
       return;
     }
-    long[] sorted = ids.clone();
-    Arrays.sort(sorted);
     PreparedStatement insert =
         session.prepare("INSERT INTO digest_taken (rule, first_id, last_id) VALUES (?, ?, ?)");
-    int start = 0;
-    for (int i = 1; i <= sorted.length; i++) {
-      if (i < sorted.length && sorted[i] == sorted[i - 1] + 1) {
-        continue;
-      }
-      long first = sorted[start];
-      long last = sorted[i - 1];
-      if (start > 0 || !extendPrevious(session, rule, first, last)) {
+    List<long[]> runs = PositionRuns.of(ids);
+    for (int i = 0; i < runs.size(); i++) {
+      long first = runs.get(i)[0];
+      long last = runs.get(i)[1];
+      // only the first run can continue one recorded before; the others follow gaps of this batch
+      if (i > 0 || !extendPrevious(session, rule, first, last)) {
         insert.setString(1, rule);
         insert.setLong(2, first);
         insert.setLong(3, last);
         insert.executeUpdate();
       }
-      start = i;
     }
   }
 

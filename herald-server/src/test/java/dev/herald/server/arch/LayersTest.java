@@ -53,7 +53,7 @@ class LayersTest {
         .whereLayer("server")
         .mayNotBeAccessedByAnyLayer()
         .whereLayer("jdbc")
-        .mayOnlyBeAccessedByLayers("sqlite")
+        .mayOnlyBeAccessedByLayers("sqlite", "postgres")
         .whereLayer("sqlite")
         .mayOnlyBeAccessedByLayers("server")
         .whereLayer("redis")
