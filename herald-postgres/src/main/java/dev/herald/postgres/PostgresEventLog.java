@@ -1,6 +1,7 @@
 package dev.herald.postgres;
 
 import dev.herald.jdbc.PendingRun;
+import dev.herald.jdbc.SequenceIds;
 import dev.herald.log.Event;
 import dev.herald.log.EventLog;
 import dev.herald.log.GroupStart;
@@ -78,19 +79,7 @@ public final class PostgresEventLog implements EventLog {
 
   /** Parses an id this log issued; "" is before the first event. */
   static long parseId(String id) {
-    if (id.isEmpty()) {
-      return 0;
-    }
-    try {
-      long value = Long.parseLong(id);
-      if (value >= 0) {
-        return value;
-      }
-    } catch (NumberFormatException ignored) {
-      // reported below
-    }
-    throw new IllegalArgumentException(
-        "'" + id + "' is not an event id of this log (ids are like \"42\")");
+    return SequenceIds.parse(id);
   }
 
   /**
@@ -195,7 +184,7 @@ public final class PostgresEventLog implements EventLog {
                 try (ResultSet rs = earlier.executeQuery()) {
                   if (rs.next()) {
                     if (!rs.getString(1).equals(key.fingerprint())) {
-                      throw conflict(stream, key);
+                      throw IdempotencyConflictException.of(stream, key);
                     }
                     long first = rs.getLong(2);
                     int count = rs.getInt(3);
@@ -226,17 +215,6 @@ public final class PostgresEventLog implements EventLog {
       appended(stream, events.size());
     }
     return ids;
-  }
-
-  private static IdempotencyConflictException conflict(String stream, IdempotencyKey key) {
-    return new IdempotencyConflictException(
-        "Idempotency-Key '"
-            + key.key()
-            + "' was used for a different request to stream '"
-            + stream
-            + "' within the last "
-            + key.keep()
-            + "; use a new key for a new request");
   }
 
   /**

@@ -202,14 +202,7 @@ public final class RedisEventLog implements EventLog {
     List<Object> ids =
         appendOnce.run(ScriptOutputType.MULTI, new String[] {key(stream), remembered}, args);
     if (ids.size() == 1 && "!conflict".equals(String.valueOf(ids.getFirst()))) {
-      throw new IdempotencyConflictException(
-          "Idempotency-Key '"
-              + key.key()
-              + "' was used for a different request to stream '"
-              + stream
-              + "' within the last "
-              + key.keep()
-              + "; use a new key for a new request");
+      throw IdempotencyConflictException.of(stream, key);
     }
     appendListeners.forEach(Runnable::run);
     return ids.stream().map(String::valueOf).toList();

@@ -2,6 +2,7 @@ package dev.herald.sqlite;
 
 import dev.herald.jdbc.MultiRowInsert;
 import dev.herald.jdbc.PendingRun;
+import dev.herald.jdbc.SequenceIds;
 import dev.herald.jdbc.SqlSession;
 import dev.herald.log.Event;
 import dev.herald.log.EventLog;
@@ -75,19 +76,7 @@ public final class SqliteEventLog implements EventLog {
 
   /** Parses an id this log issued; "" is before the first event. */
   static long parseId(String id) {
-    if (id.isEmpty()) {
-      return 0;
-    }
-    try {
-      long value = Long.parseLong(id);
-      if (value >= 0) {
-        return value;
-      }
-    } catch (NumberFormatException ignored) {
-      // reported below
-    }
-    throw new IllegalArgumentException(
-        "'" + id + "' is not an event id of this log (ids are like \"42\")");
+    return SequenceIds.parse(id);
   }
 
   private long streamId(SqlSession session, String stream) throws SQLException {
@@ -158,7 +147,7 @@ public final class SqliteEventLog implements EventLog {
           try (ResultSet rs = earlier.executeQuery()) {
             if (rs.next()) {
               if (!rs.getString(1).equals(key.fingerprint())) {
-                throw conflict(stream, key);
+                throw IdempotencyConflictException.of(stream, key);
               }
               long first = rs.getLong(2);
               int count = rs.getInt(3);
@@ -182,17 +171,6 @@ public final class SqliteEventLog implements EventLog {
           remember.executeUpdate();
           return ids;
         });
-  }
-
-  static IdempotencyConflictException conflict(String stream, IdempotencyKey key) {
-    return new IdempotencyConflictException(
-        "Idempotency-Key '"
-            + key.key()
-            + "' was used for a different request to stream '"
-            + stream
-            + "' within the last "
-            + key.keep()
-            + "; use a new key for a new request");
   }
 
   /** Appends the events with consecutive ids after the stream's last; on the writer. */
