@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
 
 /**
@@ -44,8 +46,18 @@ import java.util.function.IntSupplier;
  */
 public final class DigestEngine implements Agent {
 
-  /** Tuning of the engine, and what it does with events it cannot use. */
-  public record Options(String consumer, int batchSize, Duration lease, FailurePolicy failures) {
+  /**
+   * Tuning of the engine, and what it does with events it cannot use.
+   *
+   * @param dueRecheck how long the closer may go by the next close check it read from the store
+   *     before it reads it again. Zero reads it on every round. Longer suits a log that reports
+   *     every append to this process (the embedded store; PostgreSQL, through LISTEN/NOTIFY): the
+   *     closer reads again anyway once its check falls due and after every batch this engine adds,
+   *     and buckets another process adds are closed by that process's closer on time, so what the
+   *     cached check can miss is only the buckets of a process that died, for at most this long.
+   */
+  public record Options(
+      String consumer, int batchSize, Duration lease, FailurePolicy failures, Duration dueRecheck) {
     public Options {
       Objects.requireNonNull(consumer, "consumer");
       if (batchSize < 1) {
@@ -53,6 +65,11 @@ public final class DigestEngine implements Agent {
       }
       Objects.requireNonNull(lease, "lease");
       Objects.requireNonNull(failures, "failures");
+      Objects.requireNonNull(dueRecheck, "dueRecheck");
+    }
+
+    public Options(String consumer, int batchSize, Duration lease, FailurePolicy failures) {
+      this(consumer, batchSize, lease, failures, Duration.ZERO);
     }
 
     public Options(String consumer, int batchSize, Duration lease) {
@@ -65,7 +82,19 @@ public final class DigestEngine implements Agent {
       // measurably cut lateness.
       return new Options(consumer, 50_000, Duration.ofSeconds(30), FailurePolicy.defaults());
     }
+
+    public Options withDueRecheck(Duration recheck) {
+      return new Options(consumer, batchSize, lease, failures, recheck);
+    }
   }
+
+  /** A close check read from the store: when, and after how many adds of this engine. */
+  private record CloseCheck(Optional<Instant> due, Instant readAt, long adds) {}
+
+  /** Adds made by this engine, so a close check read before one of them is read again. */
+  private final AtomicLong adds = new AtomicLong();
+
+  private final Map<String, CloseCheck> closeChecks = new ConcurrentHashMap<>();
 
   private final DigestStore store;
   private final Map<String, DigestRule> rules;
@@ -202,18 +231,37 @@ public final class DigestEngine implements Agent {
       }
     }
     emit(store.add(rule, items, clock.instant()));
+    adds.incrementAndGet();
     listener.onIngested(rule, events.size());
     return rejected;
   }
 
   private int closeDue(DigestRule rule, Instant now) {
-    Optional<Instant> due = store.nextCloseCheck(rule.name());
+    Optional<Instant> due = nextCloseCheck(rule, now);
     if (due.isEmpty() || due.get().isAfter(now)) {
       return 0;
     }
+    closeChecks.remove(rule.name());
     List<Notification> closed = store.closeDue(rule, now, options.batchSize());
     emit(closed);
     return closed.size();
+  }
+
+  /** The store's next close check, or the one read before while it still holds. */
+  private Optional<Instant> nextCloseCheck(DigestRule rule, Instant now) {
+    long addsNow = adds.get();
+    CloseCheck known = closeChecks.get(rule.name());
+    if (known != null
+        && known.adds() == addsNow
+        && now.isBefore(known.readAt().plus(options.dueRecheck()))
+        && (known.due().isEmpty() || now.isBefore(known.due().get()))) {
+      return known.due();
+    }
+    Optional<Instant> due = store.nextCloseCheck(rule.name());
+    if (!options.dueRecheck().isZero()) {
+      closeChecks.put(rule.name(), new CloseCheck(due, now, addsNow));
+    }
+    return due;
   }
 
   /** Closes the open bucket of {@code key} now; empty when it has none. */

@@ -56,9 +56,20 @@ public interface EventLog extends AutoCloseable {
    * possibly on a thread of the log before the appending call returns, so that a process's engines
    * and live subscribers can start on a local append at once rather than once the appending thread
    * is scheduled again. It must return at once (wake a thread, no more). Appends by other processes
-   * are not reported: readers poll for those.
+   * are reported only by a log whose {@link #reportsEveryAppend()} says so; otherwise readers poll
+   * for those.
    */
   void onAppended(Runnable listener);
+
+  /**
+   * Whether {@link #onAppended} listeners hear of every append to the log, other processes' too (a
+   * log of one process's own file, or one that notifies across processes), so that readers need no
+   * short poll. A wake-up may still be lost (a dropped notification connection): readers keep a
+   * long poll.
+   */
+  default boolean reportsEveryAppend() {
+    return false;
+  }
 
   /** Up to {@code limit} events with an id after {@code after}, oldest first. */
   List<Event> read(String stream, String after, int limit);

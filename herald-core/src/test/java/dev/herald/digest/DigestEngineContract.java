@@ -324,6 +324,51 @@ public abstract class DigestEngineContract implements BackendFixture {
         .hasValueSatisfying(b -> assertThat(b.count()).isEqualTo(1));
   }
 
+  /**
+   * A closer that goes by the close check it read (dueRecheck) still closes on time what its own
+   * engine added after reading it, and reads the store again once the recheck time passed.
+   */
+  @Test
+  void aCloserThatKeepsItsCloseCheckClosesWhatItsEngineAddedOnTime() {
+    ManualClock clock = ManualClock.at("2022-06-28T12:00:00Z");
+    Backend backend = backend(clock);
+    DigestEngine engine =
+        new DigestEngine(
+            backend.log(),
+            backend.digests(),
+            List.of(SELLER_SCANS),
+            clock,
+            new DigestEngine.Options("test", 1000, Duration.ofSeconds(30))
+                .withDueRecheck(Duration.ofHours(3)),
+            collect);
+    scan(backend.log(), 10, "P1");
+    drain(engine);
+    clock.advance(Duration.ofMinutes(30));
+    scan(backend.log(), 20, "P2");
+    drain(engine); // reads the close check (seller 10, due at 13:00) and keeps it
+
+    clock.advance(Duration.ofMinutes(31));
+    drain(engine);
+    assertThat(emitted).extracting(Notification::recipient).containsExactly("10");
+
+    // a bucket written to the store behind the engine's back (another process's, due at 13:02)
+    // waits for the kept check (13:30): that process's own closer is the one to close it
+    backend
+        .digests()
+        .add(
+            SELLER_SCANS.withMaxWait(Duration.ofMinutes(1)),
+            List.of(
+                new DigestItem(
+                    "x-1", 1_000_000, "30", clock.instant(), Json.MAPPER.valueToTree("P3"))),
+            clock.instant());
+    clock.advance(Duration.ofMinutes(4));
+    drain(engine);
+    assertThat(emitted).extracting(Notification::recipient).containsExactly("10");
+    clock.advance(Duration.ofMinutes(25));
+    drain(engine);
+    assertThat(emitted).extracting(Notification::recipient).containsExactly("10", "30", "20");
+  }
+
   @Test
   void shouldIngestTheBatchItReadAheadBeforeItStops() {
     ManualClock clock = ManualClock.at("2022-06-28T12:00:00Z");

@@ -31,6 +31,11 @@ public record ClosingEventLog(EventLog log, AutoCloseable owner) implements Even
   }
 
   @Override
+  public boolean reportsEveryAppend() {
+    return log.reportsEveryAppend();
+  }
+
+  @Override
   public void onAppended(Runnable listener) {
     log.onAppended(listener);
   }

@@ -256,6 +256,31 @@ public final class PostgresDatabase implements AutoCloseable {
     }
   }
 
+  /**
+   * The channel this schema's notifications travel on: one per schema, so deployments sharing the
+   * database do not wake each other.
+   */
+  String channel() {
+    String channel = "herald_" + url.schema();
+    return channel.length() > 63 ? channel.substring(0, 63) : channel;
+  }
+
+  /**
+   * Calls {@code listener} with the payload of every notification on {@link #channel()}, from a
+   * thread of its own that holds a connection outside the pool, LISTENing; once more after each
+   * reconnect (notifications sent while it was away are lost, so listeners look for themselves).
+   * The first call starts the thread; closing the database stops it.
+   */
+  public synchronized void listen(java.util.function.Consumer<String> listener) {
+    if (listening == null) {
+      listening = new PostgresListener(url, channel());
+      listening.start();
+    }
+    listening.add(listener);
+  }
+
+  private PostgresListener listening;
+
   /** Whether the database answers a query now. */
   public boolean ready() {
     try (Connection connection = pool.getConnection()) {
@@ -270,7 +295,10 @@ public final class PostgresDatabase implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (listening != null) {
+      listening.close();
+    }
     pool.close();
   }
 }

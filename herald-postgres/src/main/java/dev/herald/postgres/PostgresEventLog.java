@@ -31,7 +31,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@link EventLog} in PostgreSQL tables. Ids are per-stream sequence numbers as decimal text, and
- * an event's position is its id.
+ * an event's position is its id. Every append sends a notification ({@code pg_notify}) with its
+ * stream, so readers in every process wake when it commits instead of polling.
  *
  * <p>Ordering across processes: an append bumps its stream's {@code last_id} first, so the stream
  * row stays locked until the append commits; the next append to the stream waits, and events become
@@ -62,6 +63,9 @@ public final class PostgresEventLog implements EventLog {
   private final ConcurrentMap<String, Long> streamIds = new ConcurrentHashMap<>();
   private final List<Runnable> appendListeners = new CopyOnWriteArrayList<>();
   private final ConcurrentMap<String, AtomicLong> appendedSinceTrim = new ConcurrentHashMap<>();
+
+  /** What this log's notifications start with, so that it hears only other logs' appends. */
+  private final String origin = java.util.UUID.randomUUID() + ":";
 
   /**
    * @param maxLengths the approximate maximum length of each stream that has one
@@ -220,14 +224,17 @@ public final class PostgresEventLog implements EventLog {
   /**
    * Appends the events with consecutive ids after the stream's last, in the caller's transaction.
    */
-  private static List<String> insert(
-      Connection c, long streamId, List<NewEvent> events, Instant now) throws SQLException {
+  private List<String> insert(Connection c, long streamId, List<NewEvent> events, Instant now)
+      throws SQLException {
     long last;
+    // the notification goes out when the append commits, to every process LISTENing (this one too)
     try (PreparedStatement bump =
         c.prepareStatement(
-            "UPDATE herald_stream SET last_id = last_id + ? WHERE id = ? RETURNING last_id")) {
+            "UPDATE herald_stream SET last_id = last_id + ? WHERE id = ? RETURNING last_id, pg_notify(?, ? || name)")) {
       bump.setInt(1, events.size());
       bump.setLong(2, streamId);
+      bump.setString(3, db.channel());
+      bump.setString(4, origin);
       try (ResultSet rs = bump.executeQuery()) {
         rs.next();
         last = rs.getLong(1);
@@ -277,9 +284,29 @@ public final class PostgresEventLog implements EventLog {
     }
   }
 
+  /**
+   * Local appends are reported as soon as they commit; appends of other processes when their
+   * notification arrives (LISTEN/NOTIFY), within milliseconds, and once more after the notification
+   * connection comes back from a loss.
+   */
   @Override
   public void onAppended(Runnable listener) {
-    appendListeners.add(Objects.requireNonNull(listener, "listener"));
+    Objects.requireNonNull(listener, "listener");
+    if (appendListeners.isEmpty()) {
+      // this log's own appends were reported when they committed
+      db.listen(
+          payload -> {
+            if (!payload.startsWith(origin)) {
+              appendListeners.forEach(Runnable::run);
+            }
+          });
+    }
+    appendListeners.add(listener);
+  }
+
+  @Override
+  public boolean reportsEveryAppend() {
+    return true;
   }
 
   @Override

@@ -52,4 +52,26 @@ class PostgresEventLogIT extends EventLogContract {
               org.assertj.core.groups.Tuple.tuple("2", 2));
     }
   }
+
+  /** Another process's append wakes this one's readers through LISTEN/NOTIFY. */
+  @Test
+  void anAppendThroughOneBackendWakesTheListenersOfAnother() throws Exception {
+    try (EventLog reader = openLog(InstantSource.system());
+        EventLog writer = openLog(InstantSource.system())) {
+      java.util.concurrent.Semaphore woken = new java.util.concurrent.Semaphore(0);
+      reader.onAppended(woken::release);
+      assertThat(reader.reportsEveryAppend()).isTrue();
+
+      // the reader's LISTEN starts on a thread of its own: append until it hears one
+      boolean heard = false;
+      for (int i = 0; i < 50 && !heard; i++) {
+        writer.append("scans", NewEvent.of(Json.object().put("n", i)));
+        heard = woken.tryAcquire(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+      }
+      assertThat(heard).as("woken by the other backend's append").isTrue();
+      woken.drainPermits();
+      writer.append("scans", NewEvent.of(Json.object().put("n", "last")));
+      assertThat(woken.tryAcquire(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    }
+  }
 }

@@ -58,11 +58,14 @@ public final class HeraldEngines implements AutoCloseable {
     backend = track(openBackend(config, clock));
     try {
       metrics = new HeraldMetrics();
-      // Agents that read streams are woken by every local append (onAppended below). On SQLite
-      // this process is the only writer, so their polls only catch abandoned batches and can be
-      // rare; other processes append to a Redis store, and only a poll finds their events.
+      // Agents that read streams are woken by every append the log reports (onAppended below).
+      // On SQLite this process is the only writer, and PostgreSQL notifies every process of every
+      // append, so their polls only catch abandoned batches and lost wake-ups and can be rare;
+      // other processes append to a Redis store unreported, and only a poll finds their events.
       Duration logIdle =
-          Backends.shared(config.server().logStore()) ? Duration.ofMillis(10) : LOCAL_LOG_IDLE;
+          Backends.shared(config.server().logStore()) && !backend.log().reportsEveryAppend()
+              ? Duration.ofMillis(10)
+              : LOCAL_LOG_IDLE;
       JobContext context =
           new JobContext(
               config,

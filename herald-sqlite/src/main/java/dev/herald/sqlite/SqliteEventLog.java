@@ -206,6 +206,12 @@ public final class SqliteEventLog implements EventLog {
     return ids;
   }
 
+  /** The data folder is this process's own (it holds the lock): every append is one of ours. */
+  @Override
+  public boolean reportsEveryAppend() {
+    return true;
+  }
+
   @Override
   public void onAppended(Runnable listener) {
     appendListeners.add(Objects.requireNonNull(listener, "listener"));

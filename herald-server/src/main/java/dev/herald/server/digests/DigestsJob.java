@@ -43,6 +43,8 @@ public final class DigestsJob implements Job {
     return DigestsConfig.read(in);
   }
 
+  private static final Duration LONG_IDLE = Duration.ofSeconds(1);
+
   @Override
   public RunningJob start(JobContext context) {
     DigestsConfig config = context.config().job(DigestsConfig.class);
@@ -56,7 +58,10 @@ public final class DigestsJob implements Job {
             config.rules(),
             context.clock(),
             new DigestEngine.Options(
-                defaults.consumer(), defaults.batchSize(), defaults.lease(), context.failures()),
+                    defaults.consumer(), defaults.batchSize(), defaults.lease(), context.failures())
+                // every append reaches this process when stream readers may idle long
+                .withDueRecheck(
+                    context.logIdle().compareTo(LONG_IDLE) >= 0 ? LONG_IDLE : Duration.ZERO),
             metrics);
     Map<String, List<Sink>> sinks = new LinkedHashMap<>();
     config.rules().forEach(rule -> sinks.put(rule.name(), rule.deliver()));
