@@ -15,6 +15,7 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -22,8 +23,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Seller scans posted over HTTP as JSON-array batches by several client threads to a Herald server
- * on the embedded backend (same JVM, loopback). Throughput is events acknowledged (201) per second;
- * the time for the engine to finish applying them is reported beside it.
+ * on the embedded backend, or a given shared store (same JVM, loopback). Throughput is events
+ * acknowledged (201) per second; the time for the engine to finish applying them is reported beside
+ * it.
  */
 final class HttpDigestBenchmark {
 
@@ -40,13 +42,24 @@ final class HttpDigestBenchmark {
   private final int batch;
   private final int clients;
   private final Path dir;
+  private final Optional<String[]> store;
 
   HttpDigestBenchmark(int events, int sellers, int batch, int clients, Path dir) {
+    this(events, sellers, batch, clients, dir, Optional.empty());
+  }
+
+  /**
+   * @param store the store's URL and schema, when the server is to run on a shared store rather
+   *     than the embedded one
+   */
+  HttpDigestBenchmark(
+      int events, int sellers, int batch, int clients, Path dir, Optional<String[]> store) {
     this.events = events;
     this.sellers = sellers;
     this.batch = batch;
     this.clients = clients;
     this.dir = dir;
+    this.store = store;
   }
 
   Result run() throws Exception {
@@ -72,6 +85,14 @@ final class HttpDigestBenchmark {
         """);
     HeraldConfig loaded = Jobs.configLoader(Map.of()).load(config);
     loaded = loaded.withServer(loaded.server().withData(dir.resolve("data")));
+    if (store.isPresent()) {
+      loaded =
+          loaded.withServer(
+              loaded
+                  .server()
+                  .withStore(store.get()[0], loaded.server().storePrefix())
+                  .withStoreSchema(store.get()[1]));
+    }
     try (HeraldServer server = HeraldServer.start(loaded, InstantSource.system())) {
       URI uri = URI.create("http://127.0.0.1:" + server.port() + "/api/streams/scans/events");
       AtomicInteger next = new AtomicInteger();

@@ -91,7 +91,7 @@ final class RedisDigestBenchmark {
   }
 
   /** Scans emitted, the time each seller's last scan was published, and what came out. */
-  private static final class Ledger {
+  static final class Ledger {
     final Map<String, Long> lastScanMs = new ConcurrentHashMap<>();
     final Map<String, Integer> notified = new ConcurrentHashMap<>();
     final Histogram lateness = new Histogram(3);
@@ -130,7 +130,7 @@ final class RedisDigestBenchmark {
    * A design under test: takes scans, and reports each notification to the ledger it was started
    * with.
    */
-  private interface Design extends AutoCloseable {
+  interface Design extends AutoCloseable {
     void publish(List<String[]> scans);
 
     boolean caughtUp(long published);
@@ -406,7 +406,7 @@ final class RedisDigestBenchmark {
   }
 
   /** 4 publishers, each sending {@code batch} scans per call, as fast as the design takes them. */
-  private static void publishFlatOut(
+  static void publishFlatOut(
       Design design, Ledger ledger, int batch, int count, IntFunction<String> seller, String prefix)
       throws InterruptedException {
     AtomicLong next = new AtomicLong();
@@ -437,7 +437,7 @@ final class RedisDigestBenchmark {
    * up to about 100,000 open) and then for {@link #STEADY_MEASURED} more, whose sellers ("m-") are
    * the ones measured. Returns the fewest open sellers seen while the measured ones arrived.
    */
-  private static long steady(Design design, Ledger ledger, int batch) throws InterruptedException {
+  static long steady(Design design, Ledger ledger, int batch) throws InterruptedException {
     long fill = STEADY_RATE * STEADY_QUIET.toSeconds();
     long total = fill + STEADY_RATE * STEADY_MEASURED.toSeconds();
     int perTick = STEADY_RATE / 100; // a publish every 10 ms

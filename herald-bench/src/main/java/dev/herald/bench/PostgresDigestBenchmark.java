@@ -1,0 +1,478 @@
+package dev.herald.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.agent.AgentRunner;
+import dev.herald.bench.RedisDigestBenchmark.Design;
+import dev.herald.bench.RedisDigestBenchmark.Ledger;
+import dev.herald.digest.DigestEngine;
+import dev.herald.digest.DigestListener;
+import dev.herald.digest.DigestRule;
+import dev.herald.json.Json;
+import dev.herald.log.NewEvent;
+import dev.herald.notify.Notification;
+import dev.herald.postgres.PostgresBackend;
+import dev.herald.postgres.PostgresUrl;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Herald on PostgreSQL beside the design a team would write with a PostgreSQL job queue, on the
+ * same local PostgreSQL and the workload of the Redis benchmark: {@code scans} scans for {@code
+ * sellers} sellers with a 2 s quiet period, flat out, then fresh sellers at a steady rate with a 30
+ * s quiet period, so that about 100,000 are open.
+ *
+ * <p>The job-queue design, as River, Oban or pg-boss users write it: each scan is one {@code
+ * INSERT} of a job row in a transaction of its own (as an API handler would); four workers loop
+ * {@code SELECT … FOR UPDATE SKIP LOCKED LIMIT 1}, upsert the seller's bucket row (the item
+ * appended to a JSON array, the deadline moved), delete the job and commit; a scheduler polls
+ * {@code SELECT … WHERE due_at <= now() FOR UPDATE SKIP LOCKED}, deletes what it took and emits the
+ * notifications. Idle loops sleep 10 ms.
+ */
+final class PostgresDigestBenchmark {
+
+  static final int WORKERS = 4;
+
+  record Result(
+      String design,
+      double ingestPerSecond,
+      Histogram ingestLateness,
+      double cpuMicrosPerEvent,
+      double walBytesPerEvent,
+      long steadyOpenMin,
+      Histogram steadyLateness,
+      long lost,
+      long duplicated) {}
+
+  private final String url;
+  private final int scans;
+  private final int sellers;
+
+  PostgresDigestBenchmark(String url, int scans, int sellers) {
+    this.url = url;
+    this.scans = scans;
+    this.sellers = sellers;
+  }
+
+  private PostgresUrl target(String schema) {
+    return PostgresUrl.parse(url, schema, System.getenv());
+  }
+
+  private Connection connect(String schema) throws SQLException {
+    PostgresUrl target = target(schema);
+    Connection c =
+        DriverManager.getConnection(
+            target.jdbcUrl(), target.user().orElse(null), target.password().orElse(null));
+    try (Statement s = c.createStatement()) {
+      s.execute("SET search_path TO " + schema);
+    }
+    return c;
+  }
+
+  void dropSchema(String schema) throws SQLException {
+    try (Connection c = connect("public");
+        Statement s = c.createStatement()) {
+      s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+    }
+  }
+
+  /** The job-queue design. */
+  private final class JobQueue implements Design {
+    private final Ledger ledger;
+    private final List<Connection> publishers = new ArrayList<>();
+    private final ExecutorService publishing = Executors.newFixedThreadPool(4);
+    private final ThreadLocal<Connection> publisher = new ThreadLocal<>();
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final List<Thread> threads = new ArrayList<>();
+    private final Connection admin;
+
+    JobQueue(Ledger ledger) {
+      this.ledger = ledger;
+      try {
+        dropSchema("bench_jobs");
+        admin = connect("public");
+        try (Statement s = admin.createStatement()) {
+          s.execute("CREATE SCHEMA bench_jobs");
+          s.execute(
+              "CREATE TABLE bench_jobs.job (id bigserial PRIMARY KEY, seller text NOT NULL,"
+                  + " package text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())");
+          s.execute(
+              "CREATE TABLE bench_jobs.bucket (seller text PRIMARY KEY, items jsonb NOT NULL,"
+                  + " due_at timestamptz NOT NULL)");
+          s.execute("CREATE INDEX ON bench_jobs.bucket (due_at)");
+        }
+      } catch (SQLException e) {
+        throw new IllegalStateException(e);
+      }
+      for (int w = 0; w < WORKERS; w++) {
+        threads.add(Thread.ofPlatform().name("jobs-worker-" + w).start(this::work));
+      }
+      threads.add(Thread.ofPlatform().name("jobs-scheduler").start(this::schedule));
+    }
+
+    private void work() {
+      try (Connection c = connect("bench_jobs")) {
+        c.setAutoCommit(false);
+        PreparedStatement take =
+            c.prepareStatement(
+                "SELECT id, seller, package FROM job ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1");
+        PreparedStatement upsert =
+            c.prepareStatement(
+                "INSERT INTO bucket (seller, items, due_at) VALUES (?, jsonb_build_array(?::text),"
+                    + " now() + ?::interval) ON CONFLICT (seller) DO UPDATE SET items ="
+                    + " bucket.items || excluded.items, due_at = excluded.due_at");
+        PreparedStatement delete = c.prepareStatement("DELETE FROM job WHERE id = ?");
+        String quiet = ledger.quiet.toMillis() + " milliseconds";
+        while (running.get()) {
+          long id;
+          String seller;
+          String pkg;
+          try (ResultSet rs = take.executeQuery()) {
+            if (!rs.next()) {
+              c.commit();
+              Thread.sleep(10);
+              continue;
+            }
+            id = rs.getLong(1);
+            seller = rs.getString(2);
+            pkg = rs.getString(3);
+          }
+          upsert.setString(1, seller);
+          upsert.setString(2, pkg);
+          upsert.setString(3, quiet);
+          upsert.executeUpdate();
+          delete.setLong(1, id);
+          delete.executeUpdate();
+          c.commit();
+        }
+      } catch (SQLException | InterruptedException e) {
+        if (running.get()) {
+          throw new IllegalStateException(e);
+        }
+      }
+    }
+
+    private void schedule() {
+      try (Connection c = connect("bench_jobs")) {
+        c.setAutoCommit(false);
+        PreparedStatement due =
+            c.prepareStatement(
+                "SELECT seller, items FROM bucket WHERE due_at <= now() ORDER BY due_at"
+                    + " FOR UPDATE SKIP LOCKED LIMIT 100");
+        PreparedStatement delete = c.prepareStatement("DELETE FROM bucket WHERE seller = ?");
+        while (running.get()) {
+          List<String> taken = new ArrayList<>();
+          List<List<String>> items = new ArrayList<>();
+          try (ResultSet rs = due.executeQuery()) {
+            while (rs.next()) {
+              taken.add(rs.getString(1));
+              List<String> list = new ArrayList<>();
+              Json.parseTrusted(rs.getString(2)).forEach(i -> list.add(i.asText()));
+              items.add(list);
+            }
+          }
+          for (String seller : taken) {
+            delete.setString(1, seller);
+            delete.addBatch();
+          }
+          if (!taken.isEmpty()) {
+            delete.executeBatch();
+          }
+          c.commit();
+          long now = System.currentTimeMillis();
+          for (int i = 0; i < taken.size(); i++) {
+            ledger.emit(taken.get(i), items.get(i), now);
+          }
+          if (taken.isEmpty()) {
+            Thread.sleep(10);
+          }
+        }
+      } catch (SQLException | InterruptedException e) {
+        if (running.get()) {
+          throw new IllegalStateException(e);
+        }
+      }
+    }
+
+    private Connection publisher() throws SQLException {
+      Connection c = publisher.get();
+      if (c == null) {
+        c = connect("bench_jobs");
+        synchronized (publishers) {
+          publishers.add(c);
+        }
+        publisher.set(c);
+      }
+      return c;
+    }
+
+    /** One INSERT per scan, each its own transaction, spread over four connections. */
+    @Override
+    public void publish(List<String[]> batch) {
+      List<Future<?>> inserts = new ArrayList<>();
+      int per = Math.max(1, (batch.size() + 3) / 4);
+      for (int from = 0; from < batch.size(); from += per) {
+        List<String[]> part = batch.subList(from, Math.min(batch.size(), from + per));
+        inserts.add(
+            publishing.submit(
+                () -> {
+                  try (PreparedStatement insert =
+                      publisher()
+                          .prepareStatement("INSERT INTO job (seller, package) VALUES (?, ?)")) {
+                    for (String[] scan : part) {
+                      insert.setString(1, scan[0]);
+                      insert.setString(2, scan[1]);
+                      insert.executeUpdate();
+                    }
+                  }
+                  return null;
+                }));
+      }
+      for (Future<?> insert : inserts) {
+        try {
+          insert.get();
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    }
+
+    @Override
+    public boolean caughtUp(long published) {
+      return count("SELECT count(*) FROM bench_jobs.job") == 0;
+    }
+
+    @Override
+    public long open() {
+      return count("SELECT count(*) FROM bench_jobs.bucket");
+    }
+
+    private synchronized long count(String sql) {
+      try (Statement s = admin.createStatement();
+          ResultSet rs = s.executeQuery(sql)) {
+        rs.next();
+        return rs.getLong(1);
+      } catch (SQLException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    @Override
+    public void close() throws Exception {
+      running.set(false);
+      for (Thread thread : threads) {
+        thread.join(120_000);
+      }
+      publishing.shutdown();
+      for (Connection c : publishers) {
+        c.close();
+      }
+      admin.close();
+    }
+  }
+
+  /** Herald on PostgreSQL, ingesting and closing on a thread each, as the server runs it. */
+  private final class Herald implements Design {
+    private final PostgresBackend backend;
+    private final DigestRule rule;
+    private final AgentRunner ingester;
+    private final AgentRunner closer;
+
+    Herald(Ledger ledger) {
+      InstantSource clock = InstantSource.system();
+      try {
+        dropSchema("bench_herald");
+      } catch (SQLException e) {
+        throw new IllegalStateException(e);
+      }
+      rule = DigestRule.of("seller-scans", "packages", "seller_id", "package_id", ledger.quiet);
+      DigestListener listener =
+          new DigestListener() {
+            @Override
+            public void onNotification(Notification n) {
+              ledger.emit(
+                  n.recipient(),
+                  n.items().stream().map(JsonNode::asText).toList(),
+                  System.currentTimeMillis());
+            }
+          };
+      backend = new PostgresBackend(target("bench_herald"), clock, Map.of());
+      DigestEngine engine =
+          new DigestEngine(
+              backend.log(),
+              backend.digests(),
+              List.of(rule),
+              clock,
+              DigestEngine.Options.defaults("bench"),
+              listener);
+      ingester = new AgentRunner(engine.ingester(), Duration.ofMillis(1)).start();
+      closer = new AgentRunner(engine.closer(), Duration.ofMillis(1)).start();
+    }
+
+    @Override
+    public void publish(List<String[]> scans) {
+      List<NewEvent> batch = new ArrayList<>(scans.size());
+      for (String[] scan : scans) {
+        ObjectNode event = Json.object();
+        event.put("seller_id", scan[0]);
+        event.put("package_id", scan[1]);
+        batch.add(NewEvent.of(event));
+      }
+      backend.log().appendAll("packages", batch);
+    }
+
+    @Override
+    public boolean caughtUp(long published) {
+      var group = backend.log().info("packages").groups().getFirst();
+      return group.lag() == 0 && group.pending() == 0;
+    }
+
+    @Override
+    public long open() {
+      return backend.digests().openBucketCount(rule.name());
+    }
+
+    @Override
+    public void close() {
+      ingester.close();
+      closer.close();
+      backend.close();
+    }
+  }
+
+  private interface Factory {
+    Design start(Ledger ledger);
+  }
+
+  Result jobQueue() throws Exception {
+    return run("job queue (INSERT per scan, SKIP LOCKED workers)", JobQueue::new, 1);
+  }
+
+  Result herald() throws Exception {
+    return run("Herald on PostgreSQL", Herald::new, 500);
+  }
+
+  private Result run(String name, Factory factory, int batch) throws Exception {
+    // warm-up: a tenth of the ingest, unreported
+    Ledger warm = new Ledger(RedisDigestBenchmark.QUIET, "");
+    try (Design design = factory.start(warm)) {
+      ingest(design, warm, batch, scans / 10, sellers / 10);
+    }
+    Ledger ledger = new Ledger(RedisDigestBenchmark.QUIET, "");
+    double perSecond;
+    double cpu;
+    double wal;
+    try (Design design = factory.start(ledger)) {
+      double cpuBefore = postgresCpuSeconds();
+      String walBefore = walLsn();
+      perSecond = ingest(design, ledger, batch, scans, sellers);
+      cpu = (postgresCpuSeconds() - cpuBefore) * 1e6 / scans;
+      wal = walBytesSince(walBefore) / (double) scans;
+    }
+    System.out.printf(
+        "  %s: ingest %,.0f scans/s, lateness p99 %.1f ms, PostgreSQL CPU %.1f µs and WAL %.0f"
+            + " bytes per scan%n",
+        name, perSecond, ledger.lateness.getValueAtPercentile(99) / 1000.0, cpu, wal);
+    Ledger steady = new Ledger(RedisDigestBenchmark.STEADY_QUIET, "m-");
+    long openMin;
+    try (Design design = factory.start(steady)) {
+      openMin = RedisDigestBenchmark.steady(design, steady, batch);
+    }
+    System.out.printf(
+        "  %s: steady, at least %,d open: p99 %.1f ms%n",
+        name, openMin, steady.lateness.getValueAtPercentile(99) / 1000.0);
+    long steadyTotal =
+        RedisDigestBenchmark.STEADY_RATE
+            * (RedisDigestBenchmark.STEADY_QUIET.toSeconds()
+                + RedisDigestBenchmark.STEADY_MEASURED.toSeconds());
+    long lost = scans + steadyTotal - ledger.notified.size() - steady.notified.size();
+    return new Result(
+        name,
+        perSecond,
+        ledger.lateness,
+        cpu,
+        wal,
+        openMin,
+        steady.lateness,
+        lost,
+        ledger.duplicated() + steady.duplicated());
+  }
+
+  /**
+   * Publishes flat out, waits until the design consumed everything and every seller was notified;
+   * returns scans/s up to the moment all were consumed.
+   */
+  private static double ingest(Design design, Ledger ledger, int batch, int scans, int sellers)
+      throws Exception {
+    long start = System.nanoTime();
+    RedisDigestBenchmark.publishFlatOut(
+        design, ledger, batch, scans, i -> Integer.toString(i % sellers), "P");
+    EmbeddedDigestBenchmark.await(() -> design.caughtUp(scans), Duration.ofMinutes(20));
+    double seconds = (System.nanoTime() - start) / 1e9;
+    long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+    while (ledger.notified.size() < scans && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    return scans / seconds;
+  }
+
+  /** CPU seconds of every process named postgres on this machine (the server is local). */
+  private static double postgresCpuSeconds() throws IOException {
+    double ticks = 0;
+    try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+      for (Path proc : procs) {
+        try {
+          String stat = Files.readString(proc.resolve("stat"));
+          int close = stat.lastIndexOf(')');
+          if (!stat.substring(stat.indexOf('(') + 1, close).equals("postgres")) {
+            continue;
+          }
+          String[] fields = stat.substring(close + 2).split(" ");
+          ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        } catch (IOException | RuntimeException gone) {
+          // the process ended meanwhile
+        }
+      }
+    }
+    return ticks / 100.0;
+  }
+
+  private String walLsn() throws SQLException {
+    try (Connection c = connect("public");
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
+  private long walBytesSince(String lsn) throws SQLException {
+    try (Connection c = connect("public");
+        PreparedStatement s =
+            c.prepareStatement("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), ?::pg_lsn)")) {
+      s.setString(1, lsn);
+      try (ResultSet rs = s.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+}
