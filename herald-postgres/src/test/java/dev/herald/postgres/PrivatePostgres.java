@@ -44,6 +44,15 @@ public final class PrivatePostgres implements AutoCloseable {
    * Makes a cluster (trust authentication, user {@code postgres}) to be started on {@code port}.
    */
   public static PrivatePostgres create(int port) throws IOException, InterruptedException {
+    return create(port, null);
+  }
+
+  /**
+   * Makes a cluster to be started on {@code port}; with a {@code password}, user {@code postgres}
+   * must give it (scram-sha-256), else no password is asked (trust).
+   */
+  public static PrivatePostgres create(int port, String password)
+      throws IOException, InterruptedException {
     Path bin =
         binaries()
             .orElseThrow(() -> new IllegalStateException("no initdb under /usr/lib/postgresql"));
@@ -52,16 +61,28 @@ public final class PrivatePostgres implements AutoCloseable {
     if (isRoot()) {
       pg.run("chown", "-R", "postgres:postgres", root.toString());
     }
-    pg.runAsOwner(
-        bin.resolve("initdb").toString(),
-        "-D",
-        pg.data.toString(),
-        "-U",
-        "postgres",
-        "--auth=trust",
-        "-E",
-        "UTF8",
-        "--no-sync");
+    List<String> initdb =
+        new ArrayList<>(
+            List.of(
+                bin.resolve("initdb").toString(),
+                "-D",
+                pg.data.toString(),
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--no-sync"));
+    if (password == null) {
+      initdb.add("--auth=trust");
+    } else {
+      Path pwfile = root.resolve("pwfile");
+      Files.writeString(pwfile, password + "\n");
+      if (isRoot()) {
+        pg.run("chown", "postgres:postgres", pwfile.toString());
+      }
+      initdb.addAll(List.of("--auth=scram-sha-256", "--pwfile=" + pwfile));
+    }
+    pg.runAsOwner(initdb.toArray(String[]::new));
     return pg;
   }
 
