@@ -1,5 +1,7 @@
 package dev.herald.jdbc;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -17,6 +19,20 @@ import java.util.Objects;
  * @param deliveries how many times its events were handed out
  */
 public record PendingRun(long first, long last, String consumer, long deliveredMs, int deliveries) {
+
+  /** The columns {@link #all} reads, in its order. */
+  public static final String COLUMNS = "first_id, last_id, consumer, delivered_ms, deliveries";
+
+  /** The runs of every row of {@code rs}, read from {@link #COLUMNS}. */
+  public static List<PendingRun> all(ResultSet rs) throws SQLException {
+    List<PendingRun> runs = new ArrayList<>();
+    while (rs.next()) {
+      runs.add(
+          new PendingRun(
+              rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getLong(4), rs.getInt(5)));
+    }
+    return runs;
+  }
 
   public PendingRun {
     Objects.requireNonNull(consumer, "consumer");

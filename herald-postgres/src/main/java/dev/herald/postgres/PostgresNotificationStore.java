@@ -15,9 +15,7 @@ import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -77,24 +75,9 @@ public final class PostgresNotificationStore implements NotificationStore {
               select.setString(p++, query.recipient().get());
             }
             select.setInt(p, query.limit() + 1);
-            List<Notification> page = new ArrayList<>();
-            long lastSeq = after;
-            boolean more = false;
             try (ResultSet rs = select.executeQuery()) {
-              while (rs.next()) {
-                if (page.size() == query.limit()) {
-                  more = true;
-                  break;
-                }
-                page.add(notification(rs));
-                lastSeq = rs.getLong(1);
-              }
+              return NotificationRows.page(rs, query, after);
             }
-            // without more rows the cursor still moves past what was returned, so a follower can
-            // poll with it
-            Optional<String> next =
-                more || !page.isEmpty() ? Optional.of(Long.toString(lastSeq)) : query.after();
-            return new NotificationPage(page, next);
           }
         });
   }
@@ -116,54 +99,11 @@ public final class PostgresNotificationStore implements NotificationStore {
   public List<Delivery> deliveries(String notificationId) {
     return db.transact(
         c -> {
-          try (PreparedStatement select =
-              c.prepareStatement(
-                  "SELECT d.sink, d.state, d.next_ms, a.number, a.at_ms, a.succeeded, a.detail FROM notification n "
-                      + "JOIN delivery d ON d.notification_seq = n.seq "
-                      + "LEFT JOIN delivery_attempt a ON a.notification_seq = d.notification_seq AND a.sink = d.sink "
-                      + "WHERE n.id = ? ORDER BY d.sink, a.number")) {
+          try (PreparedStatement select = c.prepareStatement(NotificationRows.DELIVERIES)) {
             select.setString(1, notificationId);
-            Map<String, Delivery.State> states = new LinkedHashMap<>();
-            Map<String, Optional<Instant>> next = new LinkedHashMap<>();
-            Map<String, List<Delivery.Attempt>> attempts = new LinkedHashMap<>();
             try (ResultSet rs = select.executeQuery()) {
-              while (rs.next()) {
-                String sink = rs.getString(1);
-                if (!states.containsKey(sink)) {
-                  Delivery.State state = Delivery.State.valueOf(rs.getString(2));
-                  long nextMs = rs.getLong(3);
-                  states.put(sink, state);
-                  next.put(
-                      sink,
-                      rs.wasNull() || state != Delivery.State.PENDING
-                          ? Optional.empty()
-                          : Optional.of(Instant.ofEpochMilli(nextMs)));
-                  attempts.put(sink, new ArrayList<>());
-                }
-                int number = rs.getInt(4);
-                if (!rs.wasNull()) {
-                  attempts
-                      .get(sink)
-                      .add(
-                          new Delivery.Attempt(
-                              number,
-                              Instant.ofEpochMilli(rs.getLong(5)),
-                              rs.getBoolean(6),
-                              rs.getString(7)));
-                }
-              }
+              return NotificationRows.deliveries(notificationId, rs);
             }
-            List<Delivery> deliveries = new ArrayList<>(states.size());
-            for (String sink : states.keySet()) {
-              deliveries.add(
-                  new Delivery(
-                      notificationId,
-                      sink,
-                      states.get(sink),
-                      next.get(sink),
-                      List.copyOf(attempts.get(sink))));
-            }
-            return deliveries;
           }
         });
   }

@@ -483,18 +483,12 @@ public final class SqliteEventLog implements EventLog {
     return pendingRuns(select);
   }
 
-  private static final String RUN_COLUMNS = "first_id, last_id, consumer, delivered_ms, deliveries";
+  private static final String RUN_COLUMNS = PendingRun.COLUMNS;
 
   private static List<PendingRun> pendingRuns(PreparedStatement select) throws SQLException {
-    List<PendingRun> runs = new ArrayList<>();
     try (ResultSet rs = select.executeQuery()) {
-      while (rs.next()) {
-        runs.add(
-            new PendingRun(
-                rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getLong(4), rs.getInt(5)));
-      }
+      return PendingRun.all(rs);
     }
-    return runs;
   }
 
   @Override

@@ -14,9 +14,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -71,24 +69,9 @@ public final class SqliteNotificationStore implements NotificationStore {
           select.setString(4, query.recipient().orElse(null));
           select.setString(5, query.recipient().orElse(null));
           select.setInt(6, query.limit() + 1);
-          List<Notification> page = new ArrayList<>();
-          long lastSeq = after;
-          boolean more = false;
           try (ResultSet rs = select.executeQuery()) {
-            while (rs.next()) {
-              if (page.size() == query.limit()) {
-                more = true;
-                break;
-              }
-              page.add(notification(rs));
-              lastSeq = rs.getLong(1);
-            }
+            return NotificationRows.page(rs, query, after);
           }
-          // Without more rows the cursor still moves past what was returned, so a follower can poll
-          // with it.
-          Optional<String> next =
-              more || !page.isEmpty() ? Optional.of(Long.toString(lastSeq)) : query.after();
-          return new NotificationPage(page, next);
         });
   }
 
@@ -105,56 +88,11 @@ public final class SqliteNotificationStore implements NotificationStore {
   public List<Delivery> deliveries(String notificationId) {
     return db.read(
         session -> {
-          PreparedStatement select =
-              session.prepare(
-                  "SELECT d.sink, d.state, d.next_ms, a.number, a.at_ms, a.succeeded, a.detail FROM notification n "
-                      + "JOIN delivery d ON d.notification_seq = n.seq "
-                      + "LEFT JOIN delivery_attempt a ON a.notification_seq = d.notification_seq AND a.sink = d.sink "
-                      + "WHERE n.id = ? ORDER BY d.sink, a.number");
+          PreparedStatement select = session.prepare(NotificationRows.DELIVERIES);
           select.setString(1, notificationId);
-          Map<String, Delivery> bySink = new LinkedHashMap<>();
           try (ResultSet rs = select.executeQuery()) {
-            while (rs.next()) {
-              String sink = rs.getString(1);
-              Delivery delivery =
-                  bySink.computeIfAbsent(
-                      sink,
-                      s -> {
-                        try {
-                          Delivery.State state = Delivery.State.valueOf(rs.getString(2));
-                          long next = rs.getLong(3);
-                          Optional<Instant> nextAt =
-                              rs.wasNull() || state != Delivery.State.PENDING
-                                  ? Optional.empty()
-                                  : Optional.of(Instant.ofEpochMilli(next));
-                          return new Delivery(notificationId, s, state, nextAt, new ArrayList<>());
-                        } catch (SQLException e) {
-                          throw new IllegalStateException(e);
-                        }
-                      });
-              int number = rs.getInt(4);
-              if (!rs.wasNull()) {
-                delivery
-                    .attempts()
-                    .add(
-                        new Delivery.Attempt(
-                            number,
-                            Instant.ofEpochMilli(rs.getLong(5)),
-                            rs.getInt(6) == 1,
-                            rs.getString(7)));
-              }
-            }
+            return NotificationRows.deliveries(notificationId, rs);
           }
-          return bySink.values().stream()
-              .map(
-                  d ->
-                      new Delivery(
-                          d.notificationId(),
-                          d.sink(),
-                          d.state(),
-                          d.nextAttemptAt(),
-                          List.copyOf(d.attempts())))
-              .toList();
         });
   }
 
