@@ -42,4 +42,19 @@ public interface NotificationStore {
   Optional<Instant> nextDeliveryDue();
 
   void record(List<DeliveryOutcome> outcomes);
+
+  /**
+   * Registers {@code listener} to run when another process wrote notifications with pending
+   * deliveries, where the store can tell ({@link #reportsNewDeliveries()}); it must return at once.
+   * Deliveries this process's own closer writes are its own to report.
+   */
+  default void onNewDeliveries(Runnable listener) {}
+
+  /**
+   * Whether {@link #onNewDeliveries} hears of other processes' new deliveries, so that a dispatcher
+   * needs no short poll; the default does not, and dispatchers poll.
+   */
+  default boolean reportsNewDeliveries() {
+    return false;
+  }
 }

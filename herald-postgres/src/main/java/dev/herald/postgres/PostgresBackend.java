@@ -29,8 +29,8 @@ public final class PostgresBackend implements Backend {
   public PostgresBackend(PostgresUrl url, InstantSource clock, Map<String, Long> maxLengths) {
     this.db = PostgresDatabase.open(url, POOL_SIZE);
     this.log = new PostgresEventLog(db, clock, maxLengths);
-    this.digests = new PostgresDigestStore(db);
     this.notifications = new PostgresNotificationStore(db);
+    this.digests = new PostgresDigestStore(db, notifications.origin());
     this.inboxes = new PostgresInboxStore(db);
   }
 

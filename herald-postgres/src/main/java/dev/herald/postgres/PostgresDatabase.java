@@ -256,6 +256,12 @@ public final class PostgresDatabase implements AutoCloseable {
     }
   }
 
+  /** Payloads of notifications for appends start with this, then the log's origin and stream. */
+  static final String APPENDED = "a:";
+
+  /** Payloads of notifications for new deliveries start with this, then the store's origin. */
+  static final String DELIVERIES = "d:";
+
   /**
    * The channel this schema's notifications travel on: one per schema, so deployments sharing the
    * database do not wake each other.

@@ -55,8 +55,16 @@ public final class PostgresDigestStore implements DigestStore {
 
   private final PostgresDatabase db;
 
-  public PostgresDigestStore(PostgresDatabase db) {
+  /** What this store's delivery notifications carry, so that its outbox ignores its own. */
+  private final String origin;
+
+  /**
+   * @param origin what the notifications of new deliveries written here carry ({@link
+   *     PostgresNotificationStore#origin()}), so that this process's outbox knows its own
+   */
+  public PostgresDigestStore(PostgresDatabase db, String origin) {
     this.db = Objects.requireNonNull(db, "db");
+    this.origin = Objects.requireNonNull(origin, "origin");
   }
 
   /** An open bucket as an add sees it while applying a batch. */
@@ -410,7 +418,7 @@ public final class PostgresDigestStore implements DigestStore {
    * Writes the notifications of the taken buckets and their pending deliveries, in the caller's
    * transaction; the sequence numbers are taken last (see the class comment).
    */
-  private static List<Notification> close(
+  private List<Notification> close(
       Connection c, DigestRule rule, List<Taken> buckets, Instant closedAt) throws SQLException {
     if (buckets.isEmpty()) {
       return List.of();
@@ -473,6 +481,12 @@ public final class PostgresDigestStore implements DigestStore {
       insert.executeBatch();
       if (!rule.deliver().isEmpty()) {
         delivery.executeBatch();
+        // dispatchers of other processes hear of the new deliveries when this commits
+        try (PreparedStatement notify = c.prepareStatement("SELECT pg_notify(?, ?)")) {
+          notify.setString(1, db.channel());
+          notify.setString(2, origin);
+          notify.executeQuery().close();
+        }
       }
     }
     return notifications;

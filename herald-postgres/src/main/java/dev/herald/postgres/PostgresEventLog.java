@@ -65,7 +65,7 @@ public final class PostgresEventLog implements EventLog {
   private final ConcurrentMap<String, AtomicLong> appendedSinceTrim = new ConcurrentHashMap<>();
 
   /** What this log's notifications start with, so that it hears only other logs' appends. */
-  private final String origin = java.util.UUID.randomUUID() + ":";
+  private final String origin = PostgresDatabase.APPENDED + java.util.UUID.randomUUID() + ":";
 
   /**
    * @param maxLengths the approximate maximum length of each stream that has one
@@ -296,7 +296,8 @@ public final class PostgresEventLog implements EventLog {
       // this log's own appends were reported when they committed
       db.listen(
           payload -> {
-            if (!payload.startsWith(origin)) {
+            if (payload.isEmpty()
+                || (payload.startsWith(PostgresDatabase.APPENDED) && !payload.startsWith(origin))) {
               appendListeners.forEach(Runnable::run);
             }
           });

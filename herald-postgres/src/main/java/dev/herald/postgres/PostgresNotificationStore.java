@@ -32,9 +32,38 @@ public final class PostgresNotificationStore implements NotificationStore {
   private static final String COLUMNS = NotificationRows.COLUMNS;
 
   private final PostgresDatabase db;
+  private final String origin = PostgresDatabase.DELIVERIES + java.util.UUID.randomUUID();
+  private final List<Runnable> deliveryListeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public PostgresNotificationStore(PostgresDatabase db) {
     this.db = Objects.requireNonNull(db, "db");
+  }
+
+  /** What the digest store of this process puts in its notifications of new deliveries. */
+  String origin() {
+    return origin;
+  }
+
+  /** Other processes' closes are heard through LISTEN/NOTIFY, and once more after a reconnect. */
+  @Override
+  public void onNewDeliveries(Runnable listener) {
+    Objects.requireNonNull(listener, "listener");
+    if (deliveryListeners.isEmpty()) {
+      db.listen(
+          payload -> {
+            if (payload.isEmpty()
+                || (payload.startsWith(PostgresDatabase.DELIVERIES) && !payload.equals(origin))) {
+              deliveryListeners.forEach(Runnable::run);
+            }
+          });
+    }
+    deliveryListeners.add(listener);
+  }
+
+  @Override
+  public boolean reportsNewDeliveries() {
+    return true;
   }
 
   private static Notification notification(ResultSet rs) throws SQLException {

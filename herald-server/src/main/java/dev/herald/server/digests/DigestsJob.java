@@ -3,8 +3,12 @@ package dev.herald.server.digests;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.agent.AgentRunner;
 import dev.herald.digest.DigestEngine;
+import dev.herald.digest.DigestListener;
 import dev.herald.digest.DigestRule;
 import dev.herald.json.Json;
+import dev.herald.log.Event;
+import dev.herald.log.InvalidEventException;
+import dev.herald.notify.Notification;
 import dev.herald.notify.NotificationDispatcher;
 import dev.herald.notify.Sink;
 import dev.herald.server.config.ConfigReader;
@@ -20,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Quiet-period digests: the digest engine (an ingester reading each rule's stream, a closer
@@ -51,6 +56,37 @@ public final class DigestsJob implements Job {
     Backend backend = context.backend();
     DigestMetrics metrics = new DigestMetrics(config.rules(), backend.digests());
     DigestEngine.Options defaults = DigestEngine.Options.defaults(context.consumer());
+    // where every new delivery is reported (this process's closes here, other processes' by the
+    // store), the dispatcher is woken for them and its poll only catches retries that fall due
+    boolean deliveriesReported = backend.notifications().reportsNewDeliveries();
+    AtomicReference<AgentRunner> deliveryRunner = new AtomicReference<>();
+    Runnable wakeDelivery =
+        () -> {
+          AgentRunner runner = deliveryRunner.get();
+          if (runner != null) {
+            runner.wake();
+          }
+        };
+    DigestListener listener =
+        !deliveriesReported
+            ? metrics
+            : new DigestListener() {
+              @Override
+              public void onIngested(DigestRule rule, int events) {
+                metrics.onIngested(rule, events);
+              }
+
+              @Override
+              public void onNotification(Notification notification) {
+                metrics.onNotification(notification);
+                wakeDelivery.run();
+              }
+
+              @Override
+              public void onRejected(DigestRule rule, Event event, InvalidEventException reason) {
+                metrics.onRejected(rule, event, reason);
+              }
+            };
     DigestEngine engine =
         new DigestEngine(
             backend.log(),
@@ -62,7 +98,7 @@ public final class DigestsJob implements Job {
                 // every append reaches this process when stream readers may idle long
                 .withDueRecheck(
                     context.logIdle().compareTo(LONG_IDLE) >= 0 ? LONG_IDLE : Duration.ZERO),
-            metrics);
+            listener);
     Map<String, List<Sink>> sinks = new LinkedHashMap<>();
     config.rules().forEach(rule -> sinks.put(rule.name(), rule.deliver()));
     NotificationDispatcher dispatcher =
@@ -76,7 +112,12 @@ public final class DigestsJob implements Job {
             metrics);
     AgentRunner ingester = context.run(engine.ingester(), context.logIdle());
     context.run(engine.closer(), Duration.ofMillis(10));
-    AgentRunner delivery = context.run(dispatcher, Duration.ofMillis(20));
+    AgentRunner delivery =
+        context.run(dispatcher, deliveriesReported ? LONG_IDLE : Duration.ofMillis(20));
+    deliveryRunner.set(delivery);
+    if (deliveriesReported) {
+      backend.notifications().onNewDeliveries(delivery::wake);
+    }
     return new RunningJob() {
       @Override
       public void wake() {
