@@ -31,6 +31,7 @@ class LayersTest {
             "dev.herald.agent..",
             "dev.herald.alert..",
             "dev.herald.digest..",
+            "dev.herald.imports..",
             "dev.herald.inbox..",
             "dev.herald.json..",
             "dev.herald.log..",
