@@ -521,7 +521,7 @@ public abstract class EventLogContract {
     clock.advance(Duration.ofMillis(300));
 
     assertThat(reopened.read("s", "", 10)).extracting(Event::id).containsExactlyElementsOf(ids);
-    assertThat(claimOnceIdle(reopened, "c", Duration.ofMillis(250)))
+    assertThat(claimOnceIdle(reopened, "c", Duration.ofMillis(250), 2))
         .extracting(Event::id)
         .containsExactly(ids.get(0), ids.get(1));
     assertThat(reopened.readGroup("s", "g", "c", 10))
