@@ -1,16 +1,8 @@
 package dev.herald.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.herald.agent.AgentRunner;
 import dev.herald.bench.RedisDigestBenchmark.Design;
 import dev.herald.bench.RedisDigestBenchmark.Ledger;
-import dev.herald.digest.DigestEngine;
-import dev.herald.digest.DigestListener;
-import dev.herald.digest.DigestRule;
 import dev.herald.json.Json;
-import dev.herald.log.NewEvent;
-import dev.herald.notify.Notification;
 import dev.herald.postgres.PostgresBackend;
 import dev.herald.postgres.PostgresUrl;
 import java.io.IOException;
@@ -289,75 +281,6 @@ final class PostgresDigestBenchmark {
     }
   }
 
-  /** Herald on PostgreSQL, ingesting and closing on a thread each, as the server runs it. */
-  private final class Herald implements Design {
-    private final PostgresBackend backend;
-    private final DigestRule rule;
-    private final AgentRunner ingester;
-    private final AgentRunner closer;
-
-    Herald(Ledger ledger) {
-      InstantSource clock = InstantSource.system();
-      try {
-        dropSchema("bench_herald");
-      } catch (SQLException e) {
-        throw new IllegalStateException(e);
-      }
-      rule = DigestRule.of("seller-scans", "packages", "seller_id", "package_id", ledger.quiet);
-      DigestListener listener =
-          new DigestListener() {
-            @Override
-            public void onNotification(Notification n) {
-              ledger.emit(
-                  n.recipient(),
-                  n.items().stream().map(JsonNode::asText).toList(),
-                  System.currentTimeMillis());
-            }
-          };
-      backend = new PostgresBackend(target("bench_herald"), clock, Map.of());
-      DigestEngine engine =
-          new DigestEngine(
-              backend.log(),
-              backend.digests(),
-              List.of(rule),
-              clock,
-              DigestEngine.Options.defaults("bench"),
-              listener);
-      ingester = new AgentRunner(engine.ingester(), Duration.ofMillis(1)).start();
-      closer = new AgentRunner(engine.closer(), Duration.ofMillis(1)).start();
-    }
-
-    @Override
-    public void publish(List<String[]> scans) {
-      List<NewEvent> batch = new ArrayList<>(scans.size());
-      for (String[] scan : scans) {
-        ObjectNode event = Json.object();
-        event.put("seller_id", scan[0]);
-        event.put("package_id", scan[1]);
-        batch.add(NewEvent.of(event));
-      }
-      backend.log().appendAll("packages", batch);
-    }
-
-    @Override
-    public boolean caughtUp(long published) {
-      var group = backend.log().info("packages").groups().getFirst();
-      return group.lag() == 0 && group.pending() == 0;
-    }
-
-    @Override
-    public long open() {
-      return backend.digests().openBucketCount(rule.name());
-    }
-
-    @Override
-    public void close() {
-      ingester.close();
-      closer.close();
-      backend.close();
-    }
-  }
-
   private interface Factory {
     Design start(Ledger ledger);
   }
@@ -367,7 +290,20 @@ final class PostgresDigestBenchmark {
   }
 
   Result herald() throws Exception {
-    return run("Herald on PostgreSQL", Herald::new, 500);
+    return run(
+        "Herald on PostgreSQL",
+        ledger -> {
+          try {
+            dropSchema("bench_herald");
+          } catch (SQLException e) {
+            throw new IllegalStateException(e);
+          }
+          return new HeraldDigestDesign(
+              ledger,
+              rule ->
+                  new PostgresBackend(target("bench_herald"), InstantSource.system(), Map.of()));
+        },
+        500);
   }
 
   private Result run(String name, Factory factory, int batch) throws Exception {

@@ -1,14 +1,5 @@
 package dev.herald.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.herald.agent.AgentRunner;
-import dev.herald.digest.DigestEngine;
-import dev.herald.digest.DigestListener;
-import dev.herald.digest.DigestRule;
-import dev.herald.json.Json;
-import dev.herald.log.NewEvent;
-import dev.herald.notify.Notification;
 import dev.herald.redis.RedisBackend;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.StreamMessage;
@@ -220,76 +211,20 @@ final class RedisDigestBenchmark {
     }
   }
 
-  private static final class Herald implements Design {
-    private final RedisBackend backend;
-    private final DigestRule rule;
-    private final AgentRunner ingester;
-    private final AgentRunner closer;
-
-    Herald(String url, Ledger ledger) {
-      InstantSource clock = InstantSource.system();
-      rule = DigestRule.of("seller-scans", "packages", "seller_id", "package_id", ledger.quiet);
-      DigestListener listener =
-          new DigestListener() {
-            @Override
-            public void onNotification(Notification n) {
-              ledger.emit(
-                  n.recipient(),
-                  n.items().stream().map(JsonNode::asText).toList(),
-                  System.currentTimeMillis());
-            }
-          };
-      backend = new RedisBackend(url, "bench:", clock, List.of(rule.name()), Map.of());
-      // as the server runs it: ingesting and closing on a thread each
-      DigestEngine engine =
-          new DigestEngine(
-              backend.log(),
-              backend.digests(),
-              List.of(rule),
-              clock,
-              DigestEngine.Options.defaults("bench"),
-              listener);
-      ingester = new AgentRunner(engine.ingester(), Duration.ofMillis(1)).start();
-      closer = new AgentRunner(engine.closer(), Duration.ofMillis(1)).start();
-    }
-
-    @Override
-    public void publish(List<String[]> scans) {
-      List<NewEvent> batch = new ArrayList<>(scans.size());
-      for (String[] scan : scans) {
-        ObjectNode event = Json.object();
-        event.put("seller_id", scan[0]);
-        event.put("package_id", scan[1]);
-        batch.add(NewEvent.of(event));
-      }
-      backend.log().appendAll("packages", batch);
-    }
-
-    @Override
-    public boolean caughtUp(long published) {
-      var group = backend.log().info("packages").groups().getFirst();
-      return group.lag() == 0 && group.pending() == 0;
-    }
-
-    @Override
-    public long open() {
-      return backend.digests().openBucketCount(rule.name());
-    }
-
-    @Override
-    public void close() {
-      ingester.close();
-      closer.close();
-      backend.close();
-    }
-  }
-
   Result classic() throws Exception {
     return run("classic XADD/XREAD/LPUSH/KEYS", Classic::new, 1);
   }
 
   Result herald() throws Exception {
-    return run("Herald on Redis", Herald::new, 500);
+    return run(
+        "Herald on Redis",
+        (url, ledger) ->
+            new HeraldDigestDesign(
+                ledger,
+                rule ->
+                    new RedisBackend(
+                        url, "bench:", InstantSource.system(), List.of(rule.name()), Map.of())),
+        500);
   }
 
   private interface DesignFactory {

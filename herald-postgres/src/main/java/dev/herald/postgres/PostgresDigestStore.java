@@ -6,6 +6,7 @@ import dev.herald.digest.DigestItem;
 import dev.herald.digest.DigestRule;
 import dev.herald.digest.DigestStore;
 import dev.herald.digest.InlineItems;
+import dev.herald.jdbc.BucketDraft;
 import dev.herald.jdbc.PositionRuns;
 import dev.herald.json.Json;
 import dev.herald.notify.Notification;
@@ -68,16 +69,7 @@ public final class PostgresDigestStore implements DigestStore {
   }
 
   /** An open bucket as an add sees it while applying a batch. */
-  private static final class OpenBucket {
-    final String key;
-    final String openEvent;
-    final boolean stored;
-    long firstMs;
-    long lastMs;
-    long dueMs;
-    int count;
-    final StringBuilder added = new StringBuilder();
-
+  private static final class OpenBucket extends BucketDraft {
     OpenBucket(
         String key,
         String openEvent,
@@ -86,33 +78,7 @@ public final class PostgresDigestStore implements DigestStore {
         long lastMs,
         long dueMs,
         int count) {
-      this.key = key;
-      this.openEvent = openEvent;
-      this.stored = stored;
-      this.firstMs = firstMs;
-      this.lastMs = lastMs;
-      this.dueMs = dueMs;
-      this.count = count;
-    }
-
-    void add(DigestRule rule, long t, String text) {
-      firstMs = Math.min(firstMs, t);
-      lastMs = Math.max(lastMs, t);
-      dueMs =
-          rule.deadline(Instant.ofEpochMilli(firstMs), Instant.ofEpochMilli(lastMs)).toEpochMilli();
-      count++;
-      added.append(InlineItems.line(t, text));
-    }
-
-    Bucket view(String rule) {
-      return new Bucket(
-          rule,
-          key,
-          openEvent,
-          Instant.ofEpochMilli(firstMs),
-          Instant.ofEpochMilli(lastMs),
-          Instant.ofEpochMilli(dueMs),
-          count);
+      super(key, openEvent, stored, firstMs, lastMs, dueMs, count);
     }
   }
 

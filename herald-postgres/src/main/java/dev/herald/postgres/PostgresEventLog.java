@@ -687,21 +687,10 @@ public final class PostgresEventLog implements EventLog {
     }
     return db.transact(
         c -> {
-          try (PreparedStatement ends =
-              c.prepareStatement(
-                  "SELECT (SELECT MIN(id) FROM herald_event WHERE stream_id = s.id), s.last_id FROM herald_stream s WHERE s.id = ?")) {
+          try (PreparedStatement ends = c.prepareStatement(SequenceIds.ENDS)) {
             ends.setLong(1, found.get());
             try (ResultSet rs = ends.executeQuery()) {
-              rs.next();
-              long min = rs.getLong(1);
-              boolean empty = rs.wasNull();
-              long last = rs.getLong(2);
-              // ids of a stream are consecutive from 1: everything before the oldest was trimmed
-              long trimmed = empty ? last : min - 1;
-              return new StreamEnds(
-                  empty ? Optional.empty() : Optional.of(Long.toString(min)),
-                  last == 0 ? Optional.empty() : Optional.of(Long.toString(last)),
-                  trimmed <= 0 ? Optional.empty() : Optional.of(Long.toString(trimmed)));
+              return SequenceIds.ends(rs);
             }
           }
         });

@@ -6,6 +6,7 @@ import dev.herald.digest.DigestItem;
 import dev.herald.digest.DigestRule;
 import dev.herald.digest.DigestStore;
 import dev.herald.digest.InlineItems;
+import dev.herald.jdbc.BucketDraft;
 import dev.herald.jdbc.RowBatch;
 import dev.herald.jdbc.SqlSession;
 import dev.herald.json.Json;
@@ -62,25 +63,17 @@ public final class SqliteDigestStore implements DigestStore {
     this.db = Objects.requireNonNull(db, "db");
   }
 
-  /** An open bucket as the writer sees it while applying a batch. */
-  private static final class OpenBucket {
+  /**
+   * An open bucket as the writer sees it while applying a batch, with its row id and wake place.
+   */
+  private static final class OpenBucket extends BucketDraft {
     static final long UNASSIGNED = -1;
 
     /** The row id; {@link #UNASSIGNED} for a bucket merged off the writer thread, until written. */
     long id;
 
-    final String key;
-    final String openEvent;
-    final boolean stored;
-    long firstMs;
-    long lastMs;
-    long dueMs;
-    int count;
-
     /** Where the bucket sits in the wake index; a new bucket sits at its deadline. */
     long wakeMs;
-
-    final StringBuilder added = new StringBuilder();
 
     OpenBucket(
         long id,
@@ -92,35 +85,9 @@ public final class SqliteDigestStore implements DigestStore {
         long dueMs,
         int count,
         long wakeMs) {
+      super(key, openEvent, stored, firstMs, lastMs, dueMs, count);
       this.id = id;
-      this.key = key;
-      this.openEvent = openEvent;
-      this.stored = stored;
-      this.firstMs = firstMs;
-      this.lastMs = lastMs;
-      this.dueMs = dueMs;
-      this.count = count;
       this.wakeMs = wakeMs;
-    }
-
-    void add(DigestRule rule, long t, String text) {
-      firstMs = Math.min(firstMs, t);
-      lastMs = Math.max(lastMs, t);
-      dueMs =
-          rule.deadline(Instant.ofEpochMilli(firstMs), Instant.ofEpochMilli(lastMs)).toEpochMilli();
-      count++;
-      added.append(InlineItems.line(t, text));
-    }
-
-    Bucket view(String rule) {
-      return new Bucket(
-          rule,
-          key,
-          openEvent,
-          Instant.ofEpochMilli(firstMs),
-          Instant.ofEpochMilli(lastMs),
-          Instant.ofEpochMilli(dueMs),
-          count);
     }
   }
 

@@ -606,22 +606,10 @@ public final class SqliteEventLog implements EventLog {
           if (found.isEmpty()) {
             return new StreamEnds(Optional.empty(), Optional.empty());
           }
-          PreparedStatement ends =
-              session.prepare(
-                  "SELECT (SELECT MIN(id) FROM herald_event WHERE stream_id = s.id), s.last_id FROM herald_stream s WHERE s.id = ?");
+          PreparedStatement ends = session.prepare(SequenceIds.ENDS);
           ends.setLong(1, found.get());
           try (ResultSet rs = ends.executeQuery()) {
-            rs.next();
-            long min = rs.getLong(1);
-            boolean empty = rs.wasNull();
-            long last = rs.getLong(2);
-            // ids of a stream are consecutive from 1, so everything before the oldest retained was
-            // trimmed
-            long trimmed = empty ? last : min - 1;
-            return new StreamEnds(
-                empty ? Optional.empty() : Optional.of(Long.toString(min)),
-                last == 0 ? Optional.empty() : Optional.of(Long.toString(last)),
-                trimmed <= 0 ? Optional.empty() : Optional.of(Long.toString(trimmed)));
+            return SequenceIds.ends(rs);
           }
         });
   }
