@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -299,9 +298,7 @@ final class PostgresDigestBenchmark {
             throw new IllegalStateException(e);
           }
           return new HeraldDigestDesign(
-              ledger,
-              rule ->
-                  new PostgresBackend(target("bench_herald"), InstantSource.system(), Map.of()));
+              ledger, rule -> new PostgresBackend(target("bench_herald"), InstantSource.system()));
         },
         500);
   }

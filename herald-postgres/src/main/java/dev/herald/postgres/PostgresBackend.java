@@ -6,7 +6,6 @@ import dev.herald.log.EventLog;
 import dev.herald.notify.NotificationStore;
 import dev.herald.store.Backend;
 import java.time.InstantSource;
-import java.util.Map;
 
 /** Every SPI on one PostgreSQL database, in one schema: the event log and every state store. */
 public final class PostgresBackend implements Backend {
@@ -23,12 +22,11 @@ public final class PostgresBackend implements Backend {
   /**
    * Connects and migrates the schema.
    *
-   * @param maxLengths approximate maximum length per stream
    * @throws dev.herald.log.StoreUnavailableException when the database cannot be used
    */
-  public PostgresBackend(PostgresUrl url, InstantSource clock, Map<String, Long> maxLengths) {
+  public PostgresBackend(PostgresUrl url, InstantSource clock) {
     this.db = PostgresDatabase.open(url, POOL_SIZE);
-    this.log = new PostgresEventLog(db, clock, maxLengths);
+    this.log = new PostgresEventLog(db, clock);
     this.notifications = new PostgresNotificationStore(db);
     this.digests = new PostgresDigestStore(db, notifications.origin());
     this.inboxes = new PostgresInboxStore(db);

@@ -21,13 +21,11 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@link EventLog} in PostgreSQL tables. Ids are per-stream sequence numbers as decimal text, and
@@ -59,21 +57,19 @@ public final class PostgresEventLog implements EventLog {
 
   private final PostgresDatabase db;
   private final InstantSource clock;
-  private final Map<String, Long> maxLengths;
   private final ConcurrentMap<String, Long> streamIds = new ConcurrentHashMap<>();
   private final List<Runnable> appendListeners = new CopyOnWriteArrayList<>();
-  private final ConcurrentMap<String, AtomicLong> appendedSinceTrim = new ConcurrentHashMap<>();
 
   /** What this log's notifications start with, so that it hears only other logs' appends. */
   private final String origin = PostgresDatabase.APPENDED + java.util.UUID.randomUUID() + ":";
 
   /**
-   * @param maxLengths the approximate maximum length of each stream that has one
+   * Streams with a maximum length are trimmed by the server's retention agent, not on the append
+   * path: a trim deletes in batches and may vacuum, which no appending request should wait for.
    */
-  public PostgresEventLog(PostgresDatabase db, InstantSource clock, Map<String, Long> maxLengths) {
+  public PostgresEventLog(PostgresDatabase db, InstantSource clock) {
     this.db = Objects.requireNonNull(db, "db");
     this.clock = Objects.requireNonNull(clock, "clock");
-    this.maxLengths = Map.copyOf(maxLengths);
   }
 
   @Override
@@ -146,7 +142,7 @@ public final class PostgresEventLog implements EventLog {
     long streamId = streamId(stream);
     Instant now = clock.instant();
     List<String> ids = db.transact(c -> insert(c, streamId, events, now));
-    appended(stream, events.size());
+    appendListeners.forEach(Runnable::run);
     return ids;
   }
 
@@ -216,7 +212,7 @@ public final class PostgresEventLog implements EventLog {
               return added;
             });
     if (inserted[0]) {
-      appended(stream, events.size());
+      appendListeners.forEach(Runnable::run);
     }
     return ids;
   }
@@ -265,23 +261,6 @@ public final class PostgresEventLog implements EventLog {
       ids.add(Long.toString(first + i));
     }
     return ids;
-  }
-
-  /**
-   * After a committed append: wake local listeners, and trim a stream with a maximum length once a
-   * tenth of it was appended here since the last trim (the retention agent trims the rest).
-   */
-  private void appended(String stream, int count) {
-    appendListeners.forEach(Runnable::run);
-    Long max = maxLengths.get(stream);
-    if (max == null) {
-      return;
-    }
-    AtomicLong since = appendedSinceTrim.computeIfAbsent(stream, s -> new AtomicLong());
-    if (since.addAndGet(count) > Math.max(1, max / 10)) {
-      since.set(0);
-      trimToLength(stream, max);
-    }
   }
 
   /**

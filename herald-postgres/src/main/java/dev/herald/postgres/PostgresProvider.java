@@ -34,6 +34,6 @@ public final class PostgresProvider implements BackendProvider {
   @Override
   public Backend open(StoreSettings settings) {
     PostgresUrl url = PostgresUrl.parse(settings.url(), settings.schema(), System.getenv());
-    return new PostgresBackend(url, settings.clock(), settings.maxLengths());
+    return new PostgresBackend(url, settings.clock());
   }
 }

@@ -12,7 +12,6 @@ import dev.herald.store.Backend;
 import dev.herald.testing.ClosingEventLog;
 import java.time.Duration;
 import java.time.InstantSource;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -22,7 +21,7 @@ class PostgresEventLogIT extends EventLogContract {
 
   @Override
   protected EventLog openLog(InstantSource clock) {
-    Backend backend = PostgresTestSupport.open(schema, clock, Map.of());
+    Backend backend = PostgresTestSupport.open(schema, clock);
     return new ClosingEventLog(backend.log(), backend);
   }
 

@@ -3,7 +3,6 @@ package dev.herald.postgres;
 import dev.herald.inbox.InboxStoreContract;
 import dev.herald.store.Backend;
 import java.time.InstantSource;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 
 class PostgresInboxStoreIT extends InboxStoreContract {
@@ -12,7 +11,7 @@ class PostgresInboxStoreIT extends InboxStoreContract {
 
   @Override
   public Backend openBackend(InstantSource clock) {
-    return PostgresTestSupport.open(schema, clock, Map.of());
+    return PostgresTestSupport.open(schema, clock);
   }
 
   @AfterEach

@@ -11,7 +11,6 @@ import java.sql.Statement;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -40,7 +39,7 @@ class PostgresMigrationIT {
           pool.submit(
               () -> {
                 go.await();
-                return PostgresTestSupport.open(schema, InstantSource.system(), Map.of());
+                return PostgresTestSupport.open(schema, InstantSource.system());
               }));
     }
     go.countDown();
@@ -71,7 +70,7 @@ class PostgresMigrationIT {
 
   @Test
   void aSchemaANewerHeraldMigratedIsRefusedNamingBothVersions() throws Exception {
-    PostgresTestSupport.open(schema, InstantSource.system(), Map.of()).close();
+    PostgresTestSupport.open(schema, InstantSource.system()).close();
     try (Connection c = PostgresTestSupport.connect();
         Statement s = c.createStatement()) {
       s.execute(
@@ -82,7 +81,7 @@ class PostgresMigrationIT {
               + " future', 'SQL', 'V2__from_the_future.sql', 0, 'test', 1, true)");
     }
 
-    assertThatThrownBy(() -> PostgresTestSupport.open(schema, InstantSource.system(), Map.of()))
+    assertThatThrownBy(() -> PostgresTestSupport.open(schema, InstantSource.system()))
         .isInstanceOf(StoreUnavailableException.class)
         .hasMessageContaining("is at version 2, newer than this Herald knows (version 1)")
         .hasMessageContaining("schema " + schema);

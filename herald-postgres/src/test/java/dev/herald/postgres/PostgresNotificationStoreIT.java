@@ -8,7 +8,6 @@ import dev.herald.notify.NotificationStoreContract;
 import dev.herald.store.Backend;
 import java.time.InstantSource;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -20,7 +19,7 @@ class PostgresNotificationStoreIT extends NotificationStoreContract {
 
   @Override
   public Backend openBackend(InstantSource clock) {
-    return PostgresTestSupport.open(schema, clock, Map.of());
+    return PostgresTestSupport.open(schema, clock);
   }
 
   @AfterEach

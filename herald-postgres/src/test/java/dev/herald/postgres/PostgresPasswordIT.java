@@ -49,8 +49,7 @@ class PostgresPasswordIT {
   }
 
   private static Backend open(String url, Map<String, String> env) {
-    return new PostgresBackend(
-        PostgresUrl.parse(url, "herald", env), InstantSource.system(), Map.of());
+    return new PostgresBackend(PostgresUrl.parse(url, "herald", env), InstantSource.system());
   }
 
   @Test

@@ -12,7 +12,6 @@ import java.sql.SQLException;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -34,7 +33,7 @@ class PostgresRetentionIT {
   void aStreamTrimmedToItsLengthStopsGrowing() throws SQLException {
     String padding = "x".repeat(300);
     List<Long> sizes = new ArrayList<>();
-    try (Backend backend = PostgresTestSupport.open(schema, InstantSource.system(), Map.of())) {
+    try (Backend backend = PostgresTestSupport.open(schema, InstantSource.system())) {
       EventLog log = backend.log();
       for (int round = 0; round < ROUNDS; round++) {
         List<NewEvent> batch = new ArrayList<>();

@@ -34,8 +34,8 @@ public final class PostgresTestSupport {
   }
 
   /** A backend on the test database in {@code schema}. */
-  public static Backend open(String schema, InstantSource clock, Map<String, Long> maxLengths) {
-    return new PostgresBackend(url(schema), clock, maxLengths);
+  public static Backend open(String schema, InstantSource clock) {
+    return new PostgresBackend(url(schema), clock);
   }
 
   /** A plain connection to the test database, outside Herald's pool (autocommit on). */

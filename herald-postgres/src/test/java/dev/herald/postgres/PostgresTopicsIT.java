@@ -3,7 +3,6 @@ package dev.herald.postgres;
 import dev.herald.store.Backend;
 import dev.herald.topic.TopicsContract;
 import java.time.InstantSource;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 
 class PostgresTopicsIT extends TopicsContract {
@@ -12,7 +11,7 @@ class PostgresTopicsIT extends TopicsContract {
 
   @Override
   public Backend openBackend(InstantSource clock) {
-    return PostgresTestSupport.open(schema, clock, Map.of());
+    return PostgresTestSupport.open(schema, clock);
   }
 
   @AfterEach
