@@ -168,12 +168,16 @@ public final class PostgresEventLog implements EventLog {
                 lock.setLong(1, streamId);
                 lock.executeQuery().close();
               }
+              // expired keys go, a bounded number per keyed append (through the expiry index), and
+              // this key's own if it expired, so that the table does not only grow
               try (PreparedStatement forget =
                   c.prepareStatement(
-                      "DELETE FROM herald_idempotency WHERE stream_id = ? AND key = ? AND expires_ms <= ?")) {
+                      "DELETE FROM herald_idempotency WHERE (stream_id = ? AND key = ? AND expires_ms <= ?) "
+                          + "OR ctid IN (SELECT ctid FROM herald_idempotency WHERE expires_ms <= ? LIMIT 100)")) {
                 forget.setLong(1, streamId);
                 forget.setString(2, key.key());
                 forget.setLong(3, nowMs);
+                forget.setLong(4, nowMs);
                 forget.executeUpdate();
               }
               try (PreparedStatement earlier =

@@ -73,4 +73,34 @@ class PostgresEventLogIT extends EventLogContract {
       assertThat(woken.tryAcquire(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
     }
   }
+
+  /** Expired idempotency keys of any stream are forgotten by later keyed appends. */
+  @Test
+  void expiredIdempotencyKeysDoNotAccumulate() throws Exception {
+    dev.herald.testing.ManualClock clock =
+        dev.herald.testing.ManualClock.at("2022-06-28T12:00:00Z");
+    try (EventLog log = openLog(clock)) {
+      for (int i = 0; i < 20; i++) {
+        log.appendAll(
+            "orders",
+            java.util.List.of(NewEvent.of(Json.object().put("n", i))),
+            new dev.herald.log.IdempotencyKey("k" + i, "f", Duration.ofMinutes(1)));
+      }
+      clock.advance(Duration.ofMinutes(2));
+      log.appendAll(
+          "other",
+          java.util.List.of(NewEvent.of(Json.object().put("n", "late"))),
+          new dev.herald.log.IdempotencyKey("fresh", "f", Duration.ofMinutes(1)));
+    }
+    try (java.sql.Connection c = PostgresTestSupport.connect();
+        java.sql.Statement s = c.createStatement();
+        java.sql.ResultSet rs =
+            s.executeQuery("SELECT key FROM " + schema + ".herald_idempotency")) {
+      java.util.List<String> keys = new java.util.ArrayList<>();
+      while (rs.next()) {
+        keys.add(rs.getString(1));
+      }
+      assertThat(keys).containsExactly("fresh");
+    }
+  }
 }
