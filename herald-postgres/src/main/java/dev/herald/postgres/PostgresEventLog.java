@@ -1,6 +1,5 @@
 package dev.herald.postgres;
 
-import dev.herald.jdbc.PendingRun;
 import dev.herald.jdbc.SequenceIds;
 import dev.herald.log.Event;
 import dev.herald.log.EventLog;
@@ -36,10 +35,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * row stays locked until the append commits; the next append to the stream waits, and events become
  * visible in id order. A reader that saw id n has therefore seen every id before it.
  *
- * <p>Consumer groups: every change to a group's pending runs (read, acknowledge, claim) locks the
- * group's row first, so the runs a transaction reads are the runs it changes. Consumers of one
- * group take turns for a few statements; events are handed out in batches, so the turns are short
- * next to the work done on a batch.
+ * <p>Consumer groups are {@link PostgresConsumerGroups}'.
+ *
+ * <p>Consumer groups, their pending runs and how they lock, are {@link PostgresConsumerGroups}.
  *
  * <p>Thread-safety: safe for concurrent use, by any number of processes on one database.
  */
@@ -57,6 +55,7 @@ public final class PostgresEventLog implements EventLog {
 
   private final PostgresDatabase db;
   private final InstantSource clock;
+  private final PostgresConsumerGroups groups;
   private final ConcurrentMap<String, Long> streamIds = new ConcurrentHashMap<>();
   private final List<Runnable> appendListeners = new CopyOnWriteArrayList<>();
 
@@ -70,6 +69,7 @@ public final class PostgresEventLog implements EventLog {
   public PostgresEventLog(PostgresDatabase db, InstantSource clock) {
     this.db = Objects.requireNonNull(db, "db");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.groups = new PostgresConsumerGroups(db, clock, this);
   }
 
   @Override
@@ -86,7 +86,7 @@ public final class PostgresEventLog implements EventLog {
    * The stream's row id, creating the row in a transaction of its own: streams are never removed,
    * so an id once known stays valid, and a rolled-back append cannot leave a cached id behind.
    */
-  private long streamId(String stream) {
+  long streamId(String stream) {
     Long known = streamIds.get(stream);
     if (known != null) {
       return known;
@@ -125,7 +125,7 @@ public final class PostgresEventLog implements EventLog {
     }
   }
 
-  private Optional<Long> existingStreamId(String stream) {
+  Optional<Long> existingStreamId(String stream) {
     Long known = streamIds.get(stream);
     if (known != null) {
       return Optional.of(known);
@@ -312,9 +312,9 @@ public final class PostgresEventLog implements EventLog {
   }
 
   /** An event as its row holds it. */
-  private record StoredEvent(long id, long timeMs, String data) {}
+  record StoredEvent(long id, long timeMs, String data) {}
 
-  private static List<StoredEvent> selectEvents(
+  static List<StoredEvent> selectEvents(
       Connection c, long streamId, long afterId, long throughId, int limit, long maxChars)
       throws SQLException {
     try (PreparedStatement select =
@@ -338,7 +338,7 @@ public final class PostgresEventLog implements EventLog {
   }
 
   /** The rows as events; {@code deliveries} 0 for a plain read, else the delivery count. */
-  private static List<Event> events(String stream, List<StoredEvent> rows, int deliveries) {
+  static List<Event> events(String stream, List<StoredEvent> rows, int deliveries) {
     List<Event> events = new ArrayList<>(rows.size());
     for (StoredEvent row : rows) {
       String id = Long.toString(row.id());
@@ -353,241 +353,28 @@ public final class PostgresEventLog implements EventLog {
 
   @Override
   public void createGroup(String stream, String group, GroupStart start) {
-    long streamId = streamId(stream);
-    db.transact(
-        c -> {
-          try (PreparedStatement insert =
-              c.prepareStatement(
-                  "INSERT INTO herald_group (stream_id, name, last_delivered) "
-                      + "SELECT id, ?, CASE WHEN ? THEN last_id ELSE 0 END FROM herald_stream WHERE id = ? "
-                      + "ON CONFLICT (stream_id, name) DO NOTHING")) {
-            insert.setString(1, group);
-            insert.setBoolean(2, start == GroupStart.LATEST);
-            insert.setLong(3, streamId);
-            insert.executeUpdate();
-          }
-          return null;
-        });
-  }
-
-  /** Locks the group's row for the transaction and returns its cursor. */
-  private static long lockGroup(Connection c, long streamId, String stream, String group)
-      throws SQLException {
-    try (PreparedStatement select =
-        c.prepareStatement(
-            "SELECT last_delivered FROM herald_group WHERE stream_id = ? AND name = ? FOR UPDATE")) {
-      select.setLong(1, streamId);
-      select.setString(2, group);
-      try (ResultSet rs = select.executeQuery()) {
-        if (!rs.next()) {
-          throw new IllegalStateException(
-              "stream '" + stream + "' has no consumer group '" + group + "'");
-        }
-        return rs.getLong(1);
-      }
-    }
+    groups.createGroup(stream, group, start);
   }
 
   @Override
   public List<Event> readGroup(String stream, String group, String consumer, int limit) {
-    Optional<Long> found = existingStreamId(stream);
-    if (found.isEmpty()) {
-      throw new IllegalStateException(
-          "stream '" + stream + "' has no consumer group '" + group + "'");
-    }
-    long streamId = found.get();
-    long now = clock.millis();
-    List<StoredEvent> rows =
-        db.transact(
-            c -> {
-              long lastDelivered = lockGroup(c, streamId, stream, group);
-              List<StoredEvent> batch =
-                  selectEvents(c, streamId, lastDelivered, Long.MAX_VALUE, limit, Long.MAX_VALUE);
-              if (batch.isEmpty()) {
-                return batch;
-              }
-              long newest = batch.getLast().id();
-              insertRun(
-                  c, streamId, group, new PendingRun(lastDelivered + 1, newest, consumer, now, 1));
-              try (PreparedStatement advance =
-                  c.prepareStatement(
-                      "UPDATE herald_group SET last_delivered = ? WHERE stream_id = ? AND name = ?")) {
-                advance.setLong(1, newest);
-                advance.setLong(2, streamId);
-                advance.setString(3, group);
-                advance.executeUpdate();
-              }
-              return batch;
-            });
-    return events(stream, rows, 1);
-  }
-
-  private static void insertRun(Connection c, long streamId, String group, PendingRun run)
-      throws SQLException {
-    try (PreparedStatement insert =
-        c.prepareStatement(
-            "INSERT INTO herald_pending (stream_id, group_name, first_id, last_id, consumer, delivered_ms, deliveries) "
-                + "VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-      insert.setLong(1, streamId);
-      insert.setString(2, group);
-      insert.setLong(3, run.first());
-      insert.setLong(4, run.last());
-      insert.setString(5, run.consumer());
-      insert.setLong(6, run.deliveredMs());
-      insert.setInt(7, run.deliveries());
-      insert.executeUpdate();
-    }
-  }
-
-  private static void deleteRun(Connection c, long streamId, String group, long first)
-      throws SQLException {
-    try (PreparedStatement delete =
-        c.prepareStatement(
-            "DELETE FROM herald_pending WHERE stream_id = ? AND group_name = ? AND first_id = ?")) {
-      delete.setLong(1, streamId);
-      delete.setString(2, group);
-      delete.setLong(3, first);
-      delete.executeUpdate();
-    }
-  }
-
-  private static final String RUN_COLUMNS = PendingRun.COLUMNS;
-
-  private static List<PendingRun> pendingRuns(PreparedStatement select) throws SQLException {
-    try (ResultSet rs = select.executeQuery()) {
-      return PendingRun.all(rs);
-    }
+    return groups.readGroup(stream, group, consumer, limit);
   }
 
   @Override
   public void ack(String stream, String group, Collection<String> ids) {
-    if (ids.isEmpty()) {
-      return;
-    }
-    long[] acked = ids.stream().mapToLong(PostgresEventLog::parseId).sorted().distinct().toArray();
-    Optional<Long> found = existingStreamId(stream);
-    if (found.isEmpty()) {
-      return;
-    }
-    long streamId = found.get();
-    db.transact(
-        c -> {
-          lockGroup(c, streamId, stream, group);
-          List<PendingRun> runs;
-          try (PreparedStatement select =
-              c.prepareStatement(
-                  "SELECT "
-                      + RUN_COLUMNS
-                      + " FROM herald_pending WHERE stream_id = ? AND group_name = ? AND first_id <= ? AND last_id >= ? ORDER BY first_id")) {
-            select.setLong(1, streamId);
-            select.setString(2, group);
-            select.setLong(3, acked[acked.length - 1]);
-            select.setLong(4, acked[0]);
-            runs = pendingRuns(select);
-          }
-          for (PendingRun run : runs) {
-            if (!run.holdsAny(acked)) {
-              continue;
-            }
-            deleteRun(c, streamId, group, run.first());
-            // what the acknowledgement leaves of the run stays pending, as shorter runs
-            for (PendingRun left : run.without(acked)) {
-              insertRun(c, streamId, group, left);
-            }
-          }
-          return null;
-        });
+    groups.ack(stream, group, ids);
   }
-
-  /** A claimed event and how often it has now been delivered. */
-  private record Claimed(StoredEvent event, int deliveries) {}
 
   @Override
   public List<Event> claim(
       String stream, String group, String consumer, Duration minIdle, int limit) {
-    Optional<Long> found = existingStreamId(stream);
-    if (found.isEmpty()) {
-      return List.of();
-    }
-    long streamId = found.get();
-    long now = clock.millis();
-    long idleBefore = now - minIdle.toMillis();
-    List<Claimed> claimed =
-        db.transact(
-            c -> {
-              lockGroup(c, streamId, stream, group);
-              List<PendingRun> expired;
-              try (PreparedStatement idle =
-                  c.prepareStatement(
-                      "SELECT "
-                          + RUN_COLUMNS
-                          + " FROM herald_pending WHERE stream_id = ? AND group_name = ? AND delivered_ms <= ? ORDER BY first_id LIMIT ?")) {
-                idle.setLong(1, streamId);
-                idle.setString(2, group);
-                idle.setLong(3, idleBefore);
-                idle.setInt(4, limit);
-                expired = pendingRuns(idle);
-              }
-              List<Claimed> taken = new ArrayList<>();
-              for (PendingRun run : expired) {
-                if (taken.size() >= limit) {
-                  break;
-                }
-                deleteRun(c, streamId, group, run.first());
-                List<StoredEvent> events =
-                    selectEvents(
-                        c,
-                        streamId,
-                        run.first() - 1,
-                        run.last(),
-                        limit - taken.size(),
-                        Long.MAX_VALUE);
-                if (events.isEmpty()) {
-                  continue; // every event of the run was trimmed: nothing left pending
-                }
-                long lastClaimed = events.getLast().id();
-                PendingRun taker = run.claimed(events.getFirst().id(), lastClaimed, consumer, now);
-                insertRun(c, streamId, group, taker);
-                for (PendingRun rest : run.after(lastClaimed)) {
-                  insertRun(c, streamId, group, rest);
-                }
-                int deliveries = taker.deliveries();
-                for (StoredEvent event : events) {
-                  taken.add(new Claimed(event, deliveries));
-                }
-              }
-              return taken;
-            });
-    List<Event> events = new ArrayList<>(claimed.size());
-    for (Claimed one : claimed) {
-      events.addAll(events(stream, List.of(one.event()), one.deliveries()));
-    }
-    return events;
+    return groups.claim(stream, group, consumer, minIdle, limit);
   }
 
-  /**
-   * Sets the delivery time of the consumer's pending runs to 0, so that the next claim takes them
-   * whatever its idle bound: the consumer name of a Herald process outlives the process (see the
-   * server's instance name), so a restart takes back its own events at once.
-   */
   @Override
   public void releasePending(String stream, String group, String consumer) {
-    Optional<Long> found = existingStreamId(stream);
-    if (found.isEmpty()) {
-      return;
-    }
-    db.transact(
-        c -> {
-          lockGroup(c, found.get(), stream, group);
-          try (PreparedStatement release =
-              c.prepareStatement(
-                  "UPDATE herald_pending SET delivered_ms = 0 WHERE stream_id = ? AND group_name = ? AND consumer = ?")) {
-            release.setLong(1, found.get());
-            release.setString(2, group);
-            release.setString(3, consumer);
-            return release.executeUpdate();
-          }
-        });
+    groups.releasePending(stream, group, consumer);
   }
 
   @Override
