@@ -1,6 +1,5 @@
 package dev.herald.bench;
 
-import dev.herald.Redaction;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,7 +9,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 
@@ -62,7 +60,7 @@ public final class BenchMain {
               List.of(option(args, "--designs", "classic,herald").split(",")),
               out);
       case "postgres" ->
-          postgres(
+          PostgresDigestBenchmark.runAndReport(
               option(args, "--url", "postgresql://postgres@127.0.0.1:5432/test"),
               Integer.parseInt(option(args, "--scans", "200000")),
               Integer.parseInt(option(args, "--sellers", "20000")),
@@ -448,138 +446,6 @@ public final class BenchMain {
     System.out.println("report written to " + out.resolve("reviews.md"));
   }
 
-  /**
-   * Herald on PostgreSQL beside a job-queue design, on one PostgreSQL (schemas bench_jobs and
-   * bench_herald, dropped first).
-   */
-  private static void postgres(String url, int scans, int sellers, List<String> designs, Path out)
-      throws Exception {
-    String machine = Machine.describe();
-    System.out.println("Herald vs a job-queue design on " + Redaction.redact(url) + ", " + machine);
-    PostgresDigestBenchmark bench = new PostgresDigestBenchmark(url, scans, sellers);
-    List<PostgresDigestBenchmark.Result> results = new ArrayList<>();
-    if (designs.contains("jobqueue")) {
-      results.add(bench.jobQueue());
-    }
-    if (designs.contains("herald")) {
-      results.add(bench.herald());
-    }
-    Optional<HttpDigestBenchmark.Result> http = Optional.empty();
-    if (designs.contains("herald")) {
-      bench.dropSchema("bench_http");
-      Path work = Files.createTempDirectory("herald-bench-pg");
-      http =
-          Optional.of(
-              new HttpDigestBenchmark(
-                      500_000, 50_000, 1000, 4, work, Optional.of(new String[] {url, "bench_http"}))
-                  .run());
-      System.out.printf(
-          "  HTTP on PostgreSQL, batches of 1000 from 4 clients: %,.0f events/s acknowledged,"
-              + " engine caught up after %.2f s%n",
-          http.get().eventsPerSecond(), http.get().caughtUpSeconds());
-    }
-    StringBuilder rows = new StringBuilder();
-    StringBuilder lateness = new StringBuilder();
-    for (PostgresDigestBenchmark.Result r : results) {
-      Histogram in = r.ingestLateness();
-      Histogram st = r.steadyLateness();
-      rows.append(
-          String.format(
-              Locale.ROOT,
-              "| %s | %,.0f scans/s | %.1f µs | %,.0f B | %,d | %,d |%n",
-              r.design(),
-              r.ingestPerSecond(),
-              r.cpuMicrosPerEvent(),
-              r.walBytesPerEvent(),
-              r.lost(),
-              r.duplicated()));
-      lateness.append(
-          String.format(
-              Locale.ROOT,
-              "| %s | %.1f / %.1f / %.1f ms | %,d | %.1f / %.1f / %.1f ms |%n",
-              r.design(),
-              ms(in.getValueAtPercentile(50)),
-              ms(in.getValueAtPercentile(99)),
-              ms(in.getMaxValue()),
-              r.steadyOpenMin(),
-              ms(st.getValueAtPercentile(50)),
-              ms(st.getValueAtPercentile(99)),
-              ms(st.getMaxValue())));
-    }
-    System.out.print(rows);
-    System.out.print(lateness);
-    if (results.size() < 2) {
-      System.out.println("one design only: no report written (it compares both, side by side)");
-      return;
-    }
-    PostgresDigestBenchmark.Result j = results.get(0);
-    PostgresDigestBenchmark.Result h = results.get(1);
-    String report =
-        String.format(
-            Locale.ROOT,
-            """
-        # Digest benchmark: Herald on PostgreSQL beside a job-queue design
-
-        Run: `bin/herald-bench postgres` on %s, %s, PostgreSQL at %s (same machine).
-
-        Each design first runs an unreported tenth of phase 1, then:
-
-        1. **Ingest**: %,d scans for %,d sellers, published flat out by 4 threads (quiet period
-           %s); scans/s counted until the design consumed them all; lateness of every seller's
-           notification; PostgreSQL CPU (every `postgres` process, from `/proc`) and WAL
-           (`pg_current_wal_lsn` before and after) per scan over the phase.
-        2. **Steady**: fresh sellers at %,d/s, one scan each, quiet period %s, so that about
-           %,d sellers are open; lateness measured on the sellers arriving after the first %s.
-
-        Lateness is emission time minus (last scan + quiet period).
-
-        | design | ingest | PostgreSQL CPU per scan | WAL per scan | scans lost | scans duplicated |
-        |---|---|---|---|---|---|
-        %s
-        | design | ingest lateness p50 / p99 / max | open sellers (steady, fewest) | steady lateness p50 / p99 / max |
-        |---|---|---|---|
-        %s
-        Ratios, Herald / job queue: ingest **%.1f×**, PostgreSQL CPU per scan **%.2f×**, WAL per scan **%.2f×**, steady p99 **%.3f×**.
-        Targets: ingest ≥ 10×, p99 ≤ 100 ms at 100,000 open sellers, zero lost, zero duplicated.
-
-        Batched HTTP ingest on PostgreSQL (a `herald server` in the same JVM on the same database,
-        500,000 scans for 50,000 sellers in batches of 1,000 from 4 clients over loopback):
-        **%,.0f events/s** acknowledged (201), the digest engine caught up after %.2f s (target
-        ≥ 30,000 events/s).
-
-        The job queue inserts one job row per scan in a transaction of its own (4 connections); %d
-        workers each loop `SELECT … FOR UPDATE SKIP LOCKED LIMIT 1`, upsert the seller's bucket
-        (`jsonb` array appended, `due_at` moved), delete the job and commit; a scheduler polls
-        `SELECT … WHERE due_at <= now() FOR UPDATE SKIP LOCKED LIMIT 100`, deletes and emits. Idle
-        loops sleep 10 ms. Herald appends batches of 500 (as its HTTP API takes them) and runs its
-        digest engine in-process, ingesting and closing on a thread each; its notifications go to
-        the outbox only, as the job queue's scheduler only "emits" in-process.
-        """,
-            machine,
-            Instant.now(),
-            Redaction.redact(url),
-            scans,
-            sellers,
-            RedisDigestBenchmark.QUIET,
-            RedisDigestBenchmark.STEADY_RATE,
-            RedisDigestBenchmark.STEADY_QUIET,
-            RedisDigestBenchmark.STEADY_RATE * RedisDigestBenchmark.STEADY_QUIET.toSeconds(),
-            RedisDigestBenchmark.STEADY_QUIET,
-            rows,
-            lateness,
-            h.ingestPerSecond() / j.ingestPerSecond(),
-            h.cpuMicrosPerEvent() / j.cpuMicrosPerEvent(),
-            h.walBytesPerEvent() / j.walBytesPerEvent(),
-            (double) h.steadyLateness().getValueAtPercentile(99)
-                / Math.max(1, j.steadyLateness().getValueAtPercentile(99)),
-            http.orElseThrow().eventsPerSecond(),
-            http.orElseThrow().caughtUpSeconds(),
-            PostgresDigestBenchmark.WORKERS);
-    Files.createDirectories(out);
-    Files.writeString(out.resolve("digest-postgres.md"), report);
-    System.out.println("report written to " + out.resolve("digest-postgres.md"));
-  }
-
   /** Herald on Redis beside the classic design, on one Redis (flushing the given database). */
   private static void redis(
       String url, int scans, int sellers, int burst, List<String> designs, Path out)
@@ -753,7 +619,7 @@ public final class BenchMain {
     }
   }
 
-  private static double ms(long micros) {
+  static double ms(long micros) {
     return micros / 1000.0;
   }
 
